@@ -1,0 +1,25 @@
+"""gunicorn settings for smsgw. Values come from the SMSGW_* settings."""
+
+from service.config import Settings
+
+_settings = Settings.from_env()
+
+bind = [_settings.bind]
+wsgi_app = "service.wsgi:application"
+workers = _settings.workers
+threads = _settings.threads
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# SOAP requests are bounded in the app (SMSGW_MAX_REQUEST_BYTES); headers are bounded here.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+accesslog = "-" if _settings.log_level == "debug" else None
+errorlog = "-"
+loglevel = _settings.log_level
+proc_name = "smsgw"
+# gunicorn >= 25.1 opens a control socket at $HOME/.gunicorn/gunicorn.ctl that every instance
+# on the host shares; smsgw does not use it, so it is off.
+no_control_socket = True

@@ -1,0 +1,66 @@
+"""The native SOAP endpoint as a WSGI app: spyne, hardened, with a fixed WSDL."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from spyne import Application, Fault
+from spyne.server.wsgi import WsgiApplication
+
+from ...app.use_cases import UseCases
+from ..client_ip import ClientIpResolver
+from .faults import protocol_fault
+from .namespaces import TNS
+from .protocol import StrictSoap11, TypedFaultSoap11
+from .service import SmsgwService
+from .wsdl import clean_wsdl
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Gateway:
+    """What the SOAP operations reach through ``ctx.app.gateway``."""
+
+    use_cases: UseCases
+    client_ip: ClientIpResolver
+
+
+class HardenedWsgiApplication(WsgiApplication):
+    """Every error, spyne's own included, leaves as a typed fault; internals are logged only."""
+
+    def handle_error(self, p_ctx, others, error, start_response):
+        if isinstance(error, Fault):
+            translated = protocol_fault(error)
+        else:
+            log.error("unhandled error in SOAP request: %r", error)
+            translated = protocol_fault(Fault("Server", "internal error"))
+        if translated.faultcode.startswith("Server") and p_ctx.in_error is None:
+            log.error("server fault: %s", error)
+        p_ctx.out_error = translated
+        return super().handle_error(p_ctx, others, translated, start_response)
+
+
+def build_application(gateway: Gateway | None, name: str = "smsgw") -> Application:
+    application = Application([SmsgwService], tns=TNS, name=name,
+                              in_protocol=StrictSoap11(validator="lxml"), out_protocol=TypedFaultSoap11())
+    application.gateway = gateway
+    return application
+
+
+def build_wsgi(gateway: Gateway, public_soap_url: str, max_request_bytes: int):
+    """Return (wsgi_app, wsdl_bytes). The WSDL is built once here, never per request."""
+    # spyne logs every client fault and every unparsable request with a traceback; those are
+    # the caller's mistakes, answered with a fault, not events for the operator's log.
+    for name in ("spyne.application.client", "spyne.protocol.soap.soap11.invalid"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    application = build_application(gateway)
+    wsgi = HardenedWsgiApplication(application, max_content_length=max_request_bytes)
+    return wsgi, render_wsdl(application, public_soap_url)
+
+
+def render_wsdl(application: Application, public_soap_url: str) -> bytes:
+    wsgi = WsgiApplication(application)
+    wsgi.doc.wsdl11.build_interface_document(public_soap_url)
+    return clean_wsdl(wsgi.doc.wsdl11.get_interface_document())

@@ -1,0 +1,50 @@
+"""Credentials of a native SOAP request: HTTP Basic and/or a WS-Security UsernameToken."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from ...app.auth import Credentials
+from ...domain.errors import AuthenticationFailed
+from .namespaces import WSSE, WSSE_PASSWORD_DIGEST
+
+
+def basic_credentials(environ) -> tuple[str, str] | None:
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        login, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise AuthenticationFailed("malformed HTTP Basic credentials") from exc
+    return (login, password) if sep else None
+
+
+def wsse_credentials(header_doc) -> tuple[str, str] | None:
+    """The UsernameToken of a ``wsse:Security`` header, if there is one."""
+    for element in header_doc or ():
+        if element.tag != f"{{{WSSE}}}Security":
+            continue
+        token = element.find(f"{{{WSSE}}}UsernameToken")
+        if token is None:
+            continue
+        username = token.findtext(f"{{{WSSE}}}Username")
+        password = token.find(f"{{{WSSE}}}Password")
+        if password is not None and password.get("Type") == WSSE_PASSWORD_DIGEST:
+            raise AuthenticationFailed(
+                "WS-Security PasswordDigest cannot be verified because passwords are stored "
+                "hashed; send PasswordText (over TLS) or use HTTP Basic")
+        return (username or "", password.text or "" if password is not None else "")
+    return None
+
+
+def request_credentials(environ, header_doc, ip: str | None) -> Credentials:
+    """Combine both sources; when both are present they must name the same account."""
+    basic = basic_credentials(environ)
+    wsse = wsse_credentials(header_doc)
+    if basic and wsse and basic != wsse:
+        raise AuthenticationFailed("HTTP Basic and WS-Security credentials differ")
+    login, password = basic or wsse or (None, None)
+    return Credentials(login=login, password=password, ip=ip)

@@ -1,0 +1,112 @@
+"""Use cases on accounts: the balance for clients, and administration for the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+from ..domain.account import Account, AccountSettings, parse_networks
+from ..domain.errors import ConstraintViolation, NotFound, ValidationError
+from ..domain.passwords import hash_password
+from ..domain.sender import validate_sender
+from .auth import Authenticator, Credentials
+from .ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class Balance:
+    balance: Decimal
+    currency: str
+
+
+def parse_amount(text: str, field: str = "amount") -> Decimal:
+    try:
+        amount = Decimal(str(text))
+    except InvalidOperation as exc:
+        raise ValidationError(f"{text!r} is not a number", field=field) from exc
+    if not amount.is_finite() or amount < 0:
+        raise ConstraintViolation(field, f"{field} must be a non-negative number")
+    return amount
+
+
+class AccountService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
+                 default_currency: str = "RUB") -> None:
+        self._uow = uow_factory
+        self._auth = auth
+        self._currency = default_currency
+
+    def get_balance(self, credentials: Credentials) -> Balance:
+        """The authenticated account's balance and currency."""
+        with self._uow() as uow:
+            account = self._auth.authenticate(uow, credentials)
+            return Balance(account.balance, account.currency)
+
+    def create(self, login: str, password: str, balance: Decimal = Decimal("0"),
+               currency: str | None = None) -> Account:
+        """Create an account. Raises LoginTaken, or ValidationError for an empty login/password."""
+        login = (login or "").strip()
+        if not login or len(login) > 64:
+            raise ValidationError("login must be 1..64 characters", field="login")
+        if not password:
+            raise ValidationError("password must not be empty", field="password")
+        with self._uow(write=True) as uow:
+            account = uow.accounts.add(Account(
+                id=None, login=login, password_hash=hash_password(password),
+                balance=balance, currency=currency or self._currency))
+            uow.commit()
+        return account
+
+    def top_up(self, login: str, amount: Decimal) -> Decimal:
+        """Add ``amount`` to the balance; returns the new balance."""
+        with self._uow(write=True) as uow:
+            account = self._get(uow, login)
+            balance = uow.accounts.credit(account.id, amount)
+            uow.commit()
+        return balance
+
+    def show(self, login: str) -> Account:
+        with self._uow() as uow:
+            return self._get(uow, login)
+
+    def configure(self, login: str, *, allowed_ips: list[str] | None = None,
+                  retention_days: int | None = None, default_sender: str | None = None,
+                  callback_url: str | None = None, callback_secret: str | None = None,
+                  blocked: bool | None = None, password: str | None = None) -> Account:
+        """Change the given settings; ``None`` leaves a setting as it is, ``""`` clears it."""
+        with self._uow(write=True) as uow:
+            account = self._get(uow, login)
+            s = account.settings
+            changes: dict = {}
+            if allowed_ips is not None:
+                changes["allowed_ips"] = parse_networks(allowed_ips)
+            if retention_days is not None:
+                if retention_days < 0:
+                    raise ConstraintViolation("retention_days", "retention must be >= 0 days")
+                changes["retention_days"] = retention_days
+            if default_sender is not None:
+                changes["default_sender"] = validate_sender(default_sender) if default_sender else None
+            if callback_url is not None:
+                if callback_url and not callback_url.startswith(("http://", "https://")):
+                    raise ValidationError("callback URL must be http(s)", field="callback_url")
+                changes["callback_url"] = callback_url or None
+            if callback_secret is not None:
+                changes["callback_secret"] = callback_secret or None
+            account.settings = replace(s, **changes) if changes else s
+            if blocked is not None:
+                account.blocked = blocked
+            if password:
+                account.password_hash = hash_password(password)
+            uow.accounts.update(account)
+            uow.commit()
+        return account
+
+    @staticmethod
+    def _get(uow, login: str) -> Account:
+        account = uow.accounts.get_by_login(login)
+        if account is None:
+            raise NotFound("account", login)
+        return account
+
+
+__all__ = ["AccountService", "AccountSettings", "Balance", "Credentials", "parse_amount"]

@@ -1,0 +1,69 @@
+"""Authentication, shared by every front door.
+
+Verifying a password costs a deliberately slow scrypt hash, so a success is remembered
+in-process: the cache maps (login, keyed digest of the password) to the stored hash that it
+matched. The account row is still read on every request, so a blocked flag, an IP allowlist or
+a changed password take effect at once: a cache entry only counts while the stored hash is the
+one it was verified against. Plain passwords are never kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from ..domain.account import Account
+from ..domain.errors import AuthenticationFailed
+from ..domain.passwords import verify_password
+from .ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a client presented, and from where. ``ip`` is the client address as seen by us."""
+
+    login: str | None
+    password: str | None
+    ip: str | None = None
+
+
+class Authenticator:
+    """Turns credentials into an account that may act now, or raises a domain error."""
+
+    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 10_000) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._key = os.urandom(32)
+        self._verified: OrderedDict[tuple[str, bytes], tuple[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def authenticate(self, uow: UnitOfWork, credentials: Credentials) -> Account:
+        """The account these credentials name, checked for blocking and the IP allowlist."""
+        if not credentials.login or credentials.password is None:
+            raise AuthenticationFailed("credentials are required", missing=True)
+        account = uow.accounts.get_by_login(credentials.login)
+        if account is None or not self._password_ok(account, credentials.password):
+            raise AuthenticationFailed()
+        account.check_access(credentials.ip)
+        return account
+
+    def _password_ok(self, account: Account, password: str) -> bool:
+        key = (account.login, hmac.new(self._key, password.encode(), hashlib.sha256).digest())
+        now = time.monotonic()
+        with self._lock:
+            hit = self._verified.get(key)
+        if hit is not None and hit[0] == account.password_hash and hit[1] > now:
+            return True
+        if not verify_password(password, account.password_hash):
+            return False
+        with self._lock:
+            self._verified[key] = (account.password_hash, now + self._ttl)
+            self._verified.move_to_end(key)
+            while len(self._verified) > self._max:
+                self._verified.popitem(last=False)
+        return True

@@ -1,0 +1,22 @@
+"""Limits and defaults the use cases apply, built from Settings by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..domain.pricing import Tariff
+
+
+@dataclass(frozen=True)
+class SendingPolicy:
+    default_region: str = "RU"
+    max_recipients: int = 1000
+    max_text_length: int = 1000
+    default_validity_minutes: int = 24 * 60
+    max_validity_minutes: int = 7 * 24 * 60
+    max_schedule_days: int = 90
+    max_client_ref_length: int = 64
+    max_status_ids: int = 1000
+    idempotency_hours: int = 24
+    tariff: Tariff = field(default_factory=lambda: Tariff(Decimal("1.00")))

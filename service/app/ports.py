@@ -1,0 +1,77 @@
+"""The ports the use cases need. ``persistence`` implements them; tests have in-memory fakes.
+
+A unit of work is one transaction. Use it as a context manager; nothing it did is kept
+unless ``commit()`` was called before it closes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Callable, Iterable, Protocol
+
+from ..domain.account import Account, AccountSettings
+from ..domain.message import Message
+
+
+class AccountRepository(Protocol):
+    def get_by_login(self, login: str) -> Account | None:
+        """The account with this login, or None."""
+
+    def add(self, account: Account) -> Account:
+        """Store a new account and return it with its id. Raises LoginTaken when in use."""
+
+    def debit(self, account_id: int, amount: Decimal) -> Decimal | None:
+        """Atomically take ``amount`` if the balance covers it; the new balance, else None."""
+
+    def credit(self, account_id: int, amount: Decimal) -> Decimal:
+        """Atomically add ``amount``; return the new balance."""
+
+    def balance(self, account_id: int) -> Decimal:
+        """The balance as stored now."""
+
+    def update(self, account: Account) -> None:
+        """Store the blocked flag, settings and password hash of an existing account."""
+
+
+class MessageRepository(Protocol):
+    def add_many(self, messages: list[Message]) -> list[int]:
+        """Insert the messages in order; return their new ids in the same order."""
+
+    def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
+        """This account's messages among ``ids``; other accounts' ids are simply absent."""
+
+
+class SendRequestRepository(Protocol):
+    """Remembers send requests that carried a client reference, for idempotent retries."""
+
+    def find(self, account_id: int, client_ref: str) -> tuple[datetime, str | None] | None:
+        """(created_at, stored result) of the earlier request with this reference, if any."""
+
+    def claim(self, account_id: int, client_ref: str, now: datetime) -> None:
+        """Reserve the reference, replacing an expired claim. Raises DuplicateRequest if held."""
+
+    def store_result(self, account_id: int, client_ref: str, result: str) -> None:
+        """Attach the serialised result to a claimed reference."""
+
+
+class UnitOfWork(Protocol):
+    accounts: AccountRepository
+    messages: MessageRepository
+    send_requests: SendRequestRepository
+
+    def __enter__(self) -> "UnitOfWork": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None:
+        """Make everything done in this unit permanent."""
+
+
+UnitOfWorkFactory = Callable[..., UnitOfWork]
+"""``factory(write=False)``: a new unit of work; ``write=True`` takes the write lock up front."""
+
+__all__ = [
+    "Account", "AccountSettings", "AccountRepository", "MessageRepository",
+    "SendRequestRepository", "UnitOfWork", "UnitOfWorkFactory",
+]

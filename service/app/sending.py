@@ -1,0 +1,253 @@
+"""Use cases: send one text to many recipients, and quote what that would cost.
+
+A send is authenticated, validated and priced, then debited and stored in ONE write
+transaction, so nothing is acknowledged that is not committed, and a rejected request
+leaves no trace. A client reference makes a retry idempotent for ``idempotency_hours``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ..domain.clock import Clock, as_utc
+from ..domain.encoding import SegmentInfo, analyse
+from ..domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter
+from ..domain.message import Message
+from ..domain.phones import Recipient, normalise, split_recipients
+from ..domain.sender import validate_sender
+from ..domain.status import MessageStatus
+from ..domain.vocabularies import smsc_code
+from .auth import Authenticator, Credentials
+from .errors import DuplicateRequest
+from .policy import SendingPolicy
+from .ports import UnitOfWorkFactory
+
+RESULT_OK, RESULT_PARTIAL, RESULT_NONE = 0, 98, 99
+INVALID_NUMBER_ERROR = 1
+
+
+@dataclass(frozen=True)
+class SendSms:
+    """Command: send ``text`` to every recipient (each item may hold a comma/semicolon list)."""
+
+    credentials: Credentials
+    recipients: list[str]
+    text: str | None
+    sender: str | None = None
+    scheduled_at: datetime | None = None
+    validity_minutes: int | None = None
+    client_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class QuoteSms:
+    """Command: what would sending ``text`` to ``recipients`` cost? Nothing is debited."""
+
+    credentials: Credentials
+    recipients: list[str]
+    text: str | None
+
+
+@dataclass
+class MessageResult:
+    recipient: str
+    message_id: int
+    status: str
+    status_code: int
+    segments: int
+    cost: Decimal
+    error_code: int | None = None
+    error_message: str | None = None
+
+
+@dataclass
+class SendResult:
+    code: int
+    total_cost: Decimal
+    total_segments: int
+    balance: Decimal
+    messages: list[MessageResult] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SendResult":
+        raw = json.loads(text)
+        messages = [MessageResult(**{**m, "cost": Decimal(m["cost"])}) for m in raw.pop("messages")]
+        return cls(code=raw["code"], total_cost=Decimal(raw["total_cost"]),
+                   total_segments=raw["total_segments"], balance=Decimal(raw["balance"]),
+                   messages=messages)
+
+
+@dataclass(frozen=True)
+class Quote:
+    cost: Decimal
+    segments: int
+    accepted: int
+    rejected: int
+
+
+@dataclass(frozen=True)
+class _Priced:
+    recipient: Recipient
+    segments: int
+    cost: Decimal
+
+
+class SendingService:
+    """The send and quote use cases."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
+                 policy: SendingPolicy, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._auth = auth
+        self._policy = policy
+        self._clock = clock
+
+    # -- use cases -------------------------------------------------------------------------
+
+    def send(self, cmd: SendSms) -> SendResult:
+        """Accept the messages: returns per-recipient results, totals and the new balance.
+
+        Raises ValidationError subclasses for bad input, AuthenticationFailed/AccountBlocked,
+        and InsufficientFunds (nothing stored, nothing debited).
+        """
+        with self._uow() as uow:
+            account = self._auth.authenticate(uow, cmd.credentials)
+        now = self._clock.now()
+        info, priced = self._price(cmd.recipients, cmd.text)
+        sender = validate_sender(cmd.sender) if cmd.sender else account.settings.default_sender
+        scheduled_at = self._schedule(cmd.scheduled_at, now)
+        valid_until = (scheduled_at or now) + timedelta(minutes=self._validity(cmd.validity_minutes))
+        client_ref = self._client_ref(cmd.client_ref)
+        messages = [self._message(account.id, p, cmd.text, sender, info, now, scheduled_at,
+                                  valid_until, client_ref) for p in priced]
+        for _attempt in range(3):
+            try:
+                return self._store(account.id, client_ref, messages, now)
+            except DuplicateRequest:
+                continue
+        raise DuplicateRequest(client_ref)
+
+    def quote(self, cmd: QuoteSms) -> Quote:
+        """Price a send without storing or debiting anything."""
+        with self._uow() as uow:
+            self._auth.authenticate(uow, cmd.credentials)
+        _info, priced = self._price(cmd.recipients, cmd.text)
+        valid = [p for p in priced if p.recipient.valid]
+        return Quote(cost=sum((p.cost for p in valid), Decimal("0")),
+                     segments=sum(p.segments for p in valid),
+                     accepted=len(valid), rejected=len(priced) - len(valid))
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _store(self, account_id: int, client_ref: str | None, messages: list[Message],
+               now: datetime) -> SendResult:
+        total = sum((m.cost for m in messages), Decimal("0"))
+        with self._uow(write=True) as uow:
+            if client_ref is not None:
+                earlier = uow.send_requests.find(account_id, client_ref)
+                window = timedelta(hours=self._policy.idempotency_hours)
+                if earlier is not None and earlier[0] > now - window and earlier[1]:
+                    return SendResult.from_json(earlier[1])
+                uow.send_requests.claim(account_id, client_ref, now)
+            if total > 0:
+                balance = uow.accounts.debit(account_id, total)
+                if balance is None:
+                    raise InsufficientFunds(total, uow.accounts.balance(account_id))
+            else:
+                balance = uow.accounts.balance(account_id)
+            ids = uow.messages.add_many(messages)
+            result = self._result(messages, ids, total, balance)
+            if client_ref is not None:
+                uow.send_requests.store_result(account_id, client_ref, result.to_json())
+            uow.commit()
+        return result
+
+    def _price(self, raw_recipients: list[str], text: str | None) -> tuple[SegmentInfo, list[_Priced]]:
+        if text is None or text == "":
+            raise MissingParameter("text")
+        if len(text) > self._policy.max_text_length:
+            raise ConstraintViolation(
+                "text", f"text is {len(text)} characters; at most "
+                f"{self._policy.max_text_length} are allowed", limit=self._policy.max_text_length)
+        items = split_recipients(raw_recipients or [])
+        if not items:
+            raise MissingParameter("recipients", "at least one recipient is required")
+        if len(items) > self._policy.max_recipients:
+            raise ConstraintViolation(
+                "recipients", f"{len(items)} recipients; at most {self._policy.max_recipients} "
+                "per request", limit=self._policy.max_recipients)
+        info = analyse(text)
+        tariff, region = self._policy.tariff, self._policy.default_region
+        priced = []
+        for item in items:
+            recipient = normalise(item, region)
+            if recipient.valid:
+                priced.append(_Priced(recipient, info.segments, tariff.cost(recipient.e164, info.segments)))
+            else:
+                priced.append(_Priced(recipient, info.segments, Decimal("0")))
+        return info, priced
+
+    def _schedule(self, scheduled_at: datetime | None, now: datetime) -> datetime | None:
+        if scheduled_at is None:
+            return None
+        when = as_utc(scheduled_at)
+        if when <= now:
+            return None
+        limit = now + timedelta(days=self._policy.max_schedule_days)
+        if when > limit:
+            raise ConstraintViolation(
+                "scheduledAt", f"scheduled time is more than {self._policy.max_schedule_days} "
+                "days ahead", limit=self._policy.max_schedule_days)
+        return when
+
+    def _validity(self, minutes: int | None) -> int:
+        if minutes is None:
+            return self._policy.default_validity_minutes
+        if not 1 <= minutes <= self._policy.max_validity_minutes:
+            raise ConstraintViolation(
+                "validityMinutes", f"validity must be 1..{self._policy.max_validity_minutes} "
+                "minutes", limit=self._policy.max_validity_minutes)
+        return minutes
+
+    def _client_ref(self, ref: str | None) -> str | None:
+        if ref is None or ref.strip() == "":
+            return None
+        if len(ref) > self._policy.max_client_ref_length:
+            raise ConstraintViolation(
+                "clientRef", f"client reference longer than {self._policy.max_client_ref_length}",
+                limit=self._policy.max_client_ref_length)
+        return ref
+
+    @staticmethod
+    def _message(account_id, priced: _Priced, text, sender, info: SegmentInfo, now,
+                 scheduled_at, valid_until, client_ref) -> Message:
+        r = priced.recipient
+        if r.valid:
+            status = MessageStatus.SCHEDULED if scheduled_at else MessageStatus.QUEUED
+            error_code = error_message = None
+        else:
+            status = MessageStatus.INVALID_NUMBER
+            error_code, error_message = INVALID_NUMBER_ERROR, f"invalid phone number {r.raw!r}"
+        return Message(id=None, account_id=account_id, recipient=r.address, text=text,
+                       sender=sender, encoding=info.encoding, segments=priced.segments,
+                       cost=priced.cost, status=status, created_at=now, updated_at=now,
+                       valid_until=valid_until, scheduled_at=scheduled_at, client_ref=client_ref,
+                       error_code=error_code, error_message=error_message)
+
+    @staticmethod
+    def _result(messages: list[Message], ids: list[int], total: Decimal, balance: Decimal) -> SendResult:
+        results = [MessageResult(recipient=m.recipient, message_id=i, status=m.status.canonical_name,
+                                 status_code=smsc_code(m.status), segments=m.segments, cost=m.cost,
+                                 error_code=m.error_code, error_message=m.error_message)
+                   for m, i in zip(messages, ids)]
+        accepted = sum(1 for m in messages if not m.status.final)
+        code = RESULT_OK if accepted == len(messages) else RESULT_NONE if accepted == 0 else RESULT_PARTIAL
+        return SendResult(code=code, total_cost=total,
+                          total_segments=sum(m.segments for m in messages if not m.status.final),
+                          balance=balance, messages=results)

@@ -1,0 +1,69 @@
+"""Use case: the status of many messages at once, by id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..domain.errors import ConstraintViolation, MissingParameter
+from ..domain.status import MessageStatus
+from ..domain.vocabularies import NOT_FOUND_SMSC_CODE, smsc_code
+from .auth import Authenticator, Credentials
+from .policy import SendingPolicy
+from .ports import UnitOfWorkFactory
+
+NOT_FOUND_NAME = "NOT_FOUND"
+
+
+@dataclass(frozen=True)
+class GetStatus:
+    """Query: the status of each id in ``message_ids``, in the order asked."""
+
+    credentials: Credentials
+    message_ids: list[int]
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """One message's status; ``found`` is false for an unknown id or another account's."""
+
+    message_id: int
+    found: bool
+    status_code: int
+    status_name: str
+    final: bool
+    recipient: str | None = None
+    error_code: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    status: MessageStatus | None = None
+
+
+class StatusQueries:
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
+                 policy: SendingPolicy) -> None:
+        self._uow = uow_factory
+        self._auth = auth
+        self._policy = policy
+
+    def get_status(self, query: GetStatus) -> list[StatusView]:
+        """One view per requested id; unknown ids answer smsc code -3, "not found"."""
+        ids = [i for i in (query.message_ids or []) if i is not None]
+        if not ids:
+            raise MissingParameter("messageIds")
+        if len(ids) > self._policy.max_status_ids:
+            raise ConstraintViolation("messageIds", f"at most {self._policy.max_status_ids} ids "
+                                      "per request", limit=self._policy.max_status_ids)
+        with self._uow() as uow:
+            account = self._auth.authenticate(uow, query.credentials)
+            found = uow.messages.get_many(account.id, ids)
+        views = []
+        for message_id in ids:
+            m = found.get(message_id)
+            if m is None:
+                views.append(StatusView(message_id, False, NOT_FOUND_SMSC_CODE, NOT_FOUND_NAME, True))
+            else:
+                views.append(StatusView(message_id, True, smsc_code(m.status),
+                                        m.status.canonical_name, m.status.final, m.recipient,
+                                        m.error_code, m.created_at, m.updated_at, m.status))
+        return views

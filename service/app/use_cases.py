@@ -1,0 +1,16 @@
+"""The use cases every front door calls, bundled by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .accounts import AccountService
+from .sending import SendingService
+from .status_query import StatusQueries
+
+
+@dataclass(frozen=True)
+class UseCases:
+    sending: SendingService
+    statuses: StatusQueries
+    accounts: AccountService

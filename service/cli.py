@@ -1,0 +1,152 @@
+"""The ``smsgw`` command: serve, db upgrade, and account administration.
+
+Errors are one clear line on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+from .config import ConfigError, Settings
+from .domain.errors import SmsgwError
+
+DEPLOY_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+
+
+def _bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("true", "yes", "1", "on"):
+        return True
+    if value in ("false", "no", "0", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="smsgw", description="smsgw, a self-hosted SMS gateway")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="upgrade the database and run the gateway under gunicorn")
+    serve.add_argument("--bind", help="address:port (default: SMSGW_BIND or 127.0.0.1:8080)")
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="create or upgrade the schema to the newest revision")
+
+    acc = sub.add_parser("account", help="manage accounts").add_subparsers(dest="account_command",
+                                                                          required=True)
+    create = acc.add_parser("create", help="create an account")
+    create.add_argument("login")
+    create.add_argument("--password", required=True)
+    create.add_argument("--balance", default="0")
+    create.add_argument("--currency")
+    topup = acc.add_parser("topup", help="add money to an account")
+    topup.add_argument("login")
+    topup.add_argument("amount")
+    show = acc.add_parser("show", help="show an account")
+    show.add_argument("login")
+    setp = acc.add_parser("set", help="change an account's settings")
+    setp.add_argument("login")
+    setp.add_argument("--allowed-ips", help="comma-separated IPs/CIDRs; empty string allows any")
+    setp.add_argument("--retention-days", type=int)
+    setp.add_argument("--default-sender")
+    setp.add_argument("--callback-url")
+    setp.add_argument("--callback-secret")
+    setp.add_argument("--blocked", type=_bool)
+    setp.add_argument("--password")
+    return p
+
+
+def _container(settings: Settings):
+    from .bootstrap import build_container
+    return build_container(settings)
+
+
+def _print_account(account) -> None:
+    s = account.settings
+    print(f"login:          {account.login}")
+    print(f"balance:        {account.balance} {account.currency}")
+    print(f"blocked:        {'yes' if account.blocked else 'no'}")
+    print(f"allowed IPs:    {', '.join(s.allowed_ips) or 'any'}")
+    print(f"retention days: {s.retention_days if s.retention_days is not None else 'default'}")
+    print(f"default sender: {s.default_sender or '-'}")
+    print(f"callback URL:   {s.callback_url or '-'}")
+    print(f"callback secret: {'set' if s.callback_secret else '-'}")
+
+
+def _upgrade(settings: Settings) -> bool:
+    """Upgrade the schema; True when the database was new."""
+    from .persistence.engine import make_engine
+    from .persistence.migrate import current_revision, upgrade
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        was_new = current_revision(engine) is None
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return was_new
+
+
+def _serve(settings: Settings, bind: str | None) -> int:
+    if _upgrade(settings):
+        password = secrets.token_urlsafe(12)
+        _container(settings).use_cases.accounts.create(settings.demo_login, password,
+                                                       balance=Decimal("1000"))
+        print(f"New database: created demo account  login: {settings.demo_login}  "
+              f"password: {password}  balance: 1000 {settings.currency}")
+    print(f"WSDL: {settings.soap_url}?wsdl")
+    sys.stdout.flush()
+    env = dict(os.environ)
+    if bind:
+        env["SMSGW_BIND"] = bind
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "service.wsgi:application"]
+    os.execvpe(argv[0], argv, env)
+    return 0  # not reached
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "serve":
+        return _serve(settings, args.bind)
+    if args.command == "db":
+        _upgrade(settings)
+        print("database is up to date")
+        return 0
+    from .app.accounts import parse_amount
+    accounts = _container(settings).use_cases.accounts
+    if args.account_command == "create":
+        account = accounts.create(args.login, args.password, parse_amount(args.balance, "balance"),
+                                  args.currency)
+        print(f"created account {account.login} (balance {account.balance} {account.currency})")
+    elif args.account_command == "topup":
+        balance = accounts.top_up(args.login, parse_amount(args.amount))
+        print(f"{args.login}: balance is now {balance}")
+    elif args.account_command == "show":
+        _print_account(accounts.show(args.login))
+    elif args.account_command == "set":
+        ips = None if args.allowed_ips is None else args.allowed_ips.split(",")
+        _print_account(accounts.configure(
+            args.login, allowed_ips=ips, retention_days=args.retention_days,
+            default_sender=args.default_sender, callback_url=args.callback_url,
+            callback_secret=args.callback_secret, blocked=args.blocked, password=args.password))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(argv)
+    except (SmsgwError, ConfigError) as exc:
+        print(f"smsgw: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        print(f"smsgw: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

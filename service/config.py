@@ -1,0 +1,74 @@
+"""Settings: read once from the environment (``SMSGW_*``), frozen, and passed explicitly.
+
+This is the only module that reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'smsgw.db'}"
+    bind: str = "127.0.0.1:8080"
+    public_url: str = "http://127.0.0.1:8080"
+    workers: int = 2
+    threads: int = 4
+    default_region: str = "RU"
+    currency: str = "RUB"
+    default_price: str = "1.00"
+    tariff: str = ""
+    max_recipients: int = 1000
+    max_text_length: int = 1000
+    default_validity_minutes: int = 1440
+    max_validity_minutes: int = 10080
+    max_schedule_days: int = 90
+    max_request_bytes: int = 1024 * 1024
+    auth_cache_seconds: int = 300
+    demo_login: str = "demo"
+    trusted_proxies: str = ""
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        values: dict = {}
+        for f in fields(cls):
+            key = "SMSGW_" + f.name.upper()
+            if key not in env or env[key] == "":
+                continue
+            raw = env[key]
+            if f.type == "int":
+                try:
+                    values[f.name] = int(raw)
+                except ValueError as exc:
+                    raise ConfigError(f"{key}={raw!r} is not an integer") from exc
+            else:
+                values[f.name] = raw
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not self.public_url.startswith(("http://", "https://")):
+            raise ConfigError(f"SMSGW_PUBLIC_URL={self.public_url!r} must start with http(s)://")
+        for name in ("workers", "threads", "max_recipients", "max_text_length",
+                     "max_validity_minutes", "max_request_bytes"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
+        if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
+            raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
+
+    @property
+    def soap_url(self) -> str:
+        return self.public_url.rstrip("/") + "/soap"

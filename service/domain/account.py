@@ -1,0 +1,63 @@
+"""The account: who sends, what they may do, and what they have to spend."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .errors import AccountBlocked, IpNotAllowed, ValidationError
+
+
+def parse_networks(specs: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Validate IPs/CIDRs (``10.0.0.1``, ``192.168.0.0/24``, ``::1``); return them normalised."""
+    out = []
+    for spec in specs:
+        spec = spec.strip()
+        if not spec:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(spec, strict=False)))
+        except ValueError as exc:
+            raise ValidationError(f"invalid IP or network {spec!r}", field="allowed_ips") from exc
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """Per-account policies. An empty ``allowed_ips`` means any address."""
+
+    allowed_ips: tuple[str, ...] = ()
+    retention_days: int | None = None
+    default_sender: str | None = None
+    callback_url: str | None = None
+    callback_secret: str | None = None
+
+    def ip_allowed(self, ip: str | None) -> bool:
+        if not self.allowed_ips:
+            return True
+        if not ip:
+            return False
+        try:
+            address = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(net) for net in self.allowed_ips)
+
+
+@dataclass
+class Account:
+    id: int | None
+    login: str
+    password_hash: str
+    balance: Decimal = Decimal("0")
+    currency: str = "RUB"
+    blocked: bool = False
+    settings: AccountSettings = field(default_factory=AccountSettings)
+
+    def check_access(self, ip: str | None) -> None:
+        """Raise unless this account may act from ``ip`` right now."""
+        if self.blocked:
+            raise AccountBlocked(self.login)
+        if not self.settings.ip_allowed(ip):
+            raise IpNotAllowed(ip)

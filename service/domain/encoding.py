@@ -1,0 +1,77 @@
+"""GSM 03.38 / UCS-2 encoding choice and segment counting.
+
+A text that fits the GSM 03.38 default alphabet is sent 7-bit: 160 septets in one SMS, 153 per
+part of a multipart message (the UDH takes the rest). An extension-table character costs two
+septets (escape + char) and is never split across parts. Anything else is UCS-2: 70 UTF-16 code
+units in one SMS, 67 per part; a character outside the BMP is a surrogate pair, two units, that
+is never split either.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+GSM_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+SINGLE_GSM, PART_GSM = 160, 153
+SINGLE_UCS2, PART_UCS2 = 70, 67
+
+
+class Encoding(enum.Enum):
+    GSM7 = "GSM7"
+    UCS2 = "UCS2"
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInfo:
+    """How a text goes on the air: its encoding, length in units, and its parts."""
+
+    encoding: Encoding
+    units: int
+    parts: tuple[str, ...]
+
+    @property
+    def segments(self) -> int:
+        return len(self.parts)
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM_BASIC or ch in GSM_EXTENSION for ch in text)
+
+
+def _gsm_cost(ch: str) -> int:
+    return 2 if ch in GSM_EXTENSION else 1
+
+
+def _ucs2_cost(ch: str) -> int:
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def _split(text: str, cost, single: int, per_part: int) -> tuple[int, tuple[str, ...]]:
+    units = sum(cost(ch) for ch in text)
+    if units <= single:
+        return units, (text,)
+    parts: list[str] = []
+    start, used = 0, 0
+    for i, ch in enumerate(text):
+        c = cost(ch)
+        if used + c > per_part:
+            parts.append(text[start:i])
+            start, used = i, 0
+        used += c
+    parts.append(text[start:])
+    return units, tuple(parts)
+
+
+def analyse(text: str) -> SegmentInfo:
+    """Choose the encoding of ``text`` and split it into the parts a carrier will send."""
+    if is_gsm7(text):
+        units, parts = _split(text, _gsm_cost, SINGLE_GSM, PART_GSM)
+        return SegmentInfo(Encoding.GSM7, units, parts)
+    units, parts = _split(text, _ucs2_cost, SINGLE_UCS2, PART_UCS2)
+    return SegmentInfo(Encoding.UCS2, units, parts)

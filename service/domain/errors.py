@@ -1,0 +1,122 @@
+"""The one error model of smsgw. Every front door translates these, once, at its boundary.
+
+Codes follow the seed 004 catalog, so every protocol can show the same number::
+
+    SmsgwError (999, general)
+    ├── ValidationError (1)              field, reason
+    │   ├── MissingParameter (11)        field
+    │   └── ConstraintViolation (12)     field, limit
+    ├── NotFound (2)                     entity, key
+    ├── AuthenticationFailed (8)         reason
+    │   └── IpNotAllowed (8)             ip
+    ├── AccountBlocked (14)
+    ├── InsufficientFunds (15)           required, balance
+    └── RateLimited (30)                 retry_after
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+class SmsgwError(Exception):
+    """Base of every error smsgw reports to a client. ``code`` is the seed 004 number."""
+
+    code = 999
+    is_client_error = False
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ValidationError(SmsgwError):
+    """Input that breaks a rule of the domain. ``field`` names the offending input."""
+
+    code = 1
+    is_client_error = True
+
+
+class MissingParameter(ValidationError):
+    """A required input is absent or empty."""
+
+    code = 11
+
+    def __init__(self, field: str, message: str | None = None) -> None:
+        super().__init__(message or f"{field} is required", field=field)
+
+
+class ConstraintViolation(ValidationError):
+    """An input is well-formed but outside a configured limit (``limit`` says which)."""
+
+    code = 12
+
+    def __init__(self, field: str, message: str, *, limit: object = None) -> None:
+        super().__init__(message, field=field)
+        self.limit = limit
+
+
+class NotFound(SmsgwError):
+    """The entity does not exist, or belongs to another account."""
+
+    code = 2
+    is_client_error = True
+
+    def __init__(self, entity: str, key: object) -> None:
+        super().__init__(f"{entity} {key} not found")
+        self.entity = entity
+        self.key = key
+
+
+class AuthenticationFailed(SmsgwError):
+    """Missing or wrong credentials. ``missing`` is true when none were given at all."""
+
+    code = 8
+    is_client_error = True
+
+    def __init__(self, message: str = "invalid login or password", *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+class IpNotAllowed(AuthenticationFailed):
+    """The client's address is not on the account's allowlist."""
+
+    def __init__(self, ip: str | None) -> None:
+        super().__init__(f"access from {ip or 'an unknown address'} is not allowed for this account")
+        self.ip = ip
+
+
+class AccountBlocked(SmsgwError):
+    """The account exists but is blocked."""
+
+    code = 14
+    is_client_error = True
+
+    def __init__(self, login: str) -> None:
+        super().__init__(f"account {login} is blocked")
+        self.login = login
+
+
+class InsufficientFunds(SmsgwError):
+    """The balance does not cover the request; nothing was stored or debited."""
+
+    code = 15
+    is_client_error = True
+
+    def __init__(self, required: Decimal, balance: Decimal) -> None:
+        super().__init__(f"insufficient funds: {required} required, balance is {balance}")
+        self.required = required
+        self.balance = balance
+
+
+class RateLimited(SmsgwError):
+    """Too many requests; retry after ``retry_after`` seconds."""
+
+    code = 30
+    is_client_error = True
+
+    def __init__(self, message: str, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,32 @@
+"""A message to one recipient, and the rules that build it from a send request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from .encoding import Encoding
+from .status import MessageStatus
+
+
+@dataclass
+class Message:
+    """One SMS to one recipient. ``segments`` and ``cost`` are fixed when it is accepted."""
+
+    id: int | None
+    account_id: int
+    recipient: str
+    text: str
+    sender: str | None
+    encoding: Encoding
+    segments: int
+    cost: Decimal
+    status: MessageStatus
+    created_at: datetime
+    updated_at: datetime
+    valid_until: datetime
+    scheduled_at: datetime | None = None
+    client_ref: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None

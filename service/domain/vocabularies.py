@@ -1,0 +1,69 @@
+"""Every outside vocabulary of the message status, in one place.
+
+One row per canonical state (see docs/statuses.md for the table and its sources):
+
+- ``smsc``: smsc.ru numeric status code (seed 001), -3..25.
+- ``seed004``: the ENQUEUD/ACCEPTD/DELIVRD family (seed 004).
+- ``seed003``: the channel-neutral names (seed 003), SMS column.
+- ``dlr_stat`` / ``send_status`` / ``dlr_error``: the delivery-notification fields (seed 002),
+  ``None`` where no notification is sent for that state.
+
+Corrections to the starting table, each from a seed: seed 003 says CLICKED is "N/A" for SMS,
+so CLICKED reads DELIVERED in that vocabulary; REJECTED (by the operator) is the one
+``carrier-reject`` in seed 002, while our own refusals (bad number, banned) read ``failed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .status import MessageStatus as S
+
+NOT_FOUND_SMSC_CODE = -3
+
+
+@dataclass(frozen=True, slots=True)
+class StatusNames:
+    smsc: int
+    seed004: str
+    seed003: str
+    dlr_stat: str | None
+    send_status: str | None
+    dlr_error: str | None
+
+
+_ROWS: dict[S, StatusNames] = {
+    S.SCHEDULED: StatusNames(-1, "NEW", "REGISTERED", None, None, None),
+    S.QUEUED: StatusNames(-1, "ENQUEUD", "REGISTERED", None, None, None),
+    S.STOPPED: StatusNames(-2, "NEW", "REGISTERED", None, None, None),
+    S.SUBMITTED: StatusNames(0, "ACCEPTD", "SUBMITTED", None, None, None),
+    S.PARTIALLY_DELIVERED: StatusNames(0, "PDLIVRD", "SUBMITTED", None, None, None),
+    S.DELIVERED: StatusNames(1, "DELIVRD", "DELIVERED", "DELIVRD", "delivered", "000"),
+    S.CLICKED: StatusNames(4, "DELIVRD", "DELIVERED", "DELIVRD", "delivered", "000"),
+    S.EXPIRED: StatusNames(3, "EXPIRED", "EXPIRED", "EXPIRED", "failed", "003"),
+    S.UNDELIVERABLE: StatusNames(20, "UNDELIV", "UNDELIVERABLE", "UNDELIV", "failed", "005"),
+    S.REJECTED: StatusNames(20, "REJECTD", "UNDELIVERABLE", "REJECTD", "carrier-reject", "008"),
+    S.DELETED: StatusNames(20, "DELETED", "FAILED", "DELETED", "failed", "004"),
+    S.INVALID_NUMBER: StatusNames(22, "REJECTD", "UNDELIVERABLE", "REJECTD", "failed", "008"),
+    S.BANNED: StatusNames(23, "REJECTD", "FAILED", "REJECTD", "failed", "008"),
+    S.NO_FUNDS: StatusNames(24, "REJECTD", "FAILED", None, None, None),
+    S.UNAVAILABLE: StatusNames(25, "UNDELIV", "UNDELIVERABLE", "UNDELIV", "failed", "005"),
+}
+
+# The seed 004 family's own finality (seed 004 table); must agree with MessageStatus.final.
+SEED004_FINAL = {
+    "NEW": False, "ENQUEUD": False, "ACCEPTD": False, "PDLIVRD": False,
+    "UNDELIV": True, "REJECTD": True, "DELIVRD": True, "EXPIRED": True, "DELETED": True,
+}
+
+
+def names_of(status: S) -> StatusNames:
+    return _ROWS[status]
+
+
+def smsc_code(status: S) -> int:
+    return _ROWS[status].smsc
+
+
+def all_rows() -> dict[S, StatusNames]:
+    return dict(_ROWS)

@@ -1,0 +1,152 @@
+"""SQL implementations of the repository ports, on SQLAlchemy Core.
+
+Core, not the ORM: every path here is either a single guarded statement (the debit) or a
+bulk one (messages), and plain rows map to the domain's dataclasses in a few lines.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Iterable
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ..app.errors import DuplicateRequest, LoginTaken
+from ..domain.account import Account, AccountSettings
+from ..domain.encoding import Encoding
+from ..domain.message import Message
+from ..domain.status import MessageStatus
+from .tables import accounts, messages, send_requests
+
+
+def _account_from_row(row) -> Account:
+    return Account(
+        id=row.id, login=row.login, password_hash=row.password_hash, balance=row.balance,
+        currency=row.currency, blocked=row.blocked,
+        settings=AccountSettings(
+            allowed_ips=tuple(x for x in row.allowed_ips.split(",") if x),
+            retention_days=row.retention_days, default_sender=row.default_sender,
+            callback_url=row.callback_url, callback_secret=row.callback_secret))
+
+
+def _account_values(a: Account) -> dict:
+    s = a.settings
+    return dict(password_hash=a.password_hash, blocked=a.blocked,
+                allowed_ips=",".join(s.allowed_ips), retention_days=s.retention_days,
+                default_sender=s.default_sender, callback_url=s.callback_url,
+                callback_secret=s.callback_secret)
+
+
+class SqlAccountRepository:
+    def __init__(self, conn: Connection, clock_now) -> None:
+        self._conn = conn
+        self._now = clock_now
+
+    def get_by_login(self, login: str) -> Account | None:
+        row = self._conn.execute(select(accounts).where(accounts.c.login == login)).first()
+        return _account_from_row(row) if row else None
+
+    def add(self, account: Account) -> Account:
+        try:
+            with self._conn.begin_nested():
+                new_id = self._conn.execute(
+                    insert(accounts).values(login=account.login, balance=account.balance,
+                                            currency=account.currency, created_at=self._now(),
+                                            **_account_values(account))
+                    .returning(accounts.c.id)).scalar_one()
+        except IntegrityError as exc:
+            raise LoginTaken(account.login) from exc
+        account.id = new_id
+        return account
+
+    def debit(self, account_id: int, amount: Decimal) -> Decimal | None:
+        return self._conn.execute(
+            update(accounts).where(accounts.c.id == account_id, accounts.c.balance >= amount)
+            .values(balance=accounts.c.balance - amount).returning(accounts.c.balance)
+        ).scalar_one_or_none()
+
+    def credit(self, account_id: int, amount: Decimal) -> Decimal:
+        return self._conn.execute(
+            update(accounts).where(accounts.c.id == account_id)
+            .values(balance=accounts.c.balance + amount).returning(accounts.c.balance)
+        ).scalar_one()
+
+    def balance(self, account_id: int) -> Decimal:
+        return self._conn.execute(
+            select(accounts.c.balance).where(accounts.c.id == account_id)).scalar_one()
+
+    def update(self, account: Account) -> None:
+        self._conn.execute(update(accounts).where(accounts.c.id == account.id)
+                           .values(**_account_values(account)))
+
+
+_MESSAGE_COLUMNS = ("account_id", "recipient", "text", "sender", "segments", "cost",
+                    "error_code", "error_message", "client_ref", "scheduled_at", "valid_until",
+                    "created_at", "updated_at")
+
+
+class SqlMessageRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_many(self, items: list[Message]) -> list[int]:
+        if not items:
+            return []
+        rows = [{**{c: getattr(m, c) for c in _MESSAGE_COLUMNS},
+                 "encoding": m.encoding.value, "status": m.status.canonical_name} for m in items]
+        result = self._conn.execute(
+            insert(messages).returning(messages.c.id, sort_by_parameter_order=True), rows)
+        ids = [r.id for r in result]
+        for m, i in zip(items, ids):
+            m.id = i
+        return ids
+
+    def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
+        wanted = list(dict.fromkeys(ids))
+        found: dict[int, Message] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            rows = self._conn.execute(select(messages).where(
+                messages.c.account_id == account_id, messages.c.id.in_(chunk)))
+            for row in rows:
+                found[row.id] = _message_from_row(row)
+        return found
+
+
+def _message_from_row(row) -> Message:
+    return Message(
+        id=row.id, account_id=row.account_id, recipient=row.recipient, text=row.text,
+        sender=row.sender, encoding=Encoding(row.encoding), segments=row.segments, cost=row.cost,
+        status=MessageStatus.from_name(row.status), created_at=row.created_at,
+        updated_at=row.updated_at, valid_until=row.valid_until, scheduled_at=row.scheduled_at,
+        client_ref=row.client_ref, error_code=row.error_code, error_message=row.error_message)
+
+
+class SqlSendRequestRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def find(self, account_id: int, client_ref: str) -> tuple[datetime, str | None] | None:
+        row = self._conn.execute(
+            select(send_requests.c.created_at, send_requests.c.result).where(
+                send_requests.c.account_id == account_id,
+                send_requests.c.client_ref == client_ref)).first()
+        return (row.created_at, row.result) if row else None
+
+    def claim(self, account_id: int, client_ref: str, now: datetime) -> None:
+        key = (send_requests.c.account_id == account_id) & (send_requests.c.client_ref == client_ref)
+        self._conn.execute(delete(send_requests).where(key))
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(send_requests).values(
+                    account_id=account_id, client_ref=client_ref, created_at=now))
+        except IntegrityError as exc:
+            raise DuplicateRequest(client_ref) from exc
+
+    def store_result(self, account_id: int, client_ref: str, result: str) -> None:
+        self._conn.execute(update(send_requests).where(
+            send_requests.c.account_id == account_id, send_requests.c.client_ref == client_ref
+        ).values(result=result))

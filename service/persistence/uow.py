@@ -1,0 +1,50 @@
+"""The SQL unit of work: one connection, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from ..domain.clock import Clock
+from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine, clock: Clock, *, write: bool = False) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._write = write
+        self._conn = None
+        self._tx = None
+
+    def __enter__(self) -> "SqlUnitOfWork":
+        conn = self._engine.connect()
+        if self._write and self._engine.dialect.name == "sqlite":
+            conn = conn.execution_options(sqlite_write=True)
+        self._conn = conn
+        self._tx = conn.begin()
+        self.accounts = SqlAccountRepository(conn, self._clock.now)
+        self.messages = SqlMessageRepository(conn)
+        self.send_requests = SqlSendRequestRepository(conn)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+            self._conn = self._tx = None
+
+    def commit(self) -> None:
+        self._tx.commit()
+
+
+class SqlUnitOfWorkFactory:
+    """``factory(write=...)`` returns a fresh unit of work on the shared engine."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self._clock = clock
+
+    def __call__(self, *, write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, self._clock, write=write)
