@@ -27,18 +27,25 @@ def _bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line, like every other error of this command (argparse would add the usage)."""
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="smsgw", description="smsgw, a self-hosted SMS gateway")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="smsgw", description="smsgw, a self-hosted SMS gateway")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = sub.add_parser("serve", help="upgrade the database and run the gateway under gunicorn")
     serve.add_argument("--bind", help="address:port (default: SMSGW_BIND or 127.0.0.1:8080)")
 
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
+    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True,
+                                                                         parser_class=_Parser)
     db.add_parser("upgrade", help="create or upgrade the schema to the newest revision")
 
-    acc = sub.add_parser("account", help="manage accounts").add_subparsers(dest="account_command",
-                                                                          required=True)
+    acc = sub.add_parser("account", help="manage accounts").add_subparsers(
+        dest="account_command", required=True, parser_class=_Parser)
     create = acc.add_parser("create", help="create an account")
     create.add_argument("login")
     create.add_argument("--password", required=True)
@@ -100,11 +107,10 @@ def _serve(settings: Settings, bind: str | None) -> int:
               f"password: {password}  balance: 1000 {settings.currency}")
     print(f"WSDL: {settings.soap_url}?wsdl")
     sys.stdout.flush()
-    env = dict(os.environ)
-    if bind:
-        env["SMSGW_BIND"] = bind
     argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "service.wsgi:application"]
-    os.execvpe(argv[0], argv, env)
+    if bind:
+        argv += ["--bind", bind]  # gunicorn lets the command line override the config file
+    os.execv(argv[0], argv)
     return 0  # not reached
 
 

@@ -57,19 +57,31 @@ def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'smsgw.db'}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
-    """Each integration test runs on both stores."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'smsgw.db'}"
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def store_url(request, kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{request.getfixturevalue('tmp_path') / 'smsgw.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(params=STORES)
+def database_url(request):
+    """Each integration test runs on both stores."""
+    return store_url(request, request.param)
+
+
+def migrated(url: str):
+    from service.persistence.engine import make_engine
+    from service.persistence.migrate import upgrade
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
 
 
 @pytest.fixture
 def migrated_engine(database_url):
-    from service.persistence.engine import make_engine
-    from service.persistence.migrate import upgrade
-    engine = make_engine(database_url)
-    upgrade(engine)
+    engine = migrated(database_url)
     yield engine
     engine.dispose()

@@ -55,19 +55,27 @@ def typed_fault(error: e.SmsgwError) -> Fault:
 
 
 _ELEMENT = re.compile(r"Element '(?:\{[^}]*\})?([^']+)'")
-_EXPECTED = re.compile(r"Expected is(?: one of)? \(\s*(?:\{[^}]*\})?([A-Za-z0-9_]+)")
+_EXPECTED = re.compile(r"Expected is(?: one of)? \(([^)]*)\)")
+_NAME = re.compile(r"(?:\{[^}]*\})?([A-Za-z_][\w.-]*)")
 
 
-def schema_error(message: str) -> e.ValidationError:
-    """Turn libxml2's schema message into a domain error naming the field."""
-    if "Missing child element" in message or "Expected is" in message and "not expected" in message:
-        expected = _EXPECTED.search(message)
-        if expected:
-            return e.MissingParameter(expected.group(1), f"{expected.group(1)} is required")
+def schema_error(message: str, declared: frozenset[str] = frozenset()) -> e.ValidationError:
+    """Turn libxml2's schema message into a domain error naming the field.
+
+    libxml2 reports a missing required element as "Missing child element(s)", or, when another
+    element stands in its place, as "<that one> is not expected. Expected is (...)". The
+    required one is the last of the expected names (earlier ones are optional or repeatable).
+    An element that the schema does not declare at all is the field at fault instead.
+    """
     element = _ELEMENT.search(message)
-    field = element.group(1) if element else None
+    unexpected = element.group(1) if element else None
+    expected = _EXPECTED.search(message)
+    if expected and ("Missing child" in message or unexpected in declared):
+        names = _NAME.findall(expected.group(1))
+        if names:
+            return e.MissingParameter(names[-1], f"{names[-1]} is required")
     detail = message.split(":", 6)[-1].strip() if message.count(":") >= 6 else message
-    return e.ValidationError(f"invalid request: {detail}", field=field)
+    return e.ValidationError(f"invalid request: {detail}", field=unexpected)
 
 
 def protocol_fault(fault: Fault) -> Fault:

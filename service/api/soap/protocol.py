@@ -21,8 +21,25 @@ UNDERSTOOD_HEADERS = frozenset({f"{{{WSSE}}}Security"})
 
 
 class StrictSoap11(Soap11):
+    _declared: frozenset[str] | None = None
+
+    def _declared_names(self) -> frozenset[str]:
+        """Local names of every element the service's schema declares (built once)."""
+        if self._declared is None:
+            names = set()
+            for cls in self.app.interface.classes.values():
+                names.update(getattr(cls, "_type_info", {}) or {})
+            self._declared = frozenset(names)
+        return self._declared
+
     def create_in_document(self, ctx, charset=None):
-        super().create_in_document(ctx, charset)
+        try:
+            super().create_in_document(ctx, charset)
+        except StopIteration as exc:  # spyne reads the first chunk of an empty body with next()
+            raise Fault("Client.XMLSyntaxError", "the request body is empty") from exc
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise Fault("Client.XMLSyntaxError",
+                        f"the request body is not valid text in charset {charset}") from exc
         docinfo = ctx.in_document[0].getroottree().docinfo
         if docinfo.doctype or docinfo.internalDTD is not None:
             raise Fault("Client.DTDNotAllowed", "a DOCTYPE/DTD is not allowed in SOAP messages")
@@ -31,7 +48,10 @@ class StrictSoap11(Soap11):
         try:
             super().decompose_incoming_envelope(ctx, message)
         except SchemaValidationError as exc:
-            raise typed_fault(schema_error(str(exc.faultstring))) from exc
+            raise typed_fault(schema_error(str(exc.faultstring), self._declared_names())) from exc
+        self._check_headers(ctx)
+
+    def _check_headers(self, ctx) -> None:
         for header in ctx.in_header_doc or ():
             flag = header.get(f"{{{SOAP11_ENV}}}mustUnderstand")
             if flag in ("1", "true") and header.tag not in UNDERSTOOD_HEADERS:

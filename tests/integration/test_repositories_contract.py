@@ -1,0 +1,121 @@
+"""One contract for the persistence ports, run against the in-memory fake and the SQL stores."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from service.app.errors import LoginTaken
+from service.domain.account import AccountSettings
+from service.domain.encoding import Encoding
+from service.domain.message import Message
+from service.domain.status import MessageStatus
+from service.persistence.uow import SqlUnitOfWorkFactory
+from tests.conftest import STORES, migrated, store_url
+from tests.fakes import FakeUnitOfWorkFactory, FixedClock, make_account
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(params=["fake", *STORES])
+def uow_factory(request):
+    if request.param == "fake":
+        yield FakeUnitOfWorkFactory()
+        return
+    engine = migrated(store_url(request, request.param))
+    yield SqlUnitOfWorkFactory(engine, FixedClock(NOW))
+    engine.dispose()
+
+
+def add_account(uow_factory, login="alice", balance="100"):
+    with uow_factory(write=True) as uow:
+        account = uow.accounts.add(make_account(login, balance=balance))
+        uow.commit()
+    return account
+
+
+def message(account_id, recipient="+79991234567", cost="1.25", status=MessageStatus.QUEUED):
+    return Message(id=None, account_id=account_id, recipient=recipient, text="Привет €",
+                   sender="ACME", encoding=Encoding.UCS2, segments=2, cost=Decimal(cost),
+                   status=status, created_at=NOW, updated_at=NOW,
+                   valid_until=NOW + timedelta(days=1), scheduled_at=NOW + timedelta(hours=1),
+                   client_ref="ref-1")
+
+
+def test_accounts_round_trip_with_settings_and_exact_money(uow_factory):
+    account = add_account(uow_factory, balance="12.3456")
+    with uow_factory(write=True) as uow:
+        loaded = uow.accounts.get_by_login("alice")
+        assert loaded.id == account.id and loaded.balance == Decimal("12.3456")
+        loaded.settings = AccountSettings(allowed_ips=("10.0.0.0/8", "::1/128"), retention_days=3,
+                                          default_sender="ACME", callback_url="https://x.test/cb",
+                                          callback_secret="s")
+        loaded.blocked = True
+        uow.accounts.update(loaded)
+        uow.commit()
+    with uow_factory() as uow:
+        again = uow.accounts.get_by_login("alice")
+    assert again.settings == loaded.settings and again.blocked
+    assert uow_factory().__enter__().accounts.get_by_login("nobody") is None
+
+
+def test_a_taken_login_is_refused(uow_factory):
+    add_account(uow_factory)
+    with pytest.raises(LoginTaken):
+        add_account(uow_factory)
+
+
+def test_debit_is_guarded_and_exact(uow_factory):
+    account = add_account(uow_factory, balance="1.0000")
+    with uow_factory(write=True) as uow:
+        assert uow.accounts.debit(account.id, Decimal("0.3333")) == Decimal("0.6667")
+        assert uow.accounts.debit(account.id, Decimal("0.6668")) is None
+        assert uow.accounts.debit(account.id, Decimal("0.6667")) == Decimal("0")
+        assert uow.accounts.credit(account.id, Decimal("5.5")) == Decimal("5.5")
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.balance(account.id) == Decimal("5.5")
+
+
+def test_nothing_is_kept_without_commit(uow_factory):
+    account = add_account(uow_factory)
+    with uow_factory(write=True) as uow:
+        uow.accounts.debit(account.id, Decimal("50"))
+        uow.messages.add_many([message(account.id)])
+    with uow_factory() as uow:
+        assert uow.accounts.balance(account.id) == Decimal("100")
+        assert uow.messages.get_many(account.id, [1, 2, 3]) == {}
+
+
+def test_messages_round_trip_in_order_and_stay_within_their_account(uow_factory):
+    alice, bob = add_account(uow_factory), add_account(uow_factory, "bob")
+    with uow_factory(write=True) as uow:
+        ids = uow.messages.add_many([message(alice.id, f"+7999123456{i}") for i in range(5)])
+        bobs = uow.messages.add_many([message(bob.id)])
+        uow.commit()
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    with uow_factory() as uow:
+        found = uow.messages.get_many(alice.id, ids + bobs + [10**9])
+    assert sorted(found) == ids
+    m = found[ids[2]]
+    assert (m.recipient, m.text, m.cost, m.encoding, m.status) == (
+        "+79991234562", "Привет €", Decimal("1.25"), Encoding.UCS2, MessageStatus.QUEUED)
+    assert m.scheduled_at == NOW + timedelta(hours=1) and m.created_at.tzinfo is not None
+
+
+def test_send_requests_remember_a_result_per_account_and_reference(uow_factory):
+    alice = add_account(uow_factory)
+    with uow_factory(write=True) as uow:
+        assert uow.send_requests.find(alice.id, "r1") is None
+        uow.send_requests.claim(alice.id, "r1", NOW)
+        uow.send_requests.store_result(alice.id, "r1", '{"x": 1}')
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        assert uow.send_requests.find(alice.id, "r1") == (NOW, '{"x": 1}')
+        later = NOW + timedelta(days=2)
+        uow.send_requests.claim(alice.id, "r1", later)  # an expired claim is replaced
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.send_requests.find(alice.id, "r1") == (later, None)
