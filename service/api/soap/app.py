@@ -12,7 +12,8 @@ from ...app.use_cases import UseCases
 from ..client_ip import ClientIpResolver
 from .faults import protocol_fault
 from .namespaces import TNS
-from .protocol import StrictSoap11, TypedFaultSoap11
+from .protocol import SmsgwSoap11Out, StrictSoap11
+from . import types as t
 from .service import SmsgwService
 from .wsdl import clean_wsdl
 
@@ -43,8 +44,9 @@ class HardenedWsgiApplication(WsgiApplication):
 
 
 def build_application(gateway: Gateway | None, name: str = "smsgw") -> Application:
+    out_protocol = SmsgwSoap11Out(flat_types=(t.MessageResult, t.MessageStatus))
     application = Application([SmsgwService], tns=TNS, name=name,
-                              in_protocol=StrictSoap11(validator="lxml"), out_protocol=TypedFaultSoap11())
+                              in_protocol=StrictSoap11(validator="lxml"), out_protocol=out_protocol)
     application.gateway = gateway
     return application
 
