@@ -58,7 +58,7 @@ def start_server(tmp_dir: Path, extra_env: dict | None = None):
         try:
             if requests.get(base + "/health", timeout=1).status_code == 200:
                 return server, proc
-        except requests.ConnectionError:
+        except requests.RequestException:  # not up yet, or busy starting
             pass
         if proc.poll() is not None:
             break

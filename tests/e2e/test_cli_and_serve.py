@@ -88,7 +88,7 @@ def test_serve_on_a_new_database_creates_a_demo_account_and_prints_the_wsdl(tmp_
             try:
                 requests.get(base + "/health", timeout=1)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or busy starting
                 time.sleep(0.1)
         session = requests.Session()
         session.auth = creds.groups()
