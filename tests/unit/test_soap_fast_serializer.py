@@ -10,7 +10,6 @@ import pytest
 from lxml import etree
 from spyne import Application
 from spyne.protocol.soap import Soap11
-from spyne.server.null import NullServer
 
 from service.api.soap import types as t
 from service.api.soap.protocol import SmsgwSoap11Out, StrictSoap11
@@ -52,3 +51,22 @@ def test_fast_path_output_equals_spynes(cls, items):
 def test_types_with_nested_members_are_refused_at_startup():
     with pytest.raises(TypeError):
         SmsgwSoap11Out(flat_types=(t.SendSmsResult,))
+
+
+def test_list_items_of_real_responses_take_the_fast_path(monkeypatch):
+    from service.api.soap.app import build_application
+    out = build_application(None).out_protocol
+    slow = []
+    original = Soap11.complex_to_parent
+
+    def spy(self, ctx, cls, *args, **kwargs):
+        slow.append(cls.get_type_name())
+        return original(self, ctx, cls, *args, **kwargs)
+
+    monkeypatch.setattr(Soap11, "complex_to_parent", spy)
+    result = SimpleNamespace(code=0, totalCost=Decimal("2"), totalSegments=2, balance=Decimal("8"),
+                             messages=[SimpleNamespace(**r) for r in RESULTS])
+    parent = etree.Element("root")
+    out.to_parent(None, t.SendSmsResult, result, parent, TNS, "SendSmsResult")
+    assert slow == ["SendSmsResult"]
+    assert len(parent[0].findall(f"{{{TNS}}}messages")) == 2

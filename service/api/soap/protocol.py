@@ -108,7 +108,8 @@ class SmsgwSoap11Out(Soap11):
         return tuple(plan)
 
     def complex_to_parent(self, ctx, cls, inst, parent, ns, name=None, add_type=False, **kw):
-        plan = self._plans.get(cls)
+        # Lists hold customized copies of the declared type (``customize`` subclasses it).
+        plan = self._plans.get(cls) or self._plans.get(getattr(cls, "__orig__", None))
         if plan is None or add_type or not isinstance(parent, etree._Element):
             return super().complex_to_parent(ctx, cls, inst, parent, ns, name, add_type, **kw)
         element = etree.SubElement(parent, f"{{{ns}}}{name or cls.get_type_name()}")
