@@ -96,11 +96,11 @@ class FakeSendRequestRepository:
         row = self._s.send_requests.get((account_id, client_ref))
         return (row[0], row[1]) if row else None
 
-    def claim(self, account_id, client_ref, now):
+    def claim(self, account_id, client_ref, now, expired_before):
         row = self._s.send_requests.get((account_id, client_ref))
-        if row is not None and row[2]:
+        if row is not None and row[0] >= expired_before:
             raise DuplicateRequest(client_ref)
-        self._s.send_requests[(account_id, client_ref)] = [now, None, True]
+        self._s.send_requests[(account_id, client_ref)] = [now, None]
 
     def store_result(self, account_id, client_ref, result):
         self._s.send_requests[(account_id, client_ref)][1] = result
@@ -114,8 +114,6 @@ class FakeUnitOfWork:
 
     def __enter__(self):
         self._work = copy.deepcopy(self._owner.store)
-        for row in self._work.send_requests.values():
-            row[2] = False  # claims of committed units are settled
         self.accounts = FakeAccountRepository(self._work)
         self.messages = FakeMessageRepository(self._work)
         self.send_requests = FakeSendRequestRepository(self._work)

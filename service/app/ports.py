@@ -48,8 +48,12 @@ class SendRequestRepository(Protocol):
     def find(self, account_id: int, client_ref: str) -> tuple[datetime, str | None] | None:
         """(created_at, stored result) of the earlier request with this reference, if any."""
 
-    def claim(self, account_id: int, client_ref: str, now: datetime) -> None:
-        """Reserve the reference, replacing an expired claim. Raises DuplicateRequest if held."""
+    def claim(self, account_id: int, client_ref: str, now: datetime,
+              expired_before: datetime) -> None:
+        """Reserve the reference, replacing a claim made before ``expired_before``.
+
+        Raises DuplicateRequest when a live claim exists (possibly committed concurrently).
+        """
 
     def store_result(self, account_id: int, client_ref: str, result: str) -> None:
         """Attach the serialised result to a claimed reference."""

@@ -151,10 +151,10 @@ class SendingService:
         with self._uow(write=True) as uow:
             if client_ref is not None:
                 earlier = uow.send_requests.find(account_id, client_ref)
-                window = timedelta(hours=self._policy.idempotency_hours)
-                if earlier is not None and earlier[0] > now - window and earlier[1]:
+                expired_before = now - timedelta(hours=self._policy.idempotency_hours)
+                if earlier is not None and earlier[0] >= expired_before and earlier[1]:
                     return SendResult.from_json(earlier[1])
-                uow.send_requests.claim(account_id, client_ref, now)
+                uow.send_requests.claim(account_id, client_ref, now, expired_before)
             if total > 0:
                 balance = uow.accounts.debit(account_id, total)
                 if balance is None:

@@ -97,9 +97,15 @@ class SqlMessageRepository:
             return []
         rows = [{**{c: getattr(m, c) for c in _MESSAGE_COLUMNS},
                  "encoding": m.encoding.value, "status": m.status.canonical_name} for m in items]
-        result = self._conn.execute(
-            insert(messages).returning(messages.c.id, sort_by_parameter_order=True), rows)
-        ids = [r.id for r in result]
+        if self._conn.dialect.name == "sqlite":
+            # SQLAlchemy cannot batch an order-preserving RETURNING on SQLite (it falls back to
+            # one INSERT per row). One multi-row INSERT under our write lock assigns ascending
+            # rowids in VALUES order, so the sorted ids are the rows' ids in order.
+            ids = sorted(self._conn.execute(insert(messages).returning(messages.c.id), rows).scalars())
+        else:
+            ids = list(self._conn.execute(
+                insert(messages).returning(messages.c.id, sort_by_parameter_order=True), rows
+            ).scalars())
         for m, i in zip(items, ids):
             m.id = i
         return ids
@@ -136,9 +142,13 @@ class SqlSendRequestRepository:
                 send_requests.c.client_ref == client_ref)).first()
         return (row.created_at, row.result) if row else None
 
-    def claim(self, account_id: int, client_ref: str, now: datetime) -> None:
-        key = (send_requests.c.account_id == account_id) & (send_requests.c.client_ref == client_ref)
-        self._conn.execute(delete(send_requests).where(key))
+    def claim(self, account_id: int, client_ref: str, now: datetime,
+              expired_before: datetime) -> None:
+        # Only an expired claim may go: a live one committed by a concurrent request after our
+        # last read must make the insert below fail, not be deleted from under it.
+        self._conn.execute(delete(send_requests).where(
+            send_requests.c.account_id == account_id, send_requests.c.client_ref == client_ref,
+            send_requests.c.created_at < expired_before))
         try:
             with self._conn.begin_nested():
                 self._conn.execute(insert(send_requests).values(

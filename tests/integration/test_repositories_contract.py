@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from service.app.errors import LoginTaken
+from service.app.errors import DuplicateRequest, LoginTaken
 from service.domain.account import AccountSettings
 from service.domain.encoding import Encoding
 from service.domain.message import Message
@@ -107,15 +107,19 @@ def test_messages_round_trip_in_order_and_stay_within_their_account(uow_factory)
 
 def test_send_requests_remember_a_result_per_account_and_reference(uow_factory):
     alice = add_account(uow_factory)
+    day_before = NOW - timedelta(hours=24)
     with uow_factory(write=True) as uow:
         assert uow.send_requests.find(alice.id, "r1") is None
-        uow.send_requests.claim(alice.id, "r1", NOW)
+        uow.send_requests.claim(alice.id, "r1", NOW, day_before)
         uow.send_requests.store_result(alice.id, "r1", '{"x": 1}')
         uow.commit()
     with uow_factory(write=True) as uow:
         assert uow.send_requests.find(alice.id, "r1") == (NOW, '{"x": 1}')
-        later = NOW + timedelta(days=2)
-        uow.send_requests.claim(alice.id, "r1", later)  # an expired claim is replaced
+        with pytest.raises(DuplicateRequest):  # a live claim is never replaced
+            uow.send_requests.claim(alice.id, "r1", NOW, day_before)
+    later = NOW + timedelta(days=2)
+    with uow_factory(write=True) as uow:
+        uow.send_requests.claim(alice.id, "r1", later, later - timedelta(hours=24))
         uow.commit()
     with uow_factory() as uow:
         assert uow.send_requests.find(alice.id, "r1") == (later, None)
