@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -40,13 +40,29 @@ def _account_values(a: Account) -> dict:
                 callback_secret=s.callback_secret)
 
 
+# Statements on the request path are built once: constructing and coercing a new one per call
+# cost more than executing it.
+_ACCOUNT_BY_LOGIN = select(accounts).where(accounts.c.login == bindparam("login"))
+_DEBIT = (update(accounts)
+          .where(accounts.c.id == bindparam("account_id"), accounts.c.balance >= bindparam("amount"))
+          .values(balance=accounts.c.balance - bindparam("amount")).returning(accounts.c.balance))
+_CREDIT = (update(accounts).where(accounts.c.id == bindparam("account_id"))
+           .values(balance=accounts.c.balance + bindparam("amount")).returning(accounts.c.balance))
+_BALANCE = select(accounts.c.balance).where(accounts.c.id == bindparam("account_id"))
+_INSERT_MESSAGES = insert(messages).returning(messages.c.id)
+_INSERT_MESSAGES_ORDERED = insert(messages).returning(messages.c.id, sort_by_parameter_order=True)
+_SEND_REQUEST = select(send_requests.c.created_at, send_requests.c.result).where(
+    send_requests.c.account_id == bindparam("account_id"),
+    send_requests.c.client_ref == bindparam("client_ref"))
+
+
 class SqlAccountRepository:
     def __init__(self, conn: Connection, clock_now) -> None:
         self._conn = conn
         self._now = clock_now
 
     def get_by_login(self, login: str) -> Account | None:
-        row = self._conn.execute(select(accounts).where(accounts.c.login == login)).first()
+        row = self._conn.execute(_ACCOUNT_BY_LOGIN, {"login": login}).first()
         return _account_from_row(row) if row else None
 
     def add(self, account: Account) -> Account:
@@ -63,20 +79,14 @@ class SqlAccountRepository:
         return account
 
     def debit(self, account_id: int, amount: Decimal) -> Decimal | None:
-        return self._conn.execute(
-            update(accounts).where(accounts.c.id == account_id, accounts.c.balance >= amount)
-            .values(balance=accounts.c.balance - amount).returning(accounts.c.balance)
-        ).scalar_one_or_none()
+        return self._conn.execute(_DEBIT, {"account_id": account_id, "amount": amount}
+                                  ).scalar_one_or_none()
 
     def credit(self, account_id: int, amount: Decimal) -> Decimal:
-        return self._conn.execute(
-            update(accounts).where(accounts.c.id == account_id)
-            .values(balance=accounts.c.balance + amount).returning(accounts.c.balance)
-        ).scalar_one()
+        return self._conn.execute(_CREDIT, {"account_id": account_id, "amount": amount}).scalar_one()
 
     def balance(self, account_id: int) -> Decimal:
-        return self._conn.execute(
-            select(accounts.c.balance).where(accounts.c.id == account_id)).scalar_one()
+        return self._conn.execute(_BALANCE, {"account_id": account_id}).scalar_one()
 
     def update(self, account: Account) -> None:
         self._conn.execute(update(accounts).where(accounts.c.id == account.id)
@@ -101,11 +111,9 @@ class SqlMessageRepository:
             # SQLAlchemy cannot batch an order-preserving RETURNING on SQLite (it falls back to
             # one INSERT per row). One multi-row INSERT under our write lock assigns ascending
             # rowids in VALUES order, so the sorted ids are the rows' ids in order.
-            ids = sorted(self._conn.execute(insert(messages).returning(messages.c.id), rows).scalars())
+            ids = sorted(self._conn.execute(_INSERT_MESSAGES, rows).scalars())
         else:
-            ids = list(self._conn.execute(
-                insert(messages).returning(messages.c.id, sort_by_parameter_order=True), rows
-            ).scalars())
+            ids = list(self._conn.execute(_INSERT_MESSAGES_ORDERED, rows).scalars())
         for m, i in zip(items, ids):
             m.id = i
         return ids
@@ -136,10 +144,8 @@ class SqlSendRequestRepository:
         self._conn = conn
 
     def find(self, account_id: int, client_ref: str) -> tuple[datetime, str | None] | None:
-        row = self._conn.execute(
-            select(send_requests.c.created_at, send_requests.c.result).where(
-                send_requests.c.account_id == account_id,
-                send_requests.c.client_ref == client_ref)).first()
+        row = self._conn.execute(_SEND_REQUEST, {"account_id": account_id,
+                                                 "client_ref": client_ref}).first()
         return (row.created_at, row.result) if row else None
 
     def claim(self, account_id: int, client_ref: str, now: datetime,
