@@ -22,4 +22,4 @@ loglevel = _settings.log_level
 proc_name = "smsgw"
 # gunicorn >= 25.1 opens a control socket at $HOME/.gunicorn/gunicorn.ctl that every instance
 # on the host shares; smsgw does not use it, so it is off.
-no_control_socket = True
+control_socket_disable = True

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from ..domain.clock import Clock
+from .delivery_store import SqlDeliveryStore
+from .engine import writer_queue
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
 
@@ -17,14 +19,22 @@ class SqlUnitOfWork:
         self._tx = None
 
     def __enter__(self) -> "SqlUnitOfWork":
-        conn = self._engine.connect()
-        if self._write and self._engine.dialect.name == "sqlite":
-            conn = conn.execution_options(sqlite_write=True)
-        self._conn = conn
-        self._tx = conn.begin()
+        self._queue = writer_queue(self._engine) if self._write else None
+        if self._queue is not None:
+            self._queue.acquire()
+        try:
+            conn = self._engine.connect()
+            if self._queue is not None:
+                conn = conn.execution_options(sqlite_write=True)
+            self._conn = conn
+            self._tx = conn.begin()
+        except BaseException:
+            self._release_queue()
+            raise
         self.accounts = SqlAccountRepository(conn, self._clock.now)
         self.messages = SqlMessageRepository(conn)
         self.send_requests = SqlSendRequestRepository(conn)
+        self.delivery = SqlDeliveryStore(conn)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -34,9 +44,16 @@ class SqlUnitOfWork:
         finally:
             self._conn.close()
             self._conn = self._tx = None
+            self._release_queue()
 
     def commit(self) -> None:
         self._tx.commit()
+        self._release_queue()  # the next writer may start while we build our answer
+
+    def _release_queue(self) -> None:
+        if self._queue is not None:
+            self._queue, queue = None, self._queue
+            queue.release()
 
 
 class SqlUnitOfWorkFactory:
