@@ -32,6 +32,7 @@ class Container:
     engine: Engine
     uow_factory: SqlUnitOfWorkFactory
     use_cases: UseCases
+    clock: Clock
 
 
 def sending_policy(settings: Settings) -> SendingPolicy:
@@ -55,7 +56,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         sending=SendingService(uow_factory, auth, policy, clock),
         statuses=StatusQueries(uow_factory, auth, policy),
         accounts=AccountService(uow_factory, auth, settings.currency))
-    return Container(settings, engine, uow_factory, use_cases)
+    return Container(settings, engine, uow_factory, use_cases, clock)
 
 
 def build_wsgi_app(container: Container):
@@ -77,3 +78,44 @@ def build_wsgi_app(container: Container):
 def create_app(settings: Settings | None = None):
     """The WSGI application gunicorn serves."""
     return build_wsgi_app(build_container(settings or Settings.from_env()))
+
+
+def build_connector(container: Container):
+    """The configured carrier connector (the simulator unless SMSGW_CONNECTOR=smpp)."""
+    s = container.settings
+    if s.connector == "smpp":
+        from .delivery.smpp import SmppConfig, SmppConnector
+        return SmppConnector(SmppConfig(
+            host=s.smpp_host, port=s.smpp_port, system_id=s.smpp_system_id,
+            password=s.smpp_password, system_type=s.smpp_system_type, tps=s.smpp_tps,
+            window=s.smpp_window, response_timeout=s.smpp_response_timeout_seconds,
+            enquire_link_interval=s.smpp_enquire_link_seconds,
+            reconnect_max=s.smpp_reconnect_max_seconds))
+    from .delivery.simulator import SimulatorConnector
+    return SimulatorConnector(container.engine, container.clock, rules=s.simulator_rules,
+                              receipt_delay=s.simulator_receipt_delay_ms / 1000,
+                              tps=s.simulator_tps)
+
+
+def build_delivery(container: Container):
+    """(DeliveryService, CallbackService) for workers and the CLI."""
+    from .app.callbacks import CallbackPolicy, CallbackService
+    from .app.delivery import DeliveryPolicy, DeliveryService
+    from .delivery.http_transport import Urllib3Transport
+    s = container.settings
+    delivery = DeliveryService(container.uow_factory, container.clock, DeliveryPolicy(
+        batch_size=s.worker_batch, window=s.worker_window, lease_seconds=s.worker_lease_seconds,
+        unknown_outcome=s.unknown_outcome))
+    callbacks = CallbackService(container.uow_factory, container.clock, Urllib3Transport(
+        pool_size=max(2, s.worker_callback_threads)), CallbackPolicy(
+        retry_min_seconds=s.callback_retry_min_seconds,
+        retry_max_seconds=s.callback_retry_max_seconds,
+        give_up_hours=s.callback_give_up_hours, timeout_seconds=s.callback_timeout_seconds))
+    return delivery, callbacks
+
+
+def build_worker(container: Container):
+    from .delivery.worker import Worker, WorkerOptions
+    delivery, callbacks = build_delivery(container)
+    return Worker(delivery, callbacks, build_connector(container),
+                  WorkerOptions(callback_threads=container.settings.worker_callback_threads))

@@ -65,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     setp.add_argument("--callback-secret")
     setp.add_argument("--blocked", type=_bool)
     setp.add_argument("--password")
+    setp.add_argument("--paused", type=_bool, help="hold delivery of the account's messages")
+    setp.add_argument("--simulator-rules", help="e.g. 0000=UNDELIV,delay=0.5 (empty: defaults)")
+
+    sub.add_parser("worker", help="run a delivery worker (dispatch, receipts, callbacks)")
+
+    cb = sub.add_parser("callbacks", help="client notifications").add_subparsers(
+        dest="callbacks_command", required=True, parser_class=_Parser)
+    dead = cb.add_parser("dead", help="list dead-lettered notifications")
+    dead.add_argument("--limit", type=int, default=100)
+    replay = cb.add_parser("replay", help="send dead-lettered notifications again")
+    replay.add_argument("ids", nargs="*", type=int)
+    replay.add_argument("--all", action="store_true")
     return p
 
 
@@ -78,11 +90,13 @@ def _print_account(account) -> None:
     print(f"login:          {account.login}")
     print(f"balance:        {account.balance} {account.currency}")
     print(f"blocked:        {'yes' if account.blocked else 'no'}")
+    print(f"paused:         {'yes' if account.paused else 'no'}")
     print(f"allowed IPs:    {', '.join(s.allowed_ips) or 'any'}")
     print(f"retention days: {s.retention_days if s.retention_days is not None else 'default'}")
     print(f"default sender: {s.default_sender or '-'}")
     print(f"callback URL:   {s.callback_url or '-'}")
     print(f"callback secret: {'set' if s.callback_secret else '-'}")
+    print(f"simulator rules: {s.simulator_rules or 'default'}")
 
 
 def _upgrade(settings: Settings) -> bool:
@@ -110,8 +124,62 @@ def _serve(settings: Settings, bind: str | None) -> int:
     argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "service.wsgi:application"]
     if bind:
         argv += ["--bind", bind]  # gunicorn lets the command line override the config file
-    os.execv(argv[0], argv)
-    return 0  # not reached
+    if not settings.embedded_worker:
+        os.execv(argv[0], argv)
+    return _supervise([argv, [sys.executable, "-m", "service.cli", "worker"]])
+
+
+def _supervise(commands: list[list[str]]) -> int:
+    """Run the web server and one worker side by side; a signal stops both, and so does
+    either one exiting."""
+    import signal
+    import subprocess
+    import time
+    children = [subprocess.Popen(cmd) for cmd in commands]
+    stop = []
+
+    def forward(signum, _frame):
+        stop.append(signum)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, forward)
+    while not stop and all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    codes = [child.wait() for child in children]
+    return 0 if stop else next((c for c in codes if c), 0)
+
+
+def _worker(settings: Settings) -> int:
+    import logging
+    from .bootstrap import build_worker
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = build_worker(_container(settings))
+    worker.install_signal_handlers()
+    worker.run()
+    return 0
+
+
+def _callbacks(settings: Settings, args) -> int:
+    from .bootstrap import build_delivery
+    _delivery, callbacks = build_delivery(_container(settings))
+    if args.callbacks_command == "dead":
+        jobs = callbacks.dead_letters(args.limit)
+        for job in jobs:
+            print(f"{job.id}\tmessage {job.message_id}\t{job.attempts} attempts\t{job.url}\t{job.payload}")
+        print(f"{len(jobs)} dead-lettered notification(s)")
+        return 0
+    if not args.all and not args.ids:
+        raise ConfigError("name the notification ids to replay, or --all")
+    count = callbacks.replay(None if args.all else args.ids)
+    print(f"{count} notification(s) queued again")
+    return 0
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -123,6 +191,10 @@ def run(argv: list[str] | None = None) -> int:
         _upgrade(settings)
         print("database is up to date")
         return 0
+    if args.command == "worker":
+        return _worker(settings)
+    if args.command == "callbacks":
+        return _callbacks(settings, args)
     from .app.accounts import parse_amount
     accounts = _container(settings).use_cases.accounts
     if args.account_command == "create":
@@ -139,7 +211,8 @@ def run(argv: list[str] | None = None) -> int:
         _print_account(accounts.configure(
             args.login, allowed_ips=ips, retention_days=args.retention_days,
             default_sender=args.default_sender, callback_url=args.callback_url,
-            callback_secret=args.callback_secret, blocked=args.blocked, password=args.password))
+            callback_secret=args.callback_secret, blocked=args.blocked, password=args.password,
+            paused=args.paused, simulator_rules=args.simulator_rules))
     return 0
 
 

@@ -6,7 +6,7 @@ This is the only module that reads ``os.environ``.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
 
@@ -22,8 +22,10 @@ class Settings:
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'smsgw.db'}"
     bind: str = "127.0.0.1:8080"
     public_url: str = "http://127.0.0.1:8080"
-    workers: int = 2
-    threads: int = 4
+    # Processes do the CPU work (one GIL each); a second thread overlaps the database waits.
+    # gthread workers with many threads convoy on the GIL and lose more than they gain.
+    workers: int = field(default_factory=lambda: (os.cpu_count() or 1) + 1)
+    threads: int = 2
     default_region: str = "RU"
     currency: str = "RUB"
     default_price: str = "1.00"
@@ -37,6 +39,31 @@ class Settings:
     auth_cache_seconds: int = 300
     demo_login: str = "demo"
     trusted_proxies: str = ""
+    # delivery (issue 3): which connector, and its settings
+    connector: str = "simulator"
+    smpp_host: str = "127.0.0.1"
+    smpp_port: int = 2775
+    smpp_system_id: str = ""
+    smpp_password: str = ""
+    smpp_system_type: str = ""
+    smpp_tps: int = 100
+    smpp_window: int = 10
+    smpp_response_timeout_seconds: int = 10
+    smpp_enquire_link_seconds: int = 30
+    smpp_reconnect_max_seconds: int = 60
+    simulator_rules: str = ""
+    simulator_receipt_delay_ms: int = 1000
+    simulator_tps: int = 0
+    worker_batch: int = 200
+    worker_window: int = 50
+    worker_lease_seconds: int = 60
+    worker_callback_threads: int = 4
+    unknown_outcome: str = "fail"
+    callback_retry_min_seconds: int = 10
+    callback_retry_max_seconds: int = 600
+    callback_give_up_hours: int = 24
+    callback_timeout_seconds: int = 10
+    embedded_worker: int = 1
     log_level: str = "info"
 
     @classmethod
@@ -63,9 +90,14 @@ class Settings:
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"SMSGW_PUBLIC_URL={self.public_url!r} must start with http(s)://")
         for name in ("workers", "threads", "max_recipients", "max_text_length",
-                     "max_validity_minutes", "max_request_bytes"):
+                     "max_validity_minutes", "max_request_bytes", "worker_batch", "worker_window",
+                     "worker_lease_seconds", "callback_timeout_seconds", "smpp_window"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
+        if self.unknown_outcome not in ("fail", "retry"):
+            raise ConfigError(f"SMSGW_UNKNOWN_OUTCOME={self.unknown_outcome!r}: expected fail or retry")
+        if self.connector not in ("simulator", "smpp"):
+            raise ConfigError(f"SMSGW_CONNECTOR={self.connector!r}: expected simulator or smpp")
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
 

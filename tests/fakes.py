@@ -67,6 +67,7 @@ class FakeAccountRepository:
     def update(self, account):
         stored = self._s.accounts[account.id]
         stored.password_hash, stored.blocked = account.password_hash, account.blocked
+        stored.paused = account.paused
         stored.settings = account.settings
 
 

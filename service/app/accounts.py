@@ -9,6 +9,7 @@ from ..domain.account import Account, AccountSettings, parse_networks
 from ..domain.errors import ConstraintViolation, NotFound, ValidationError
 from ..domain.passwords import hash_password
 from ..domain.sender import validate_sender
+from ..domain.simulator_rules import parse_rules
 from .auth import Authenticator, Credentials
 from .ports import UnitOfWorkFactory
 
@@ -72,7 +73,8 @@ class AccountService:
     def configure(self, login: str, *, allowed_ips: list[str] | None = None,
                   retention_days: int | None = None, default_sender: str | None = None,
                   callback_url: str | None = None, callback_secret: str | None = None,
-                  blocked: bool | None = None, password: str | None = None) -> Account:
+                  blocked: bool | None = None, password: str | None = None,
+                  paused: bool | None = None, simulator_rules: str | None = None) -> Account:
         """Change the given settings; ``None`` leaves a setting as it is, ``""`` clears it."""
         with self._uow(write=True) as uow:
             account = self._get(uow, login)
@@ -92,9 +94,17 @@ class AccountService:
                 changes["callback_url"] = callback_url or None
             if callback_secret is not None:
                 changes["callback_secret"] = callback_secret or None
+            if simulator_rules is not None:
+                try:
+                    parse_rules(simulator_rules)
+                except ValueError as exc:
+                    raise ValidationError(str(exc), field="simulator_rules") from exc
+                changes["simulator_rules"] = simulator_rules or None
             account.settings = replace(s, **changes) if changes else s
             if blocked is not None:
                 account.blocked = blocked
+            if paused is not None:
+                account.paused = paused
             if password:
                 account.password_hash = hash_password(password)
             uow.accounts.update(account)

@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Protocol
 
 from ..domain.account import Account, AccountSettings
 from ..domain.message import Message
+from .delivery_ports import DeliveryStore
 
 
 class AccountRepository(Protocol):
@@ -63,6 +64,7 @@ class UnitOfWork(Protocol):
     accounts: AccountRepository
     messages: MessageRepository
     send_requests: SendRequestRepository
+    delivery: "DeliveryStore"
 
     def __enter__(self) -> "UnitOfWork": ...
 

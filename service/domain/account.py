@@ -32,6 +32,7 @@ class AccountSettings:
     default_sender: str | None = None
     callback_url: str | None = None
     callback_secret: str | None = None
+    simulator_rules: str | None = None
 
     def ip_allowed(self, ip: str | None) -> bool:
         if not self.allowed_ips:
@@ -53,6 +54,7 @@ class Account:
     balance: Decimal = Decimal("0")
     currency: str = "RUB"
     blocked: bool = False
+    paused: bool = False  # delivery held: workers claim none of its messages
     settings: AccountSettings = field(default_factory=AccountSettings)
 
     def check_access(self, ip: str | None) -> None:

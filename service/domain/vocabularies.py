@@ -16,6 +16,7 @@ so CLICKED reads DELIVERED in that vocabulary; REJECTED (by the operator) is the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .status import MessageStatus as S
 
@@ -67,3 +68,47 @@ def smsc_code(status: S) -> int:
 
 def all_rows() -> dict[S, StatusNames]:
     return dict(_ROWS)
+
+
+# Receipt ``stat`` words (seed 002, SMPP 3.4 Appendix B) to the canonical state they make a
+# part final with. ACCEPTD and ENROUTE are interim: they change nothing.
+_RECEIPT_STATS: dict[str, S | None] = {
+    "DELIVRD": S.DELIVERED, "EXPIRED": S.EXPIRED, "DELETED": S.DELETED,
+    "UNDELIV": S.UNDELIVERABLE, "REJECTD": S.REJECTED, "UNKNOWN": S.UNDELIVERABLE,
+    "ACCEPTD": None, "ENROUTE": None,
+}
+
+
+def status_from_receipt(stat: str) -> S | None:
+    """The final state a receipt's ``stat`` means for its part; None for interim or unknown words."""
+    return _RECEIPT_STATS.get(stat.strip().upper())
+
+
+def is_known_receipt_stat(stat: str) -> bool:
+    return stat.strip().upper() in _RECEIPT_STATS
+
+
+class CallbackNames(NamedTuple):
+    send_status: str
+    status: str
+    error: str
+
+
+# Notifications for the two non-final changes the client hears about; seed 002 has words only
+# for outcomes, so these use the SMPP/seed 004 words for the same states.
+_INTERIM_CALLBACKS = {
+    S.SUBMITTED: CallbackNames("submitted", "ACCEPTD", "000"),
+    S.PARTIALLY_DELIVERED: CallbackNames("partially-delivered", "PDLIVRD", "000"),
+}
+
+
+def callback_names(status: S, *, outcome_unknown: bool = False) -> CallbackNames | None:
+    """The ``send_status``/``status``/``error`` a client notification carries; None: not sent."""
+    if outcome_unknown and status.final and status not in (S.DELIVERED, S.CLICKED):
+        return CallbackNames("failed", "UNKNOWN", "007")
+    if status in _INTERIM_CALLBACKS:
+        return _INTERIM_CALLBACKS[status]
+    row = _ROWS[status]
+    if row.dlr_stat is None:
+        return None
+    return CallbackNames(row.send_status, row.dlr_stat, row.dlr_error)

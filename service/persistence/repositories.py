@@ -25,16 +25,18 @@ from .tables import accounts, messages, send_requests
 def _account_from_row(row) -> Account:
     return Account(
         id=row.id, login=row.login, password_hash=row.password_hash, balance=row.balance,
-        currency=row.currency, blocked=row.blocked,
+        currency=row.currency, blocked=row.blocked, paused=row.paused,
         settings=AccountSettings(
             allowed_ips=tuple(x for x in row.allowed_ips.split(",") if x),
             retention_days=row.retention_days, default_sender=row.default_sender,
-            callback_url=row.callback_url, callback_secret=row.callback_secret))
+            callback_url=row.callback_url, callback_secret=row.callback_secret,
+            simulator_rules=row.simulator_rules))
 
 
 def _account_values(a: Account) -> dict:
     s = a.settings
-    return dict(password_hash=a.password_hash, blocked=a.blocked,
+    return dict(password_hash=a.password_hash, blocked=a.blocked, paused=a.paused,
+                simulator_rules=s.simulator_rules,
                 allowed_ips=",".join(s.allowed_ips), retention_days=s.retention_days,
                 default_sender=s.default_sender, callback_url=s.callback_url,
                 callback_secret=s.callback_secret)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData,
-                        SmallInteger, String, Table, Text, UniqueConstraint)
+                        SmallInteger, String, Table, Text, UniqueConstraint, false)
 
 from .types import Money, UtcDateTime
 
@@ -31,6 +31,8 @@ accounts = Table(
     Column("callback_url", String(2000), nullable=True),
     Column("callback_secret", String(200), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("paused", Boolean, nullable=False, default=False, server_default=false()),
+    Column("simulator_rules", String(500), nullable=True),
 )
 
 messages = Table(
@@ -51,8 +53,83 @@ messages = Table(
     Column("valid_until", UtcDateTime(), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # delivery bookkeeping
+    Column("attempts", SmallInteger, nullable=False, default=0, server_default="0"),
+    Column("next_attempt_at", UtcDateTime(), nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("submit_state", String(8), nullable=True),
+    Column("submitted_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("dlr_stat", String(8), nullable=True),
+    Column("dlr_error", String(8), nullable=True),
     Index("ix_messages_account_id_id", "account_id", "id"),
     Index("ix_messages_status_scheduled_at", "status", "scheduled_at"),
+    Index("ix_messages_status_valid_until", "status", "valid_until"),
+)
+
+message_parts = Table(
+    "message_parts", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=False),
+    Column("part_no", SmallInteger, nullable=False),
+    Column("connector", String(16), nullable=False),
+    Column("carrier_id", String(64), nullable=False),
+    Column("carrier_key", String(64), nullable=False),
+    Column("status", String(24), nullable=True),
+    Column("dlr_stat", String(8), nullable=True),
+    Column("dlr_error", String(8), nullable=True),
+    Column("receipt_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("message_id", "part_no", name="uq_message_parts_message_part"),
+    Index("ix_message_parts_carrier", "connector", "carrier_key"),
+)
+
+receipts = Table(
+    "receipts", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connector", String(16), nullable=False),
+    Column("carrier_id", String(64), nullable=False),
+    Column("stat", String(16), nullable=False),
+    Column("error", String(16), nullable=True),
+    Column("done_at", UtcDateTime(), nullable=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("state", String(10), nullable=False),  # new, matched, unmatched
+    Column("attempts", SmallInteger, nullable=False, default=0, server_default="0"),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Index("ix_receipts_state_next", "state", "next_attempt_at"),
+)
+
+callbacks = Table(
+    "callbacks", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("state", String(10), nullable=False),  # pending, delivered, dead
+    Column("attempts", SmallInteger, nullable=False, default=0, server_default="0"),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Index("ix_callbacks_state_next", "state", "next_attempt_at"),
+    Index("ix_callbacks_message_id", "message_id", "id"),
+)
+
+simulator_submissions = Table(
+    "simulator_submissions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("carrier_id", String(64), nullable=False, unique=True),
+    Column("message_id", Id, nullable=False),
+    Column("part_no", SmallInteger, nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("stat", String(8), nullable=True),       # None: this carrier never sends a receipt
+    Column("error", String(8), nullable=True),
+    Column("receipt_due_at", UtcDateTime(), nullable=True),
+    Column("receipt_sent", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_simulator_due", "receipt_sent", "receipt_due_at"),
 )
 
 send_requests = Table(

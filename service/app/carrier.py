@@ -1,0 +1,93 @@
+"""The carrier port: how workers hand messages to a carrier and hear back from it.
+
+Every connector (the simulator, SMPP) implements ``Connector``; tests have a fake. The
+worker owns all bookkeeping; a connector only talks to its carrier:
+
+- ``submit`` takes a window of messages and returns one outcome per message, in order:
+  ``Accepted`` with one carrier id per part, ``Rejected`` (permanent or temporary), or
+  ``Unknown`` when the submit may or may not have reached the carrier (the connection
+  dropped before the response). It never raises for a per-message problem.
+- Receipts are pushed to the ``ReceiptSink`` given to ``start``. A connector must not
+  acknowledge a receipt to its carrier before the sink returned: the sink stores it durably,
+  so a crash between the two makes the carrier resend it instead of losing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Protocol, Sequence, Union
+
+from ..domain.encoding import Encoding
+
+
+@dataclass(frozen=True)
+class OutboundSms:
+    """What a carrier needs to send one message (``parts`` are already split)."""
+
+    message_id: int
+    recipient: str
+    sender: str | None
+    text: str
+    encoding: Encoding
+    parts: tuple[str, ...]
+    valid_until: datetime
+    profile: str | None = None  # per-account connector options (the simulator's rules)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The carrier took every part; ``carrier_ids`` holds one raw id per part, in order."""
+
+    message_id: int
+    carrier_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The carrier refused the message. ``permanent``: never retry; else retry with backoff."""
+
+    message_id: int
+    permanent: bool
+    reason: str
+    error_code: int | None = None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """The submit may or may not have reached the carrier (no response before a drop)."""
+
+    message_id: int
+    reason: str
+
+
+SubmitOutcome = Union[Accepted, Rejected, Unknown]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A delivery receipt for one part: the carrier's id, its ``stat`` word and error code."""
+
+    carrier_id: str
+    stat: str
+    error: str | None = None
+    done_at: datetime | None = None
+
+
+ReceiptSink = Callable[[Sequence[Receipt]], None]
+
+
+class Connector(Protocol):
+    name: str
+
+    def start(self, sink: ReceiptSink) -> None:
+        """Connect (or prepare to) and deliver receipts to ``sink`` from now on."""
+
+    def submit(self, batch: Sequence[OutboundSms]) -> list[SubmitOutcome]:
+        """Submit every message of ``batch``; one outcome per message, in the same order."""
+
+    def poll(self) -> None:
+        """Give the connector a turn on the worker's thread (timers, due receipts)."""
+
+    def stop(self) -> None:
+        """Finish what is in flight, then disconnect."""

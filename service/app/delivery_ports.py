@@ -1,0 +1,169 @@
+"""Ports of the delivery use cases: the store of delivery state, and the callback transport.
+
+Every ``DeliveryStore`` method runs inside the caller's unit of work (``uow.delivery``) and
+changes nothing until it commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol, Sequence
+
+from ..domain.encoding import Encoding
+from ..domain.status import MessageStatus
+from .carrier import Receipt
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A due message leased to one worker."""
+
+    id: int
+    account_id: int
+    recipient: str
+    sender: str | None
+    text: str
+    encoding: Encoding
+    cost: Decimal
+    attempts: int
+    valid_until: datetime
+    client_ref: str | None = None
+    callback_url: str | None = None
+    simulator_rules: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageState:
+    """What receipt processing and the sweeper need to know of a message."""
+
+    id: int
+    account_id: int
+    recipient: str
+    status: MessageStatus
+    valid_until: datetime
+    submit_state: str | None
+    client_ref: str | None
+    callback_url: str | None
+    parts: list[MessageStatus | None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A status change to store, with what the client is told about it."""
+
+    message_id: int
+    status: MessageStatus
+    error_code: int | None = None
+    error_message: str | None = None
+    dlr_stat: str | None = None
+    dlr_error: str | None = None
+    refund: bool = False
+    callback: tuple[str, str] | None = None  # (url, JSON payload) to notify the client
+
+
+@dataclass(frozen=True)
+class PendingReceipt:
+    id: int
+    connector: str
+    carrier_id: str
+    stat: str
+    error: str | None
+    done_at: datetime | None
+    received_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class PartMatch:
+    """The part a receipt belongs to."""
+
+    message_id: int
+    part_no: int
+    carrier_key: str
+
+
+@dataclass(frozen=True)
+class CallbackJob:
+    id: int
+    account_id: int
+    message_id: int
+    url: str
+    payload: str
+    secret: str | None
+    attempts: int
+    created_at: datetime
+
+
+class DeliveryStore(Protocol):
+    # -- dispatch ---------------------------------------------------------------------------
+    def claim_due(self, owner: str, now: datetime, lease_until: datetime,
+                  limit: int) -> list[ClaimedMessage]:
+        """Lease up to ``limit`` due messages (QUEUED, or SCHEDULED whose time has come; never
+        of a paused account; never in flight elsewhere). Skips rows other workers hold."""
+
+    def mark_in_flight(self, ids: Sequence[int], owner: str, lease_until: datetime) -> None:
+        """Record that these messages are about to be handed to the carrier."""
+
+    def release(self, ids: Sequence[int], owner: str) -> None:
+        """Give back leased messages that were not handed to the carrier."""
+
+    def record_submitted(self, connector: str, accepted: Sequence[tuple[int, Sequence[str]]],
+                         now: datetime) -> None:
+        """Mark SUBMITTED and store each part's carrier id (raw and normalised)."""
+
+    def schedule_retry(self, retries: Sequence[tuple[int, str, datetime]]) -> None:
+        """(id, reason, next attempt): back in the queue, attempts + 1."""
+
+    def take_over_stale(self, now: datetime, limit: int) -> list[int]:
+        """Ids whose lease expired while in flight: their submit outcome is unknown."""
+
+    # -- state changes ----------------------------------------------------------------------
+    def states(self, ids: Sequence[int]) -> dict[int, MessageState]:
+        """Status, validity and part outcomes of these messages."""
+
+    def apply(self, transitions: Sequence[Transition], now: datetime) -> None:
+        """Store status changes, refund where asked, and queue the client notifications."""
+
+    def overdue(self, now: datetime, limit: int) -> list[int]:
+        """Ids whose validity ended while not final (with the carrier, or never sent)."""
+
+    # -- receipts ---------------------------------------------------------------------------
+    def add_receipts(self, connector: str, receipts: Sequence[Receipt], now: datetime) -> None:
+        """Store receipts durably in the inbox, unprocessed."""
+
+    def due_receipts(self, now: datetime, limit: int) -> list[PendingReceipt]:
+        """Inbox receipts to process now (new ones, and unmatched ones due for another look)."""
+
+    def find_parts(self, connector: str, keys: Sequence[str]) -> dict[str, PartMatch]:
+        """Parts whose normalised carrier id is among ``keys``, by key."""
+
+    def record_part_outcomes(self, outcomes: Sequence[tuple[PartMatch, MessageStatus, str,
+                                                            str | None, datetime]]) -> None:
+        """(part, final state, stat, error, when) for matched receipts."""
+
+    def settle_receipts(self, matched: Sequence[int],
+                        unmatched: Sequence[tuple[int, datetime | None]]) -> None:
+        """Mark receipts matched; unmatched ones get another look at the given time, or
+        become orphans (None)."""
+
+    # -- callbacks --------------------------------------------------------------------------
+    def claim_callbacks(self, now: datetime, lease_until: datetime,
+                        limit: int) -> list[CallbackJob]:
+        """Due notifications, at most the oldest undelivered one per message."""
+
+    def callback_delivered(self, job_id: int, now: datetime) -> None: ...
+
+    def callback_failed(self, job_id: int, error: str, retry_at: datetime | None) -> None:
+        """Another attempt at ``retry_at``; None dead-letters it."""
+
+    def dead_callbacks(self, limit: int) -> list[CallbackJob]: ...
+
+    def replay_callbacks(self, ids: Sequence[int] | None, now: datetime) -> int:
+        """Make dead letters pending again (all of them when ``ids`` is None)."""
+
+
+class CallbackTransport(Protocol):
+    def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+        """POST and return the HTTP status; raise OSError (or a subclass) when unreachable."""

@@ -1,0 +1,101 @@
+"""``smsgw worker``: one process that dispatches, applies receipts, sweeps, and sends callbacks.
+
+Any number of workers may run against one database (on PostgreSQL, on any number of hosts):
+claims are leases, so the work is shared and a crashed worker's messages are taken over.
+SIGTERM (or SIGINT) stops it gracefully: the current submit window finishes and is recorded,
+callbacks being posted finish, and nothing stays claimed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from ..app.callbacks import CallbackService
+from ..app.carrier import Connector
+from ..app.delivery import DeliveryService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    idle_sleep: float = 0.05
+    sweep_every: float = 1.0
+    callback_threads: int = 4
+    error_backoff_max: float = 10.0
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    def __init__(self, delivery: DeliveryService, callbacks: CallbackService,
+                 connector: Connector, options: WorkerOptions | None = None) -> None:
+        self.delivery = delivery
+        self.callbacks = callbacks
+        self.connector = connector
+        self.options = options or WorkerOptions()
+        self.id = worker_id()
+        self.stopping = threading.Event()
+
+    def install_signal_handlers(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: self.stopping.set())
+
+    def run(self) -> None:
+        """Work until ``stopping`` is set, then shut down cleanly."""
+        log.info("worker %s starting with connector %s", self.id, self.connector.name)
+        self.connector.start(lambda receipts: self.delivery.accept_receipts(
+            self.connector.name, receipts))
+        senders = [threading.Thread(target=self._callback_loop, name=f"callbacks-{n}",
+                                    daemon=True) for n in range(self.options.callback_threads)]
+        for t in senders:
+            t.start()
+        try:
+            self._main_loop()
+        finally:
+            self.connector.stop()
+            for t in senders:
+                t.join(timeout=30)
+            log.info("worker %s stopped", self.id)
+
+    def _main_loop(self) -> None:
+        next_sweep, failures = 0.0, 0
+        while not self.stopping.is_set():
+            try:
+                busy = self.delivery.process_receipts()
+                busy += self.delivery.dispatch(self.connector, self.id, self.stopping.is_set)
+                busy += self.connector.poll() or 0
+                if time.monotonic() >= next_sweep:
+                    busy += self.delivery.sweep()
+                    next_sweep = time.monotonic() + self.options.sweep_every
+                failures = 0
+            except Exception:  # the database or the carrier is away: back off, never die
+                failures += 1
+                log.exception("worker %s: iteration failed (%s in a row)", self.id, failures)
+                self.stopping.wait(min(self.options.error_backoff_max, 0.1 * 2 ** failures))
+                continue
+            if not busy:
+                self.stopping.wait(self.options.idle_sleep)
+
+    def _callback_loop(self) -> None:
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                sent = self.callbacks.send_due()
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("callback sender failed (%s in a row)", failures)
+                self.stopping.wait(min(self.options.error_backoff_max, 0.1 * 2 ** failures))
+                continue
+            if not sent:
+                self.stopping.wait(self.options.idle_sleep * 4)
