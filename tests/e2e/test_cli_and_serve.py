@@ -94,6 +94,19 @@ def test_serve_on_a_new_database_creates_a_demo_account_and_prints_the_wsdl(tmp_
         session.auth = creds.groups()
         client = zeep.Client(base + "/soap?wsdl", transport=Transport(session=session))
         assert client.service.GetBalance().balance == 1000
+        # the worker that serve starts beside gunicorn delivers out of the box
+        message_id = client.service.SendSms(recipients=["+79991234567"], text="hi").messages[0].messageId
+        deadline, status = time.monotonic() + 30, None
+        while time.monotonic() < deadline and status != "DELIVERED":
+            status = client.service.GetStatus(messageIds=[message_id])[0].statusName
+            time.sleep(0.2)
+        assert status == "DELIVERED"
+        children = [int(pid) for pid in subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
+        assert len(children) == 2  # gunicorn and the worker
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+        assert proc.wait(timeout=30) == 0
+    for pid in children:  # neither outlives serve
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
