@@ -47,21 +47,26 @@ class CallbackService:
         self.policy = policy
 
     def send_due(self) -> int:
-        """Claim due notifications and POST each once; returns how many were attempted."""
+        """Claim due notifications, POST each once, record the outcomes together.
+
+        One transaction records a whole batch: a commit per notification would make the
+        database's commit latency, not the network, the limit.
+        """
         now = self._clock.now()
         with self._uow(write=True) as uow:
             jobs = uow.delivery.claim_callbacks(
                 now, now + timedelta(seconds=self.policy.lease_seconds), self.policy.batch_size)
             uow.commit()
-        for job in jobs:
-            error = self._post(job)
-            done = self._clock.now()
-            with self._uow(write=True) as uow:
-                if error is None:
-                    uow.delivery.callback_delivered(job.id, done)
-                else:
-                    uow.delivery.callback_failed(job.id, error, self._retry_at(job, done))
-                uow.commit()
+        if not jobs:
+            return 0
+        outcomes = [(job, self._post(job)) for job in jobs]
+        done = self._clock.now()
+        with self._uow(write=True) as uow:
+            uow.delivery.callbacks_settled(
+                [job.id for job, error in outcomes if error is None],
+                [(job.id, error, self._retry_at(job, done)) for job, error in outcomes if error],
+                done)
+            uow.commit()
         return len(jobs)
 
     def _post(self, job: CallbackJob) -> str | None:

@@ -153,10 +153,11 @@ class DeliveryStore(Protocol):
                         limit: int) -> list[CallbackJob]:
         """Due notifications, at most the oldest undelivered one per message."""
 
-    def callback_delivered(self, job_id: int, now: datetime) -> None: ...
-
-    def callback_failed(self, job_id: int, error: str, retry_at: datetime | None) -> None:
-        """Another attempt at ``retry_at``; None dead-letters it."""
+    def callbacks_settled(self, delivered: Sequence[int],
+                          failed: Sequence[tuple[int, str, datetime | None]],
+                          now: datetime) -> None:
+        """Mark notifications delivered; failed ones get another attempt at the given time,
+        or are dead-lettered (None)."""
 
     def dead_callbacks(self, limit: int) -> list[CallbackJob]: ...
 

@@ -49,6 +49,10 @@ _PART_OUTCOME = (update(p).where(p.c.message_id == bindparam("mid"),
 _RECEIPT_AGAIN = (update(r).where(r.c.id == bindparam("rid"))
                   .values(state=bindparam("state"), attempts=r.c.attempts + 1,
                           next_attempt_at=bindparam("at")))
+_CALLBACK_FAILED = (update(c).where(c.c.id == bindparam("cid"))
+                    .values(attempts=c.c.attempts + 1, lease_until=None,
+                            last_error=bindparam("error"), state=bindparam("state"),
+                            next_attempt_at=bindparam("at")))
 _CREDIT = (update(a).where(a.c.id == bindparam("aid"))
            .values(balance=a.c.balance + bindparam("amount", type_=a.c.balance.type)))
 
@@ -269,17 +273,15 @@ class SqlDeliveryStore:
                             payload=x.payload, secret=x.callback_secret, attempts=x.attempts,
                             created_at=x.created_at) for x in rows]
 
-    def callback_delivered(self, job_id, now) -> None:
-        self._conn.execute(update(c).where(c.c.id == job_id).values(
-            state="delivered", delivered_at=now, lease_until=None, attempts=c.c.attempts + 1))
-
-    def callback_failed(self, job_id, error, retry_at) -> None:
-        values = dict(attempts=c.c.attempts + 1, lease_until=None, last_error=error[:500])
-        if retry_at is None:
-            values["state"] = "dead"
-        else:
-            values["next_attempt_at"] = retry_at
-        self._conn.execute(update(c).where(c.c.id == job_id).values(**values))
+    def callbacks_settled(self, delivered, failed, now) -> None:
+        for chunk in _chunks(list(delivered)):
+            self._conn.execute(update(c).where(c.c.id.in_(chunk)).values(
+                state="delivered", delivered_at=now, lease_until=None,
+                attempts=c.c.attempts + 1))
+        if failed:
+            self._conn.execute(_CALLBACK_FAILED, [{
+                "cid": job_id, "error": error[:500], "state": "pending" if at else "dead",
+                "at": at or now} for job_id, error, at in failed])
 
     def dead_callbacks(self, limit) -> list[CallbackJob]:
         rows = self._conn.execute(select(c.c.id).where(c.c.state == "dead")

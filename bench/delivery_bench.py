@@ -1,0 +1,206 @@
+"""End-to-end delivery benchmark: accepted -> submitted -> receipt -> final -> callback.
+
+For each setup (1, 2 and 4 workers on PostgreSQL; 1 on SQLite) it accepts N messages into a
+fresh database, starts `smsgw worker` processes against the simulator (receipts after
+100 ms), and times until a local receiver has the final notification of every message.
+Ratios are against the 1-worker PostgreSQL run of the same invocation.
+
+    .venv/bin/python bench/delivery_bench.py [--messages 20000] [--pg URL]
+
+Results go to bench/DELIVERY_RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from service.app.auth import Credentials  # noqa: E402
+from service.app.sending import SendSms  # noqa: E402
+from service.bootstrap import build_container  # noqa: E402
+from service.config import Settings  # noqa: E402
+from service.persistence.migrate import upgrade  # noqa: E402
+
+
+class Receiver:
+    """A minimal keep-alive HTTP/1.1 endpoint (asyncio) that counts final notifications."""
+
+    def __init__(self) -> None:
+        self.finals = 0
+        self.total = 0
+        self.port = 0
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._run, daemon=True).start()
+        self._ready.wait()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _handle(self, reader, writer) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length)
+                self.total += 1
+                if b'"ACCEPTD"' not in body:
+                    self.finals += 1
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+def numbers(count: int) -> list[str]:
+    """Valid numbers that always get a receipt (the simulator's 0003 never does)."""
+    out, n = [], 0
+    while len(out) < count:
+        if n % 10000 != 3:
+            out.append(f"+7999{n:07d}")
+        n += 1
+    return out
+
+
+def prepare(url: str, messages: int, callback_url: str) -> None:
+    settings = Settings(database_url=url)
+    container = build_container(settings)
+    upgrade(container.engine)
+    accounts = container.use_cases.accounts
+    accounts.create("bench", "pw", Decimal("10000000"))
+    accounts.configure("bench", callback_url=callback_url, callback_secret="bench")
+    recipients = numbers(messages)
+    for start in range(0, messages, 1000):
+        container.use_cases.sending.send(SendSms(Credentials("bench", "pw"),
+                                                 recipients[start:start + 1000], "Hello"))
+    container.engine.dispose()
+
+
+def run_setup(url: str, workers: int, messages: int, receiver: Receiver) -> dict:
+    receiver.finals = receiver.total = 0
+    prepare(url, messages, f"http://127.0.0.1:{receiver.port}/cb")
+    env = {**os.environ, "SMSGW_DATABASE_URL": url, "SMSGW_SIMULATOR_RECEIPT_DELAY_MS": "100",
+           "SMSGW_LOG_LEVEL": "warning"}
+    started = time.monotonic()
+    procs = [subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for _ in range(workers)]
+    cpu_before = os.times()
+    try:
+        deadline = started + 600
+        while receiver.finals < messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=60)
+    cpu = os.times()
+    done = receiver.finals
+    return {"workers": workers, "messages": done, "seconds": elapsed,
+            "rate": done / elapsed if elapsed else 0.0, "complete": done >= messages,
+            "worker_cpu_s": (cpu.children_user + cpu.children_system)
+            - (cpu_before.children_user + cpu_before.children_system)}
+
+
+def fresh_pg(admin_url: str) -> tuple[str, callable]:
+    name = f"smsgw_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=20000)
+    parser.add_argument("--pg", default=os.environ.get(
+        "SMSGW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    receiver = Receiver()
+    results = []
+    for workers in (1, 2, 4):
+        url, drop = fresh_pg(args.pg)
+        try:
+            results.append(("PostgreSQL", run_setup(url, workers, args.messages, receiver)))
+        finally:
+            drop()
+        print(results[-1])
+    with tempfile.TemporaryDirectory() as tmp:
+        results.append(("SQLite", run_setup(f"sqlite:///{tmp}/bench.db", 1, args.messages,
+                                             receiver)))
+        print(results[-1])
+    base = results[0][1]["rate"]
+    rows = "\n".join(
+        f"| {store} | {r['workers']} | {r['messages']:,} | {r['seconds']:.1f} | {r['rate']:,.0f} | "
+        f"{r['rate'] / base:.2f} | {r['worker_cpu_s']:.1f} | {'yes' if r['complete'] else 'NO'} |"
+        for store, r in results)
+    best_pg = max(r["rate"] for store, r in results if store == "PostgreSQL")
+    report = f"""# Delivery benchmark (end to end)
+
+`bench/delivery_bench.py`: messages accepted beforehand, then `smsgw worker` processes take
+them through the simulator (receipts after 100 ms) to a final status, and a local receiver
+gets each message's final notification (with the SUBMITTED one before it: 2 POSTs per
+message). The clock stops when the last final notification arrives.
+
+- Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC
+- Machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}
+- Same box for everything: PostgreSQL, the workers, the receiver and this script
+
+| store | workers | messages | seconds | msgs/s | vs 1 worker on PostgreSQL | workers' CPU s | all final? |
+|---|---:|---:|---:|---:|---:|---:|---|
+{rows}
+
+Target: at least 1,000 msgs/s end to end on PostgreSQL: best {best_pg:,.0f} msgs/s,
+**{'met' if best_pg >= 1000 else 'not met'}**.
+"""
+    print(report)
+    if not args.no_write:
+        (ROOT / "bench" / "DELIVERY_RESULTS.md").write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
