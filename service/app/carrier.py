@@ -55,10 +55,15 @@ class Rejected:
 
 @dataclass(frozen=True)
 class Unknown:
-    """The submit may or may not have reached the carrier (no response before a drop)."""
+    """The submit may or may not have reached the carrier (no response before a drop).
+
+    ``carrier_ids`` holds, per part, the id of each part the carrier did accept (None for the
+    others), so that their receipts still match.
+    """
 
     message_id: int
     reason: str
+    carrier_ids: tuple[str | None, ...] = ()
 
 
 SubmitOutcome = Union[Accepted, Rejected, Unknown]

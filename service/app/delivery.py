@@ -104,7 +104,7 @@ class DeliveryService:
             outcomes = [Unknown(c.id, f"connector error: {exc}") for c in window]
         now = self._clock.now()
         by_id = {c.id: c for c in window}
-        accepted, transitions, retries = [], [], []
+        accepted, partial, transitions, retries = [], [], [], []
         for outcome in outcomes:
             c = by_id[outcome.message_id]
             if isinstance(outcome, Accepted):
@@ -122,6 +122,8 @@ class DeliveryService:
                     transitions_or_retry)
             elif isinstance(outcome, Unknown):
                 log.warning("message %s: submit outcome unknown (%s)", c.id, outcome.reason)
+                if any(outcome.carrier_ids):
+                    partial.append((c.id, outcome.carrier_ids))
                 if self.policy.unknown_outcome == "retry":
                     retries.append((c.id, f"outcome unknown: {outcome.reason}", now))
                 else:
@@ -130,6 +132,8 @@ class DeliveryService:
         with self._uow(write=True) as uow:
             if accepted:
                 uow.delivery.record_submitted(connector.name, accepted, now)
+            if partial:
+                uow.delivery.record_parts(connector.name, partial)
             if retries:
                 uow.delivery.schedule_retry(retries)
             uow.delivery.apply(transitions, now)

@@ -113,6 +113,10 @@ class DeliveryStore(Protocol):
                          now: datetime) -> None:
         """Mark SUBMITTED and store each part's carrier id (raw and normalised)."""
 
+    def record_parts(self, connector: str,
+                     parts: Sequence[tuple[int, Sequence[str | None]]]) -> None:
+        """Store the carrier ids of the parts that were accepted (None: not accepted)."""
+
     def schedule_retry(self, retries: Sequence[tuple[int, str, datetime]]) -> None:
         """(id, reason, next attempt): back in the queue, attempts + 1."""
 

@@ -106,10 +106,15 @@ class SqlDeliveryStore:
         for chunk in _chunks(ids):
             self._conn.execute(update(m).where(m.c.id.in_(chunk)).values(
                 submit_state="done", submitted_at=now, lease_owner=None, lease_until=None))
-        self._conn.execute(insert(p), [
-            {"message_id": message_id, "part_no": n, "connector": connector,
-             "carrier_id": raw[:64], "carrier_key": normalise_carrier_id(raw)[:64]}
-            for message_id, carrier_ids in accepted for n, raw in enumerate(carrier_ids, 1)])
+        self.record_parts(connector, accepted)
+
+    def record_parts(self, connector, parts) -> None:
+        rows = [{"message_id": message_id, "part_no": n, "connector": connector,
+                 "carrier_id": raw[:64], "carrier_key": normalise_carrier_id(raw)[:64]}
+                for message_id, carrier_ids in parts
+                for n, raw in enumerate(carrier_ids, 1) if raw is not None]
+        if rows:
+            self._conn.execute(insert(p), rows)
 
     def schedule_retry(self, retries) -> None:
         if retries:

@@ -206,6 +206,15 @@ def test_an_unknown_outcome_fails_by_default_and_is_never_resubmitted(world):
     assert payloads[-1]["status"] == "UNKNOWN" and payloads[-1]["error"] == "007"
 
 
+def test_parts_accepted_before_an_unknown_outcome_are_recorded_so_their_receipts_match(world):
+    [mid] = ids(world.send(["+79991234567"], text="x" * 200))  # 2 parts
+    world.cycle(ScriptedConnector([lambda m: Unknown(m.message_id, "drop", ("p1", None))]))
+    world.delivery.accept_receipts("scripted", [Receipt("P1", "DELIVRD", "000")])
+    world.delivery.process_receipts()
+    assert world.count(receipts, receipts.c.state == "matched") == 1
+    assert world.statuses([mid])[mid] == "UNDELIVERABLE"  # final: a late receipt changes nothing
+
+
 def test_with_the_retry_policy_an_unknown_outcome_is_submitted_again(tmp_path):
     w = World(f"sqlite:///{tmp_path / 'r.db'}", unknown_outcome="retry")
     [mid] = ids(w.send(["+79991234567"]))
