@@ -840,23 +840,20 @@ marker, socket errors and timeouts.
 {'' if rep['clean'] else chr(10) + '**Warning:** some responses were bad or errored in this run.' + chr(10)}
 ### Notes
 
-- Read *conns per worker* before the req/s. gunicorn's gthread workers race to accept, and
-  8 keep-alive connections opened at once often all land on one worker (8/0), which then
-  serves everything on one core (one GIL) while the other idles; another time they split
-  6/2 or 4/4 and both cores work. Each scenario opens its own connections, so echo and
-  smsgw can get different splits in the same run, and the throughput ratio moves with it.
-  The CPU-cost ratio moves much less, though not zero: a worker holding all 8 connections
-  also spends more CPU per request on GIL hand-offs between its threads (echo has measured
-  about 0.5 ms/req at 7/1 and 0.9-1.2 ms/req at 8/0). For the 1-recipient target it reads
-  {rep['send1_cost_ratio']:.2f} this run.
+- Read *conns per worker* before the req/s. deploy/gunicorn.conf.py sets `reuse_port`, so
+  each gunicorn worker listens on its own socket and the kernel spreads connections over them;
+  without it, 8 keep-alive connections opened at once often all landed on one worker (8/0),
+  which served everything on one core (one GIL) while the others idled. The split is still
+  a hash, not a guarantee, so a scenario can get an uneven one; the CPU-cost ratio is the
+  steadier figure (for the 1-recipient target it reads {rep['send1_cost_ratio']:.2f} this run).
+- p99 here includes this shared box's noise: read the echo's own p99 in the same run before
+  blaming smsgw for a tail.
+- What a 1-recipient SendSms costs beyond the echo: two database transactions (a read to
+  authenticate, a write that debits and inserts; SQLite takes one writer at a time and the
+  writers queue on a file lock), SQLAlchemy statement execution, and the domain work
+  (E.164 parsing, segments, pricing).
 - The echo app is served with `gunicorn -c deploy/gunicorn.conf.py bench.echo_app:application`:
-  an app named on the command line wins over `wsgi_app` in the config file (gunicorn only
-  falls back to `cfg.wsgi_app` when no app argument is given), so the conf is unchanged.
-- Both servers get `--no-control-socket`. deploy/gunicorn.conf.py sets
-  `no_control_socket = True`, but gunicorn 27's setting is named `control_socket_disable`
-  (CLI `--no-control-socket`); gunicorn silently ignores unknown names in a config file, so
-  every instance still opens the shared `$HOME/.gunicorn/gunicorn.ctl` and two servers at
-  once would fight over it. The flag does not touch request handling.
+  an app named on the command line wins over `wsgi_app` in the config file.
 
 ## History
 
