@@ -28,8 +28,15 @@ FINAL = [s.canonical_name for s in MessageStatus if s.final]
 SUBMITTABLE = ("QUEUED", "SCHEDULED")
 m, a, p, c, r = messages, accounts, message_parts, callbacks, receipts
 
-# Constants inlined: an expanding IN cannot be used with executemany.
-_NOT_FINAL = m.c.status.not_in([literal_column(f"'{name}'") for name in FINAL])
+
+
+def _lit(value: str):
+    """An internal constant written into the SQL, not bound: partial indexes are only used
+    when the planner can see the value (and an expanding IN cannot be used in executemany)."""
+    return literal_column(f"'{value}'")
+
+
+_NOT_FINAL = m.c.status.not_in([_lit(name) for name in FINAL])
 _APPLY = (update(m).where(m.c.id == bindparam("mid"), _NOT_FINAL)
           .values(status=bindparam("status"), updated_at=bindparam("now"),
                   error_code=func.coalesce(bindparam("error_code"), m.c.error_code),
@@ -70,7 +77,7 @@ class SqlDeliveryStore:
 
     def claim_due(self, owner, now, lease_until, limit) -> list[ClaimedMessage]:
         due = (select(m.c.id).join(a, a.c.id == m.c.account_id)
-               .where(m.c.status.in_(SUBMITTABLE), m.c.submit_state.is_(None),
+               .where(m.c.status.in_([_lit(v) for v in SUBMITTABLE]), m.c.submit_state.is_(None),
                       or_(m.c.scheduled_at.is_(None), m.c.scheduled_at <= now),
                       or_(m.c.next_attempt_at.is_(None), m.c.next_attempt_at <= now),
                       or_(m.c.lease_until.is_(None), m.c.lease_until < now),
@@ -122,7 +129,7 @@ class SqlDeliveryStore:
                                         for i, reason, at in retries])
 
     def take_over_stale(self, now, limit) -> list[int]:
-        stale = (select(m.c.id).where(m.c.submit_state == "inflight", m.c.lease_until < now)
+        stale = (select(m.c.id).where(m.c.submit_state == _lit("inflight"), m.c.lease_until < now)
                  .order_by(m.c.id).limit(limit).with_for_update(skip_locked=True))
         ids = list(self._conn.execute(stale).scalars())
         if ids:
@@ -220,7 +227,8 @@ class SqlDeliveryStore:
 
     def due_receipts(self, now, limit) -> list[PendingReceipt]:
         rows = self._conn.execute(
-            select(r).where(r.c.state.in_(("new", "unmatched")), r.c.next_attempt_at <= now)
+            select(r).where(r.c.state.in_([_lit("new"), _lit("unmatched")]),
+                            r.c.next_attempt_at <= now)
             .order_by(r.c.id).limit(limit).with_for_update(skip_locked=True))
         return [PendingReceipt(id=x.id, connector=x.connector, carrier_id=x.carrier_id,
                                stat=x.stat, error=x.error, done_at=x.done_at,
@@ -257,9 +265,9 @@ class SqlDeliveryStore:
     def claim_callbacks(self, now, lease_until, limit) -> list[CallbackJob]:
         earlier = c.alias("earlier")
         first_in_line = ~exists(select(earlier.c.id).where(and_(
-            earlier.c.message_id == c.c.message_id, earlier.c.state == "pending",
+            earlier.c.message_id == c.c.message_id, earlier.c.state == _lit("pending"),
             earlier.c.id < c.c.id)))
-        due = (select(c.c.id).where(c.c.state == "pending", c.c.next_attempt_at <= now,
+        due = (select(c.c.id).where(c.c.state == _lit("pending"), c.c.next_attempt_at <= now,
                                     or_(c.c.lease_until.is_(None), c.c.lease_until < now),
                                     first_in_line)
                .order_by(c.c.id).limit(limit).with_for_update(skip_locked=True, of=c))

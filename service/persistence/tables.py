@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData,
-                        SmallInteger, String, Table, Text, UniqueConstraint, false)
+                        SmallInteger, String, Table, Text, UniqueConstraint, false, text)
 
 from .types import Money, UtcDateTime
 
@@ -13,6 +13,11 @@ metadata = MetaData(naming_convention={
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 })
+
+_DUE = text("status IN ('QUEUED', 'SCHEDULED') AND submit_state IS NULL")
+_IN_FLIGHT = text("submit_state = 'inflight'")
+_OPEN_RECEIPT = text("state IN ('new', 'unmatched')")
+_PENDING = text("state = 'pending'")
 
 # SQLite only makes INTEGER PRIMARY KEY an alias of the rowid (and so autoincrementing).
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -66,6 +71,9 @@ messages = Table(
     Index("ix_messages_account_id_id", "account_id", "id"),
     Index("ix_messages_status_scheduled_at", "status", "scheduled_at"),
     Index("ix_messages_status_valid_until", "status", "valid_until"),
+    # Partial indexes keep the workers' scans proportional to the work, not to the history.
+    Index("ix_messages_due", "id", postgresql_where=_DUE, sqlite_where=_DUE),
+    Index("ix_messages_in_flight", "id", postgresql_where=_IN_FLIGHT, sqlite_where=_IN_FLIGHT),
 )
 
 message_parts = Table(
@@ -97,6 +105,7 @@ receipts = Table(
     Column("attempts", SmallInteger, nullable=False, default=0, server_default="0"),
     Column("next_attempt_at", UtcDateTime(), nullable=False),
     Index("ix_receipts_state_next", "state", "next_attempt_at"),
+    Index("ix_receipts_open", "id", postgresql_where=_OPEN_RECEIPT, sqlite_where=_OPEN_RECEIPT),
 )
 
 callbacks = Table(
@@ -115,6 +124,9 @@ callbacks = Table(
     Column("delivered_at", UtcDateTime(), nullable=True),
     Index("ix_callbacks_state_next", "state", "next_attempt_at"),
     Index("ix_callbacks_message_id", "message_id", "id"),
+    Index("ix_callbacks_pending", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),
+    Index("ix_callbacks_pending_message", "message_id", "id",
+          postgresql_where=_PENDING, sqlite_where=_PENDING),
 )
 
 simulator_submissions = Table(
