@@ -195,6 +195,13 @@ message). The clock stops when the last final notification arrives.
 
 Target: at least 1,000 msgs/s end to end on PostgreSQL: best {best_pg:,.0f} msgs/s,
 **{'met' if best_pg >= 1000 else 'not met'}**.
+
+What limits it: the workers are CPU-bound (compare *workers' CPU s* with *seconds*): per
+message a worker claims, marks in flight, submits, records, stores and matches a receipt,
+applies two status changes and POSTs two notifications (urllib3), all in Python, so each
+worker process tops out near one core. This box has two cores, shared with PostgreSQL, the
+receiver and this script, so a second worker helps and a fourth only adds contention. The
+database is not the limit (its scans walk partial indexes; it stays well under a core).
 """
     print(report)
     if not args.no_write:
