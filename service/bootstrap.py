@@ -12,6 +12,8 @@ from .api.http.health import health_app
 from .api.router import Router
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts import AccountService
+from .app.address_book import AddressBookService
+from .app.history import HistoryQueries
 from .app.auth import Authenticator
 from .app.policy import SendingPolicy
 from .app.sending import SendingService
@@ -55,7 +57,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     use_cases = UseCases(
         sending=SendingService(uow_factory, auth, policy, clock),
         statuses=StatusQueries(uow_factory, auth, policy),
-        accounts=AccountService(uow_factory, auth, settings.currency))
+        accounts=AccountService(uow_factory, auth, settings.currency),
+        address_book=AddressBookService(uow_factory, auth, policy, clock),
+        history=HistoryQueries(uow_factory, auth, policy))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

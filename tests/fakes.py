@@ -27,6 +27,7 @@ class _Store:
         self.accounts: dict[int, Account] = {}
         self.messages: dict[int, Message] = {}
         self.send_requests: dict[tuple[int, str], list] = {}
+        self.blacklist: dict[int, set[str]] = {}
         self.next_account = 1
         self.next_message = 1
 
@@ -107,6 +108,28 @@ class FakeSendRequestRepository:
         self._s.send_requests[(account_id, client_ref)][1] = result
 
 
+class FakeBlacklistRepository:
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def contains(self, account_id, phones):
+        return set(phones) & self._s.blacklist.get(account_id, set())
+
+    def add(self, account_id, phones, now):
+        self._s.blacklist.setdefault(account_id, set()).update(phones)
+
+    def remove(self, account_id, phones):
+        listed = self._s.blacklist.get(account_id, set())
+        gone = sorted(set(phones) & listed)
+        listed.difference_update(gone)
+        return gone
+
+    def list(self, account_id, offset, limit):
+        from service.app.address_book_ports import Page
+        phones = sorted(self._s.blacklist.get(account_id, set()))
+        return Page(len(phones), phones[offset:offset + limit])
+
+
 class FakeUnitOfWork:
     """Copies the store on entry and swaps it back on commit: a rollback is just not committing."""
 
@@ -118,6 +141,7 @@ class FakeUnitOfWork:
         self.accounts = FakeAccountRepository(self._work)
         self.messages = FakeMessageRepository(self._work)
         self.send_requests = FakeSendRequestRepository(self._work)
+        self.blacklist = FakeBlacklistRepository(self._work)
         return self
 
     def __exit__(self, *exc):

@@ -12,6 +12,8 @@ from typing import Callable, Iterable, Protocol
 
 from ..domain.account import Account, AccountSettings
 from ..domain.message import Message
+from .address_book_ports import (BlacklistRepository, ContactRepository, GroupRepository,
+                                 HistoryRepository)
 from .delivery_ports import DeliveryStore
 
 
@@ -65,6 +67,10 @@ class UnitOfWork(Protocol):
     messages: MessageRepository
     send_requests: SendRequestRepository
     delivery: "DeliveryStore"
+    contacts: "ContactRepository"
+    groups: "GroupRepository"
+    blacklist: "BlacklistRepository"
+    history: "HistoryRepository"
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -27,6 +27,7 @@ from .ports import UnitOfWorkFactory
 
 RESULT_OK, RESULT_PARTIAL, RESULT_NONE = 0, 98, 99
 INVALID_NUMBER_ERROR = 1
+BLACKLISTED_ERROR = 12
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,12 @@ class SendingService:
 
     def quote(self, cmd: QuoteSms) -> Quote:
         """Price a send without storing or debiting anything."""
-        with self._uow() as uow:
-            self._auth.authenticate(uow, cmd.credentials)
         _info, priced = self._price(cmd.recipients, cmd.text)
-        valid = [p for p in priced if p.recipient.valid]
+        with self._uow() as uow:
+            account = self._auth.authenticate(uow, cmd.credentials)
+            banned = uow.blacklist.contains(
+                account.id, [p.recipient.e164 for p in priced if p.recipient.valid])
+        valid = [p for p in priced if p.recipient.valid and p.recipient.e164 not in banned]
         return Quote(cost=sum((p.cost for p in valid), Decimal("0")),
                      segments=sum(p.segments for p in valid),
                      accepted=len(valid), rejected=len(priced) - len(valid))
@@ -147,8 +150,9 @@ class SendingService:
 
     def _store(self, account_id: int, client_ref: str | None, messages: list[Message],
                now: datetime) -> SendResult:
-        total = sum((m.cost for m in messages), Decimal("0"))
         with self._uow(write=True) as uow:
+            _ban_blacklisted(uow, account_id, messages)
+            total = sum((m.cost for m in messages), Decimal("0"))
             if client_ref is not None:
                 earlier = uow.send_requests.find(account_id, client_ref)
                 expired_before = now - timedelta(hours=self._policy.idempotency_hours)
@@ -251,3 +255,13 @@ class SendingService:
         return SendResult(code=code, total_cost=total,
                           total_segments=sum(m.segments for m in messages if not m.status.final),
                           balance=balance, messages=results)
+
+
+def _ban_blacklisted(uow, account_id: int, messages: list[Message]) -> None:
+    """Numbers on the account's blacklist become BANNED, free, and are never sent."""
+    sendable = [m.recipient for m in messages if not m.status.final]
+    banned = uow.blacklist.contains(account_id, sendable) if sendable else set()
+    for m in messages:
+        if m.recipient in banned and not m.status.final:
+            m.status, m.cost = MessageStatus.BANNED, Decimal("0")
+            m.error_code, m.error_message = BLACKLISTED_ERROR, "the number is on the blacklist"

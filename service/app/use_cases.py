@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .accounts import AccountService
+from .address_book import AddressBookService
+from .history import HistoryQueries
 from .sending import SendingService
 from .status_query import StatusQueries
 
@@ -14,3 +16,5 @@ class UseCases:
     sending: SendingService
     statuses: StatusQueries
     accounts: AccountService
+    address_book: AddressBookService
+    history: HistoryQueries

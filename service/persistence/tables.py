@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData,
+from sqlalchemy import (BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData,
                         SmallInteger, String, Table, Text, UniqueConstraint, false, text)
 
 from .types import Money, UtcDateTime
@@ -152,4 +152,41 @@ send_requests = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("result", Text, nullable=True),
     UniqueConstraint("account_id", "client_ref", name="uq_send_requests_account_ref"),
+)
+
+contacts = Table(
+    "contacts", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("phone", String(20), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("birthday", Date, nullable=True),
+    Column("fields", Text, nullable=False),          # JSON object of the custom fields
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("account_id", "phone", name="uq_contacts_account_phone"),
+)
+
+contact_groups = Table(
+    "contact_groups", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("account_id", "name", name="uq_contact_groups_account_name"),
+)
+
+group_members = Table(
+    "group_members", metadata,
+    Column("group_id", Id, ForeignKey("contact_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", Id, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_group_members_contact_id", "contact_id"),
+)
+
+blacklist = Table(
+    "blacklist", metadata,
+    Column("account_id", Id, ForeignKey("accounts.id"), primary_key=True),
+    Column("phone", String(20), primary_key=True),
+    Column("created_at", UtcDateTime(), nullable=False),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from ..domain.clock import Clock
+from .address_book import (SqlBlacklistRepository, SqlContactRepository, SqlGroupRepository,
+                           SqlHistoryRepository)
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
@@ -35,6 +37,10 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(conn)
         self.send_requests = SqlSendRequestRepository(conn)
         self.delivery = SqlDeliveryStore(conn)
+        self.contacts = SqlContactRepository(conn, self._clock.now)
+        self.groups = SqlGroupRepository(conn)
+        self.blacklist = SqlBlacklistRepository(conn)
+        self.history = SqlHistoryRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -13,7 +13,9 @@ from ..client_ip import ClientIpResolver
 from .faults import protocol_fault
 from .namespaces import TNS
 from .protocol import SmsgwSoap11Out, StrictSoap11
+from . import book_types as bt
 from . import types as t
+from .book_service import ContactBookService
 from .service import SmsgwService
 from .wsdl import clean_wsdl
 
@@ -44,8 +46,9 @@ class HardenedWsgiApplication(WsgiApplication):
 
 
 def build_application(gateway: Gateway | None, name: str = "smsgw") -> Application:
-    out_protocol = SmsgwSoap11Out(flat_types=(t.MessageResult, t.MessageStatus))
-    application = Application([SmsgwService], tns=TNS, name=name,
+    out_protocol = SmsgwSoap11Out(flat_types=(t.MessageResult, t.MessageStatus, bt.MessageRecord,
+                                              bt.ItemResult))
+    application = Application([SmsgwService, ContactBookService], tns=TNS, name=name,
                               in_protocol=StrictSoap11(validator="lxml"), out_protocol=out_protocol)
     application.gateway = gateway
     return application

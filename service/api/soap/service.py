@@ -15,6 +15,8 @@ from spyne.model.primitive import DateTime, Decimal, Integer32, Integer64, Unico
 from ...app.sending import QuoteSms, SendSms
 from ...app.status_query import GetStatus as GetStatusQuery
 from ...domain.errors import AuthenticationFailed, SmsgwError
+from ...domain.vocabularies import smsc_code
+from . import book_types as bt
 from . import types as t
 from .credentials import request_credentials
 from .faults import typed_fault
@@ -113,3 +115,22 @@ class SmsgwService(ServiceBase):
             quote = ctx.app.gateway.use_cases.sending.quote(QuoteSms(
                 credentials=_credentials(ctx), recipients=list(recipients or []), text=text))
         return quote.cost, quote.segments
+
+    @rpc(DateTime(min_occurs=0), DateTime(min_occurs=0), Unicode(min_occurs=0),
+         Unicode(min_occurs=0), Integer32(min_occurs=0), Integer32(min_occurs=0),
+         _args=("since", "until", "status", "recipient", "page", "pageSize"),
+         _returns=bt.MessagePage, _throws=FAULTS)
+    def GetMessages(ctx, since, until, status, recipient, page, pageSize):
+        """The account's messages, newest first, each with its text, segments, cost and
+        status. Filters: created in [since, until), canonical status name (e.g. DELIVERED),
+        recipient (any number form). page starts at 1; pageSize 1..1000, default 100."""
+        with _domain_errors(ctx):
+            found = ctx.app.gateway.use_cases.history.get_messages(
+                _credentials(ctx), since=since, until=until, status=status,
+                recipient=recipient, page=page, page_size=pageSize)
+        return SimpleNamespace(total=found.total, messages=[SimpleNamespace(
+            messageId=m.id, recipient=m.recipient, text=m.text, sender=m.sender,
+            segments=m.segments, cost=m.cost, statusCode=smsc_code(m.status),
+            statusName=m.status.canonical_name, final=m.status.final, errorCode=m.error_code,
+            errorMessage=m.error_message, clientRef=m.client_ref, scheduledAt=m.scheduled_at,
+            createdAt=m.created_at, updatedAt=m.updated_at) for m in found.items])

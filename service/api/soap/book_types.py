@@ -1,0 +1,114 @@
+"""XML types of the contact book and history operations (lists are repeated elements)."""
+
+from __future__ import annotations
+
+from spyne import ComplexModel
+from spyne.model.primitive import Boolean, Date, DateTime, Decimal, Integer32, Integer64, Unicode
+
+from .namespaces import TNS
+
+Required = dict(min_occurs=1, nillable=False)
+Optional = dict(min_occurs=0)
+Many = dict(min_occurs=0, max_occurs="unbounded")
+
+
+class CustomField(ComplexModel):
+    """A custom contact field; its key is usable as {key} in templates."""
+
+    __namespace__ = TNS
+    _type_info = [("key", Unicode(**Required)), ("value", Unicode(**Optional))]
+
+
+class ContactInput(ComplexModel):
+    """A contact card to create or update. Omitted fields are left as they are."""
+
+    __namespace__ = TNS
+    _type_info = [
+        ("phone", Unicode(**Optional)),
+        ("name", Unicode(**Optional)),
+        ("email", Unicode(**Optional)),
+        ("birthday", Date(**Optional)),
+        ("fields", CustomField.customize(**Many)),
+        ("groupIds", Integer64(**Many)),
+    ]
+
+
+class Contact(ComplexModel):
+    """A contact card."""
+
+    __namespace__ = TNS
+    _type_info = [
+        ("id", Integer64(**Required)),
+        ("phone", Unicode(**Required)),
+        ("name", Unicode(**Optional)),
+        ("email", Unicode(**Optional)),
+        ("birthday", Date(**Optional)),
+        ("fields", CustomField.customize(**Many)),
+        ("groupIds", Integer64(**Many)),
+    ]
+
+
+class ItemResult(ComplexModel):
+    """The outcome of one item of a mass operation (index is 0-based, in request order)."""
+
+    __namespace__ = TNS
+    _type_info = [
+        ("index", Integer32(**Required)),
+        ("code", Integer32(**Required)),
+        ("id", Integer64(**Optional)),
+        ("message", Unicode(**Optional)),
+        ("field", Unicode(**Optional)),
+    ]
+
+
+class BatchResult(ComplexModel):
+    """code: 0 every item succeeded, 98 some did, 99 none did; items say which and why."""
+
+    __namespace__ = TNS
+    _type_info = [("code", Integer32(**Required)), ("items", ItemResult.customize(**Many))]
+
+
+class ContactPage(ComplexModel):
+    __namespace__ = TNS
+    _type_info = [("total", Integer32(**Required)), ("contacts", Contact.customize(**Many))]
+
+
+class Group(ComplexModel):
+    """A contact group and how many contacts it holds."""
+
+    __namespace__ = TNS
+    _type_info = [("id", Integer64(**Required)), ("name", Unicode(**Required)),
+                  ("size", Integer32(**Required))]
+
+
+class BlacklistPage(ComplexModel):
+    __namespace__ = TNS
+    _type_info = [("total", Integer32(**Required)), ("phones", Unicode(**Many))]
+
+
+class MessageRecord(ComplexModel):
+    """One message of the history: its text, segments, cost and status."""
+
+    __namespace__ = TNS
+    _type_info = [
+        ("messageId", Integer64(**Required)),
+        ("recipient", Unicode(**Required)),
+        ("text", Unicode(**Required)),
+        ("sender", Unicode(**Optional)),
+        ("segments", Integer32(**Required)),
+        ("cost", Decimal(**Required)),
+        ("statusCode", Integer32(**Required)),
+        ("statusName", Unicode(**Required)),
+        ("final", Boolean(**Required)),
+        ("errorCode", Integer32(**Optional)),
+        ("errorMessage", Unicode(**Optional)),
+        ("clientRef", Unicode(**Optional)),
+        ("scheduledAt", DateTime(**Optional)),
+        ("createdAt", DateTime(**Required)),
+        ("updatedAt", DateTime(**Required)),
+    ]
+
+
+class MessagePage(ComplexModel):
+    __namespace__ = TNS
+    _type_info = [("total", Integer32(**Required)), ("messages", MessageRecord.customize(**Many))]

@@ -1,0 +1,290 @@
+"""Use cases of the contact book: contacts, groups and the blacklist.
+
+Mass operations answer per item: ``code`` 0 when every item succeeded, 98 when some did, 99
+when none did, and each failed item carries its own code, message and field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from ..domain.clock import Clock
+from ..domain.contacts import (Contact, Group, clean_email, clean_fields, clean_group_name,
+                               clean_name, contact_phone)
+from ..domain.errors import ConstraintViolation, MissingParameter, NotFound, SmsgwError
+from ..domain.phones import normalise
+from .address_book_ports import Page
+from .auth import Authenticator, Credentials
+from .policy import SendingPolicy
+from .ports import UnitOfWorkFactory
+
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    """A contact card as a client sends it; ``None`` leaves a field unset (or unchanged)."""
+
+    phone: str | None = None
+    name: str | None = None
+    email: str | None = None
+    birthday: date | None = None
+    fields: dict[str, str] | None = None
+    group_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    index: int
+    code: int = 0
+    id: int | None = None
+    message: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    code: int
+    items: list[ItemResult] = field(default_factory=list)
+
+
+def batch_result(items: list[ItemResult]) -> BatchResult:
+    failed = sum(1 for i in items if i.code)
+    return BatchResult(0 if not failed else 99 if failed == len(items) else 98, items)
+
+
+def failure(index: int, error: SmsgwError, key: int | None = None) -> ItemResult:
+    return ItemResult(index, error.code, key, error.message, error.field)
+
+
+def paging(page: int | None, page_size: int | None) -> tuple[int, int]:
+    page = 1 if page is None else page
+    size = 100 if page_size is None else page_size
+    if page < 1:
+        raise ConstraintViolation("page", "page starts at 1")
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ConstraintViolation("pageSize", f"page size must be 1..{MAX_PAGE_SIZE}",
+                                  limit=MAX_PAGE_SIZE)
+    return (page - 1) * size, size
+
+
+class AddressBookService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
+                 policy: SendingPolicy, clock: Clock) -> None:
+        self._uow = uow_factory
+        self._auth = auth
+        self._policy = policy
+        self._clock = clock
+
+    def _account(self, credentials: Credentials) -> int:
+        with self._uow() as uow:
+            return self._auth.authenticate(uow, credentials).id
+
+    def _limit(self, items: list, name: str) -> None:
+        if not items:
+            raise MissingParameter(name)
+        if len(items) > self._policy.max_recipients:
+            raise ConstraintViolation(name, f"at most {self._policy.max_recipients} per request",
+                                      limit=self._policy.max_recipients)
+
+    # -- contacts ---------------------------------------------------------------------------
+
+    def create_contacts(self, credentials: Credentials, items: list[ContactInput]) -> BatchResult:
+        """Create contact cards; a phone that already has a card updates that card instead."""
+        account_id = self._account(credentials)
+        self._limit(items, "contacts")
+        region = self._policy.default_region
+        results: list[ItemResult] = []
+        cards: dict[str, list[tuple[int, ContactInput]]] = {}
+        for index, item in enumerate(items):
+            try:
+                phone = contact_phone(item.phone, region)
+                clean_name(item.name), clean_email(item.email), clean_fields(item.fields)
+            except SmsgwError as exc:
+                results.append(failure(index, exc))
+                continue
+            cards.setdefault(phone, []).append((index, item))  # later cards update earlier ones
+        with self._uow(write=True) as uow:
+            existing = uow.contacts.by_phones(account_id, list(cards))
+            groups = {g.id for g in uow.groups.list(account_id)}
+            for phone, versions in cards.items():
+                contact = existing.get(phone)
+                for index, item in versions:
+                    unknown = [g for g in item.group_ids if g not in groups]
+                    if unknown:
+                        results.append(failure(index, NotFound("group", unknown[0])))
+                        continue
+                    if contact is None:
+                        contact = _merged(Contact(None, account_id, phone), item)
+                        contact.id = uow.contacts.add(contact)
+                    else:
+                        contact = _merged(contact, item)
+                        uow.contacts.update(contact)
+                    for group_id in item.group_ids:
+                        uow.groups.add_members(group_id, [contact.id])
+                    results.append(ItemResult(index, 0, contact.id))
+            uow.commit()
+        return batch_result(sorted(results, key=lambda r: r.index))
+
+    def update_contact(self, credentials: Credentials, contact_id: int,
+                       changes: ContactInput) -> Contact:
+        """Change the given fields of one contact card (a new phone must stay unique)."""
+        account_id = self._account(credentials)
+        with self._uow(write=True) as uow:
+            contact = uow.contacts.get(account_id, [contact_id]).get(contact_id)
+            if contact is None:
+                raise NotFound("contact", contact_id)
+            updated = _merged(contact, changes)
+            if changes.phone is not None:
+                updated.phone = contact_phone(changes.phone, self._policy.default_region)
+                clash = uow.contacts.by_phones(account_id, [updated.phone]).get(updated.phone)
+                if clash is not None and clash.id != contact_id:
+                    raise ConstraintViolation("phone", f"contact {clash.id} has this phone")
+            uow.contacts.update(updated)
+            uow.commit()
+        return updated
+
+    def delete_contacts(self, credentials: Credentials, ids: list[int]) -> BatchResult:
+        account_id = self._account(credentials)
+        self._limit(ids, "contactIds")
+        with self._uow(write=True) as uow:
+            deleted = set(uow.contacts.delete(account_id, ids))
+            uow.commit()
+        return batch_result([ItemResult(i, 0, key) if key in deleted
+                             else failure(i, NotFound("contact", key), key)
+                             for i, key in enumerate(ids)])
+
+    def get_contacts(self, credentials: Credentials, group_id: int | None = None,
+                     phone_prefix: str | None = None, page: int | None = None,
+                     page_size: int | None = None) -> Page[Contact]:
+        account_id = self._account(credentials)
+        offset, limit = paging(page, page_size)
+        prefix = None
+        if phone_prefix:
+            prefix = "+" + "".join(ch for ch in phone_prefix if ch.isdigit())
+        with self._uow() as uow:
+            if group_id is not None and uow.groups.get(account_id, group_id) is None:
+                raise NotFound("group", group_id)
+            return uow.contacts.search(account_id, group_id, prefix, offset, limit)
+
+    # -- groups -----------------------------------------------------------------------------
+
+    def create_group(self, credentials: Credentials, name: str | None) -> Group:
+        account_id = self._account(credentials)
+        name = clean_group_name(name)
+        with self._uow(write=True) as uow:
+            group = uow.groups.add(account_id, name, self._clock.now())
+            uow.commit()
+        return group
+
+    def rename_group(self, credentials: Credentials, group_id: int, name: str | None) -> Group:
+        account_id = self._account(credentials)
+        name = clean_group_name(name)
+        with self._uow(write=True) as uow:
+            group = self._group(uow, account_id, group_id)
+            uow.groups.rename(account_id, group_id, name)
+            uow.commit()
+        return replace(group, name=name)
+
+    def delete_group(self, credentials: Credentials, group_id: int) -> None:
+        """Delete a group; its contacts are kept."""
+        account_id = self._account(credentials)
+        with self._uow(write=True) as uow:
+            self._group(uow, account_id, group_id)
+            uow.groups.delete(account_id, group_id)
+            uow.commit()
+
+    def get_groups(self, credentials: Credentials) -> list[Group]:
+        account_id = self._account(credentials)
+        with self._uow() as uow:
+            return uow.groups.list(account_id)
+
+    def add_to_group(self, credentials: Credentials, group_id: int,
+                     contact_ids: list[int]) -> BatchResult:
+        account_id = self._account(credentials)
+        self._limit(contact_ids, "contactIds")
+        with self._uow(write=True) as uow:
+            self._group(uow, account_id, group_id)
+            known = uow.contacts.get(account_id, contact_ids)
+            uow.groups.add_members(group_id, [i for i in dict.fromkeys(contact_ids) if i in known])
+            uow.commit()
+        return batch_result([ItemResult(n, 0, i) if i in known
+                             else failure(n, NotFound("contact", i), i)
+                             for n, i in enumerate(contact_ids)])
+
+    def remove_from_group(self, credentials: Credentials, group_id: int,
+                          contact_ids: list[int]) -> BatchResult:
+        account_id = self._account(credentials)
+        self._limit(contact_ids, "contactIds")
+        with self._uow(write=True) as uow:
+            self._group(uow, account_id, group_id)
+            removed = set(uow.groups.remove_members(group_id, contact_ids))
+            uow.commit()
+        return batch_result([ItemResult(n, 0, i) if i in removed
+                             else failure(n, NotFound("group member", i), i)
+                             for n, i in enumerate(contact_ids)])
+
+    @staticmethod
+    def _group(uow, account_id: int, group_id: int) -> Group:
+        group = uow.groups.get(account_id, group_id)
+        if group is None:
+            raise NotFound("group", group_id)
+        return group
+
+    # -- blacklist --------------------------------------------------------------------------
+
+    def add_to_blacklist(self, credentials: Credentials, phones: list[str]) -> BatchResult:
+        """Blacklisted numbers get status BANNED (23) and are never sent."""
+        account_id = self._account(credentials)
+        self._limit(phones, "phones")
+        results, valid = self._phones(phones)
+        with self._uow(write=True) as uow:
+            uow.blacklist.add(account_id, list(dict.fromkeys(valid.values())), self._clock.now())
+            uow.commit()
+        return batch_result(results)
+
+    def remove_from_blacklist(self, credentials: Credentials, phones: list[str]) -> BatchResult:
+        account_id = self._account(credentials)
+        self._limit(phones, "phones")
+        results, valid = self._phones(phones)
+        with self._uow(write=True) as uow:
+            removed = set(uow.blacklist.remove(account_id, list(dict.fromkeys(valid.values()))))
+            uow.commit()
+        return batch_result(sorted(
+            [r for r in results if r.code] +
+            [ItemResult(i, 0) if phone in removed else
+             failure(i, NotFound("blacklisted number", phone)) for i, phone in valid.items()],
+            key=lambda r: r.index))
+
+    def get_blacklist(self, credentials: Credentials, page: int | None = None,
+                      page_size: int | None = None) -> Page[str]:
+        account_id = self._account(credentials)
+        offset, limit = paging(page, page_size)
+        with self._uow() as uow:
+            return uow.blacklist.list(account_id, offset, limit)
+
+    def _phones(self, phones: list[str]) -> tuple[list[ItemResult], dict[int, str]]:
+        results, valid = [], {}
+        for index, raw in enumerate(phones):
+            recipient = normalise(raw or "", self._policy.default_region)
+            if recipient.valid:
+                valid[index] = recipient.e164
+                results.append(ItemResult(index))
+            else:
+                results.append(ItemResult(index, 1, None, f"invalid phone number {raw!r}", "phones"))
+        return results, valid
+
+
+def _merged(contact: Contact, item: ContactInput) -> Contact:
+    """The card with the fields the client gave; custom fields merge key by key."""
+    merged = replace(contact)
+    if item.name is not None:
+        merged.name = clean_name(item.name)
+    if item.email is not None:
+        merged.email = clean_email(item.email)
+    if item.birthday is not None:
+        merged.birthday = item.birthday
+    if item.fields is not None:
+        merged.fields = {**contact.fields, **clean_fields(item.fields)}
+    return merged

@@ -1,0 +1,47 @@
+"""Use case: the account's message history, paged and filtered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..domain.clock import as_utc
+from ..domain.errors import ValidationError
+from ..domain.message import Message
+from ..domain.phones import normalise
+from ..domain.status import MessageStatus
+from .address_book import paging
+from .address_book_ports import MessageFilter, Page
+from .auth import Authenticator, Credentials
+from .policy import SendingPolicy
+from .ports import UnitOfWorkFactory
+
+
+class HistoryQueries:
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
+                 policy: SendingPolicy) -> None:
+        self._uow = uow_factory
+        self._auth = auth
+        self._policy = policy
+
+    def get_messages(self, credentials: Credentials, *, since: datetime | None = None,
+                     until: datetime | None = None, status: str | None = None,
+                     recipient: str | None = None, page: int | None = None,
+                     page_size: int | None = None) -> Page[Message]:
+        """Messages newest first; ``status`` is a canonical name, ``recipient`` any number form."""
+        offset, limit = paging(page, page_size)
+        wanted = None
+        if status:
+            try:
+                wanted = MessageStatus.from_name(status.strip().upper())
+            except KeyError as exc:
+                raise ValidationError(f"unknown status {status!r}", field="status") from exc
+        number = None
+        if recipient:
+            parsed = normalise(recipient, self._policy.default_region)
+            number = parsed.address
+        flt = MessageFilter(since=as_utc(since) if since else None,
+                            until=as_utc(until) if until else None, status=wanted,
+                            recipient=number)
+        with self._uow() as uow:
+            account = self._auth.authenticate(uow, credentials)
+            return uow.history.search(account.id, flt, offset, limit)
