@@ -14,6 +14,7 @@ from .api.soap.app import Gateway, build_wsgi
 from .app.accounts import AccountService
 from .app.address_book import AddressBookService
 from .app.history import HistoryQueries
+from .app.mailings import MailingService
 from .app.auth import Authenticator
 from .app.policy import SendingPolicy
 from .app.sending import SendingService
@@ -59,7 +60,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         statuses=StatusQueries(uow_factory, auth, policy),
         accounts=AccountService(uow_factory, auth, settings.currency),
         address_book=AddressBookService(uow_factory, auth, policy, clock),
-        history=HistoryQueries(uow_factory, auth, policy))
+        history=HistoryQueries(uow_factory, auth, policy),
+        mailings=MailingService(uow_factory, auth, policy, clock,
+                                task_threshold=settings.task_threshold))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -64,6 +64,7 @@ class Settings:
     callback_give_up_hours: int = 24
     callback_timeout_seconds: int = 10
     embedded_worker: int = 1
+    task_threshold: int = 1000
     log_level: str = "info"
 
     @classmethod

@@ -95,8 +95,11 @@ class DeliveryService:
         ids = [c.id for c in window]
         lease = self._clock.now() + timedelta(seconds=self.policy.lease_seconds)
         with self._uow(write=True) as uow:
-            uow.delivery.mark_in_flight(ids, owner, lease)
+            marked = set(uow.delivery.mark_in_flight(ids, owner, lease))
             uow.commit()
+        window = [c for c in window if c.id in marked]  # paused (STOPPED) since the claim
+        if not window:
+            return
         try:
             outcomes = connector.submit([_outbound(c) for c in window])
         except Exception as exc:  # a connector bug must not strand the window in flight

@@ -103,8 +103,9 @@ class DeliveryStore(Protocol):
         """Lease up to ``limit`` due messages (QUEUED, or SCHEDULED whose time has come; never
         of a paused account; never in flight elsewhere). Skips rows other workers hold."""
 
-    def mark_in_flight(self, ids: Sequence[int], owner: str, lease_until: datetime) -> None:
-        """Record that these messages are about to be handed to the carrier."""
+    def mark_in_flight(self, ids: Sequence[int], owner: str, lease_until: datetime) -> list[int]:
+        """Record that these messages are about to be handed to the carrier; returns the ids
+        that are still ours and still to send (a mailing paused meanwhile took the rest)."""
 
     def release(self, ids: Sequence[int], owner: str) -> None:
         """Give back leased messages that were not handed to the carrier."""

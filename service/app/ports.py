@@ -15,6 +15,7 @@ from ..domain.message import Message
 from .address_book_ports import (BlacklistRepository, ContactRepository, GroupRepository,
                                  HistoryRepository)
 from .delivery_ports import DeliveryStore
+from .mailing_ports import MailingRepository
 
 
 class AccountRepository(Protocol):
@@ -71,6 +72,7 @@ class UnitOfWork(Protocol):
     groups: "GroupRepository"
     blacklist: "BlacklistRepository"
     history: "HistoryRepository"
+    mailings: "MailingRepository"
 
     def __enter__(self) -> "UnitOfWork": ...
 

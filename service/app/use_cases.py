@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .accounts import AccountService
 from .address_book import AddressBookService
 from .history import HistoryQueries
+from .mailings import MailingService
 from .sending import SendingService
 from .status_query import StatusQueries
 
@@ -18,3 +19,4 @@ class UseCases:
     accounts: AccountService
     address_book: AddressBookService
     history: HistoryQueries
+    mailings: MailingService

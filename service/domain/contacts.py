@@ -75,18 +75,21 @@ def clean_email(email: str | None) -> str | None:
     return email
 
 
-def clean_fields(fields: dict[str, str] | None) -> dict[str, str]:
+def clean_fields(fields: dict[str, str] | None, *, standard_allowed: bool = False,
+                 field_name: str = "fields") -> dict[str, str]:
+    """Custom field values (or, with ``standard_allowed``, template defaults)."""
     fields = fields or {}
     if len(fields) > MAX_FIELDS:
-        raise ConstraintViolation("fields", f"at most {MAX_FIELDS} custom fields", limit=MAX_FIELDS)
+        raise ConstraintViolation(field_name, f"at most {MAX_FIELDS} values", limit=MAX_FIELDS)
     out = {}
     for key, value in fields.items():
-        if not CUSTOM_KEY.fullmatch(key or "") or key in STANDARD_FIELDS:
-            raise ValidationError(f"invalid custom field name {key!r}: letters, digits and _, "
-                                  "not a standard field", field="fields")
+        if not CUSTOM_KEY.fullmatch(key or "") or (key in STANDARD_FIELDS and not standard_allowed):
+            raise ValidationError(f"invalid field name {key!r}: letters, digits and _"
+                                  + ("" if standard_allowed else ", not a standard field"),
+                                  field=field_name)
         value = "" if value is None else str(value)
         if len(value) > MAX_VALUE:
-            raise ConstraintViolation("fields", f"value of {key} longer than {MAX_VALUE}",
+            raise ConstraintViolation(field_name, f"value of {key} longer than {MAX_VALUE}",
                                       limit=MAX_VALUE)
         out[key] = value
     return out

@@ -30,3 +30,4 @@ class Message:
     client_ref: str | None = None
     error_code: int | None = None
     error_message: str | None = None
+    mailing_id: int | None = None

@@ -99,9 +99,12 @@ class SqlDeliveryStore:
                                client_ref=x.client_ref, callback_url=x.callback_url,
                                simulator_rules=x.simulator_rules) for x in rows]
 
-    def mark_in_flight(self, ids, owner, lease_until) -> None:
-        self._conn.execute(update(m).where(m.c.id.in_(list(ids)), m.c.lease_owner == owner)
-                           .values(submit_state="inflight", lease_until=lease_until))
+    def mark_in_flight(self, ids, owner, lease_until) -> list[int]:
+        return sorted(self._conn.execute(
+            update(m).where(m.c.id.in_(list(ids)), m.c.lease_owner == owner,
+                            m.c.status.in_([_lit(v) for v in SUBMITTABLE]))
+            .values(submit_state="inflight", lease_until=lease_until)
+            .returning(m.c.id)).scalars())
 
     def release(self, ids, owner) -> None:
         self._conn.execute(update(m).where(m.c.id.in_(list(ids)), m.c.lease_owner == owner,

@@ -97,7 +97,7 @@ class SqlAccountRepository:
 
 _MESSAGE_COLUMNS = ("account_id", "recipient", "text", "sender", "segments", "cost",
                     "error_code", "error_message", "client_ref", "scheduled_at", "valid_until",
-                    "created_at", "updated_at")
+                    "created_at", "updated_at", "mailing_id")
 
 
 class SqlMessageRepository:
@@ -138,7 +138,8 @@ def _message_from_row(row) -> Message:
         sender=row.sender, encoding=Encoding(row.encoding), segments=row.segments, cost=row.cost,
         status=MessageStatus.from_name(row.status), created_at=row.created_at,
         updated_at=row.updated_at, valid_until=row.valid_until, scheduled_at=row.scheduled_at,
-        client_ref=row.client_ref, error_code=row.error_code, error_message=row.error_message)
+        client_ref=row.client_ref, error_code=row.error_code, error_message=row.error_message,
+        mailing_id=row.mailing_id)
 
 
 class SqlSendRequestRepository:

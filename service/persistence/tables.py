@@ -68,7 +68,9 @@ messages = Table(
     Column("finished_at", UtcDateTime(), nullable=True),
     Column("dlr_stat", String(8), nullable=True),
     Column("dlr_error", String(8), nullable=True),
+    Column("mailing_id", Id, nullable=True),
     Index("ix_messages_account_id_id", "account_id", "id"),
+    Index("ix_messages_mailing_id_status", "mailing_id", "status"),
     Index("ix_messages_status_scheduled_at", "status", "scheduled_at"),
     Index("ix_messages_status_valid_until", "status", "valid_until"),
     # Partial indexes keep the workers' scans proportional to the work, not to the history.
@@ -189,4 +191,24 @@ blacklist = Table(
     Column("account_id", Id, ForeignKey("accounts.id"), primary_key=True),
     Column("phone", String(20), primary_key=True),
     Column("created_at", UtcDateTime(), nullable=False),
+)
+
+mailings = Table(
+    "mailings", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sender", String(15), nullable=True),
+    Column("state", String(10), nullable=False),
+    Column("scheduled_at", UtcDateTime(), nullable=True),
+    Column("validity_minutes", Integer, nullable=True),
+    Column("rate_per_minute", Integer, nullable=True),
+    Column("defaults", Text, nullable=False),     # JSON object
+    Column("targets", Text, nullable=False),      # JSON: group ids, contact ids, phones
+    Column("recipients", Integer, nullable=False),
+    Column("total_cost", Money(), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Index("ix_mailings_account_id_id", "account_id", "id"),
 )

@@ -9,6 +9,7 @@ from .address_book import (SqlBlacklistRepository, SqlContactRepository, SqlGrou
                            SqlHistoryRepository)
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .mailings import SqlMailingRepository
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
 
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
         self.groups = SqlGroupRepository(conn)
         self.blacklist = SqlBlacklistRepository(conn)
         self.history = SqlHistoryRepository(conn)
+        self.mailings = SqlMailingRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

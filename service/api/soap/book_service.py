@@ -32,10 +32,13 @@ def _contact(c):
                            fields=[SimpleNamespace(key=k, value=v) for k, v in sorted(c.fields.items())])
 
 
+def _items(items):
+    return [SimpleNamespace(index=i.index, code=i.code, id=i.id, message=i.message, field=i.field)
+            for i in items]
+
+
 def _batch(result):
-    return SimpleNamespace(code=result.code, items=[
-        SimpleNamespace(index=i.index, code=i.code, id=i.id, message=i.message, field=i.field)
-        for i in result.items])
+    return SimpleNamespace(code=result.code, items=_items(result.items))
 
 
 def _group(g):

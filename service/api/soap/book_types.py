@@ -112,3 +112,55 @@ class MessageRecord(ComplexModel):
 class MessagePage(ComplexModel):
     __namespace__ = TNS
     _type_info = [("total", Integer32(**Required)), ("messages", MessageRecord.customize(**Many))]
+
+
+class StatusCount(ComplexModel):
+    """How many of a mailing's messages are in one canonical status."""
+
+    __namespace__ = TNS
+    _type_info = [("statusName", Unicode(**Required)), ("count", Integer32(**Required))]
+
+
+class Mailing(ComplexModel):
+    """A mailing and its progress. state: DRAFT, SCHEDULED, RUNNING, PAUSED, COMPLETED or
+    CANCELLED; progress is the percentage of its messages in a final status."""
+
+    __namespace__ = TNS
+    _type_info = [
+        ("id", Integer64(**Required)),
+        ("name", Unicode(**Required)),
+        ("text", Unicode(**Required)),
+        ("sender", Unicode(**Optional)),
+        ("state", Unicode(**Required)),
+        ("scheduledAt", DateTime(**Optional)),
+        ("validityMinutes", Integer32(**Optional)),
+        ("ratePerMinute", Integer32(**Optional)),
+        ("groupIds", Integer64(**Many)),
+        ("contactIds", Integer64(**Many)),
+        ("phones", Unicode(**Many)),
+        ("defaults", CustomField.customize(**Many)),
+        ("recipients", Integer32(**Required)),
+        ("totalCost", Decimal(**Required)),
+        ("progress", Decimal(**Required)),
+        ("stats", StatusCount.customize(**Many)),
+        ("createdAt", DateTime(**Required)),
+        ("startedAt", DateTime(**Optional)),
+    ]
+
+
+class StartMailingResult(ComplexModel):
+    """code 0: every recipient queued; 98: some had errors (in items); 99: none queued."""
+
+    __namespace__ = TNS
+    _type_info = [
+        ("code", Integer32(**Required)),
+        ("accepted", Integer32(**Required)),
+        ("balance", Decimal(**Required)),
+        ("mailing", Mailing.customize(**Required)),
+        ("items", ItemResult.customize(**Many)),
+    ]
+
+
+class MailingPage(ComplexModel):
+    __namespace__ = TNS
+    _type_info = [("total", Integer32(**Required)), ("mailings", Mailing.customize(**Many))]

@@ -1,0 +1,306 @@
+"""Use cases of mailings: create, start, pause, resume, cancel, and read with stats.
+
+Starting prices every recipient's rendered text and debits the whole mailing up front with
+the guarded update, in the same transaction that queues the messages; without the funds
+nothing happens and the error names the shortfall. Pausing turns every message not yet
+handed to a carrier into STOPPED (-2); resuming queues them again; cancelling makes them
+final (DELETED) and refunds them. A rate cap spreads the messages' send times.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ..domain.clock import Clock, as_utc
+from ..domain.contacts import clean_fields
+from ..domain.encoding import analyse
+from ..domain.errors import (ConstraintViolation, InsufficientFunds, MissingParameter, NotFound,
+                             SmsgwError, ValidationError)
+from ..domain.mailing import Mailing, MailingState, check_move
+from ..domain.message import Message
+from ..domain.phones import normalise
+from ..domain.sender import validate_sender
+from ..domain.status import MessageStatus as S
+from ..domain.templates import parse
+from .address_book import ItemResult, failure, paging
+from .address_book_ports import Page
+from .auth import Authenticator, Credentials
+from .policy import SendingPolicy
+from .ports import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class CreateMailing:
+    """Command: a mailing in DRAFT. Recipients: any mix of groups, contacts and numbers."""
+
+    credentials: Credentials
+    name: str | None
+    text: str | None
+    sender: str | None = None
+    group_ids: tuple[int, ...] = ()
+    contact_ids: tuple[int, ...] = ()
+    phones: tuple[str, ...] = ()
+    scheduled_at: datetime | None = None
+    validity_minutes: int | None = None
+    rate_per_minute: int | None = None
+    defaults: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class MailingView:
+    mailing: Mailing
+    state: MailingState
+    counts: dict[str, int]
+    cost: Decimal
+    progress: float
+
+
+@dataclass(frozen=True)
+class StartResult:
+    code: int
+    view: MailingView
+    accepted: int
+    balance: Decimal
+    errors: list[ItemResult] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Target:
+    phone: str
+    values: dict[str, str]
+
+
+class MailingService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
+                 policy: SendingPolicy, clock: Clock, task_threshold: int = 1000) -> None:
+        self._uow = uow_factory
+        self._auth = auth
+        self._policy = policy
+        self._clock = clock
+        self._threshold = task_threshold
+
+    def _account(self, credentials: Credentials) -> int:
+        with self._uow() as uow:
+            return self._auth.authenticate(uow, credentials).id
+
+    def create(self, cmd: CreateMailing) -> MailingView:
+        """Validate and store a mailing in DRAFT; nothing is priced or sent yet."""
+        account_id = self._account(cmd.credentials)
+        name = (cmd.name or "").strip()
+        if not name:
+            raise MissingParameter("name")
+        if not cmd.text:
+            raise MissingParameter("text")
+        if len(cmd.text) > self._policy.max_text_length:
+            raise ConstraintViolation("text", f"at most {self._policy.max_text_length} characters",
+                                      limit=self._policy.max_text_length)
+        parse(cmd.text)
+        if not (cmd.group_ids or cmd.contact_ids or cmd.phones):
+            raise MissingParameter("recipients", "name at least one group, contact or number")
+        if cmd.rate_per_minute is not None and not 1 <= cmd.rate_per_minute <= 1_000_000:
+            raise ConstraintViolation("ratePerMinute", "rate must be 1..1000000 per minute")
+        if cmd.validity_minutes is not None and not (
+                1 <= cmd.validity_minutes <= self._policy.max_validity_minutes):
+            raise ConstraintViolation("validityMinutes", "validity out of range",
+                                      limit=self._policy.max_validity_minutes)
+        now = self._clock.now()
+        mailing = Mailing(
+            id=None, account_id=account_id, name=name[:200], text=cmd.text,
+            state=MailingState.DRAFT, created_at=now,
+            sender=validate_sender(cmd.sender) if cmd.sender else None,
+            scheduled_at=as_utc(cmd.scheduled_at) if cmd.scheduled_at else None,
+            validity_minutes=cmd.validity_minutes, rate_per_minute=cmd.rate_per_minute,
+            defaults=clean_fields(cmd.defaults, standard_allowed=True, field_name="defaults")
+            if cmd.defaults else {},
+            group_ids=tuple(dict.fromkeys(cmd.group_ids)),
+            contact_ids=tuple(dict.fromkeys(cmd.contact_ids)), phones=tuple(cmd.phones))
+        with self._uow(write=True) as uow:
+            known = {g.id for g in uow.groups.list(account_id)}
+            missing = [g for g in mailing.group_ids if g not in known]
+            if missing:
+                raise NotFound("group", missing[0])
+            mailing.id = uow.mailings.add(mailing)
+            uow.commit()
+        return MailingView(mailing, mailing.state, {}, Decimal("0"), 0.0)
+
+    def start(self, credentials: Credentials, mailing_id: int) -> StartResult:
+        """Price, debit and queue every recipient in one transaction."""
+        account_id = self._account(credentials)
+        now = self._clock.now()
+        with self._uow(write=True) as uow:
+            mailing = self._get(uow, account_id, mailing_id, lock=True)
+            check_move(mailing.state, "start")
+            targets, errors = self._targets(uow, mailing)
+            if len(targets) > self._threshold:
+                raise ConstraintViolation(
+                    "mailingId", f"{len(targets)} recipients: mailings above {self._threshold} "
+                    "need background execution, which is not available yet",
+                    limit=self._threshold)
+            banned = uow.blacklist.contains(account_id, [t.phone for t in targets])
+            messages = self._messages(mailing, targets, banned, errors, now)
+            total = sum((m.cost for m in messages), Decimal("0"))
+            balance = uow.accounts.debit(account_id, total) if total else uow.accounts.balance(account_id)
+            if balance is None:
+                current = uow.accounts.balance(account_id)
+                raise InsufficientFunds(total, current)
+            uow.messages.add_many(messages)
+            future = mailing.scheduled_at and mailing.scheduled_at > now
+            mailing.state = MailingState.SCHEDULED if future else MailingState.RUNNING
+            mailing.started_at, mailing.recipients, mailing.total_cost = now, len(messages), total
+            uow.mailings.update(mailing)
+            view = self._view(uow, mailing)
+            uow.commit()
+        code = 0 if not errors else 99 if not messages else 98
+        return StartResult(code, view, len(messages), balance, errors)
+
+    def _targets(self, uow, mailing: Mailing) -> tuple[list[_Target], list[ItemResult]]:
+        """Everyone the mailing names, each number once: groups, then contacts, then numbers."""
+        seen: dict[str, _Target] = {}
+        errors: list[ItemResult] = []
+        for contact in uow.mailings.group_contacts(mailing.account_id, mailing.group_ids):
+            seen.setdefault(contact.phone, _Target(contact.phone, contact.placeholders()))
+        found = uow.contacts.get(mailing.account_id, mailing.contact_ids)
+        for index, contact_id in enumerate(mailing.contact_ids):
+            contact = found.get(contact_id)
+            if contact is None:
+                errors.append(failure(index, NotFound("contact", contact_id), contact_id))
+            else:
+                seen.setdefault(contact.phone, _Target(contact.phone, contact.placeholders()))
+        for index, raw in enumerate(mailing.phones):
+            recipient = normalise(raw, self._policy.default_region)
+            if not recipient.valid:
+                errors.append(ItemResult(index, 1, None, f"invalid phone number {raw!r}", "phones"))
+            else:
+                seen.setdefault(recipient.e164, _Target(recipient.e164, {"phone": recipient.e164}))
+        return list(seen.values()), errors
+
+    def _messages(self, mailing: Mailing, targets: list[_Target], banned: set[str],
+                  errors: list[ItemResult], now: datetime) -> list[Message]:
+        template, tariff = parse(mailing.text), self._policy.tariff
+        validity = timedelta(minutes=mailing.validity_minutes
+                             or self._policy.default_validity_minutes)
+        start = max(mailing.scheduled_at or now, now)
+        messages = []
+        for target in targets:
+            try:
+                text = template.render(target.values, mailing.defaults)
+            except SmsgwError as exc:
+                errors.append(ItemResult(len(errors), exc.code, None,
+                                         f"{target.phone}: {exc.message}", exc.field))
+                continue
+            if not text.strip() or len(text) > self._policy.max_text_length:
+                errors.append(ItemResult(len(errors), 12, None,
+                                         f"{target.phone}: rendered text is empty or too long",
+                                         "text"))
+                continue
+            info = analyse(text)
+            at = self._send_time(start, len(messages), mailing.rate_per_minute)
+            status = S.BANNED if target.phone in banned else (
+                S.SCHEDULED if at > now else S.QUEUED)
+            messages.append(Message(
+                id=None, account_id=mailing.account_id, recipient=target.phone, text=text,
+                sender=mailing.sender, encoding=info.encoding, segments=info.segments,
+                cost=Decimal("0") if status is S.BANNED else tariff.cost(target.phone, info.segments),
+                status=status, created_at=now, updated_at=now, valid_until=at + validity,
+                scheduled_at=at if at > now else None, mailing_id=mailing.id,
+                error_code=12 if status is S.BANNED else None,
+                error_message="the number is on the blacklist" if status is S.BANNED else None))
+        return messages
+
+    @staticmethod
+    def _send_time(start: datetime, position: int, rate: int | None) -> datetime:
+        return start + timedelta(minutes=position / rate) if rate else start
+
+    def pause(self, credentials: Credentials, mailing_id: int) -> MailingView:
+        """Messages not yet handed to a carrier become STOPPED (-2)."""
+        return self._move(credentials, mailing_id, "pause",
+                          lambda uow, m, now: uow.mailings.stop_unsent(m.id, now))
+
+    def resume(self, credentials: Credentials, mailing_id: int) -> MailingView:
+        """Stopped messages are queued again (spread anew when the mailing has a rate cap)."""
+        def requeue(uow, m, now):
+            start = max(m.scheduled_at or now, now)
+            rows = []
+            for position, message_id in enumerate(uow.mailings.stopped(m.id)):
+                at = self._send_time(start, position, m.rate_per_minute)
+                rows.append((message_id, "SCHEDULED" if at > now else "QUEUED",
+                             at if at > now else None))
+            uow.mailings.requeue(rows, now)
+        return self._move(credentials, mailing_id, "resume", requeue)
+
+    def cancel(self, credentials: Credentials, mailing_id: int) -> MailingView:
+        """Messages not yet handed to a carrier become final and are refunded."""
+        def cancel(uow, m, now):
+            refund = uow.mailings.cancel_unsent(m.id, now)
+            if refund:
+                uow.accounts.credit(m.account_id, refund)
+        return self._move(credentials, mailing_id, "cancel", cancel)
+
+    def _move(self, credentials, mailing_id, move, action) -> MailingView:
+        account_id = self._account(credentials)
+        now = self._clock.now()
+        with self._uow(write=True) as uow:
+            mailing = self._get(uow, account_id, mailing_id, lock=True)
+            state = self._effective(uow, mailing)
+            mailing.state = check_move(state, move)
+            action(uow, mailing, now)
+            uow.mailings.update(mailing)
+            view = self._view(uow, mailing)
+            uow.commit()
+        return view
+
+    def get(self, credentials: Credentials, mailing_id: int) -> MailingView:
+        account_id = self._account(credentials)
+        with self._uow() as uow:
+            return self._view(uow, self._get(uow, account_id, mailing_id))
+
+    def list(self, credentials: Credentials, page: int | None = None,
+             page_size: int | None = None) -> Page[MailingView]:
+        account_id = self._account(credentials)
+        offset, limit = paging(page, page_size)
+        with self._uow() as uow:
+            found = uow.mailings.list(account_id, offset, limit)
+            return Page(found.total, [self._view(uow, m) for m in found.items])
+
+    @staticmethod
+    def _get(uow, account_id: int, mailing_id: int, lock: bool = False) -> Mailing:
+        mailing = uow.mailings.get(account_id, mailing_id, lock=lock)
+        if mailing is None:
+            raise NotFound("mailing", mailing_id)
+        return mailing
+
+    def _effective(self, uow, mailing: Mailing) -> MailingState:
+        """RUNNING/SCHEDULED with every message final reads COMPLETED; a due schedule RUNNING."""
+        if mailing.state in (MailingState.RUNNING, MailingState.SCHEDULED):
+            stats = uow.mailings.stats(mailing.id)
+            if all(S.from_name(name).final for name in stats):
+                return MailingState.COMPLETED
+            if mailing.state is MailingState.SCHEDULED and mailing.scheduled_at \
+                    and mailing.scheduled_at <= self._clock.now():
+                return MailingState.RUNNING
+        return mailing.state
+
+    def _view(self, uow, mailing: Mailing) -> MailingView:
+        stats = uow.mailings.stats(mailing.id) if mailing.id else {}
+        counts = {name: count for name, (count, _cost) in stats.items()}
+        total = sum(counts.values())
+        done = sum(c for name, c in counts.items() if S.from_name(name).final)
+        cost = sum((cost for _count, cost in stats.values()), Decimal("0"))
+        return MailingView(mailing, self._effective(uow, mailing), counts, cost,
+                           round(100.0 * done / total, 1) if total else 0.0)
+
+
+def encode_targets(m: Mailing) -> str:
+    return json.dumps({"groups": list(m.group_ids), "contacts": list(m.contact_ids),
+                       "phones": list(m.phones)})
+
+
+def decode_targets(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[str, ...]]:
+    raw = json.loads(text)
+    return tuple(raw["groups"]), tuple(raw["contacts"]), tuple(raw["phones"])
+
+
+__all__ = ["CreateMailing", "MailingService", "MailingView", "StartResult", "ValidationError"]

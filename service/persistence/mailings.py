@@ -1,0 +1,111 @@
+"""SQL implementation of the mailing store."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ..app.address_book_ports import Page
+from ..app.mailings import decode_targets, encode_targets
+from ..domain.mailing import Mailing, MailingState
+from .address_book import _contact, _chunks
+from .tables import contacts, group_members, mailings, messages
+
+UNSENT = ("QUEUED", "SCHEDULED")
+_REQUEUE = (update(messages).where(messages.c.id == bindparam("mid"),
+                                   messages.c.status == "STOPPED")
+            .values(status=bindparam("status"), scheduled_at=bindparam("at"),
+                    updated_at=bindparam("now"), lease_owner=None, lease_until=None))
+
+
+def _mailing(row) -> Mailing:
+    groups, contact_ids, phones = decode_targets(row.targets)
+    return Mailing(id=row.id, account_id=row.account_id, name=row.name, text=row.text,
+                   state=MailingState(row.state), created_at=row.created_at, sender=row.sender,
+                   scheduled_at=row.scheduled_at, validity_minutes=row.validity_minutes,
+                   rate_per_minute=row.rate_per_minute, defaults=json.loads(row.defaults),
+                   group_ids=groups, contact_ids=contact_ids, phones=phones,
+                   started_at=row.started_at, recipients=row.recipients,
+                   total_cost=row.total_cost)
+
+
+class SqlMailingRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, m: Mailing) -> int:
+        return self._conn.execute(insert(mailings).values(
+            account_id=m.account_id, name=m.name, text=m.text, sender=m.sender,
+            state=m.state.value, scheduled_at=m.scheduled_at, validity_minutes=m.validity_minutes,
+            rate_per_minute=m.rate_per_minute, defaults=json.dumps(m.defaults, ensure_ascii=False),
+            targets=encode_targets(m), recipients=m.recipients, total_cost=m.total_cost,
+            created_at=m.created_at, started_at=m.started_at).returning(mailings.c.id)).scalar_one()
+
+    def get(self, account_id, mailing_id, *, lock=False) -> Mailing | None:
+        query = select(mailings).where(mailings.c.account_id == account_id,
+                                       mailings.c.id == mailing_id)
+        if lock:
+            query = query.with_for_update()
+        row = self._conn.execute(query).first()
+        return _mailing(row) if row else None
+
+    def update(self, m: Mailing) -> None:
+        self._conn.execute(update(mailings).where(mailings.c.id == m.id).values(
+            state=m.state.value, started_at=m.started_at, recipients=m.recipients,
+            total_cost=m.total_cost))
+
+    def list(self, account_id, offset, limit) -> Page[Mailing]:
+        where = mailings.c.account_id == account_id
+        total = self._conn.execute(select(func.count()).select_from(mailings).where(where)).scalar_one()
+        rows = self._conn.execute(select(mailings).where(where).order_by(mailings.c.id.desc())
+                                  .offset(offset).limit(limit))
+        return Page(total, [_mailing(r) for r in rows])
+
+    def group_contacts(self, account_id, group_ids):
+        if not group_ids:
+            return []
+        members = select(group_members.c.contact_id).where(
+            group_members.c.group_id.in_(list(group_ids)))
+        rows = self._conn.execute(select(contacts).where(
+            contacts.c.account_id == account_id, contacts.c.id.in_(members))
+            .order_by(contacts.c.id))
+        return [_contact(r) for r in rows]
+
+    def stats(self, mailing_id) -> dict[str, tuple[int, Decimal]]:
+        rows = self._conn.execute(
+            select(messages.c.status, func.count(), func.coalesce(func.sum(messages.c.cost), 0))
+            .where(messages.c.mailing_id == mailing_id).group_by(messages.c.status))
+        # sum() and coalesce() keep the Money type, so SQLite's scaled integers come back exact.
+        return {status: (count, Decimal(cost)) for status, count, cost in rows}
+
+    def stop_unsent(self, mailing_id, now) -> int:
+        return self._conn.execute(update(messages).where(
+            messages.c.mailing_id == mailing_id, messages.c.status.in_(UNSENT),
+            messages.c.submit_state.is_(None)).values(
+            status="STOPPED", updated_at=now, lease_owner=None, lease_until=None)).rowcount
+
+    def stopped(self, mailing_id) -> list[int]:
+        return list(self._conn.execute(select(messages.c.id).where(
+            messages.c.mailing_id == mailing_id, messages.c.status == "STOPPED")
+            .order_by(messages.c.id)).scalars())
+
+    def requeue(self, rows, now) -> None:
+        if rows:
+            self._conn.execute(_REQUEUE, [{"mid": i, "status": s, "at": at, "now": now}
+                                          for i, s, at in rows])
+
+    def cancel_unsent(self, mailing_id, now) -> Decimal:
+        unsent = (messages.c.mailing_id == mailing_id) & messages.c.submit_state.is_(None) & \
+            messages.c.status.in_(UNSENT + ("STOPPED",))
+        ids = list(self._conn.execute(select(messages.c.id).where(unsent)).scalars())
+        refund = Decimal("0")
+        for chunk in _chunks(ids):
+            refund += sum(self._conn.execute(select(messages.c.cost).where(
+                messages.c.id.in_(chunk))).scalars(), Decimal("0"))
+            self._conn.execute(update(messages).where(messages.c.id.in_(chunk)).values(
+                status="DELETED", updated_at=now, finished_at=now, lease_owner=None,
+                lease_until=None, error_message="mailing cancelled"))
+        return refund

@@ -1,0 +1,61 @@
+"""Mailings through zeep: a template to a group and numbers, with pause, resume and cancel."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import requests
+import zeep
+from zeep.exceptions import Fault
+from zeep.transports import Transport
+
+NS = "urn:smsgw:v1"
+
+
+@pytest.fixture(scope="module")
+def soap(server):
+    assert server.cli("account", "create", "mailer", "--password", "pw", "--balance", "10").returncode == 0
+    session = requests.Session()
+    session.auth = ("mailer", "pw")
+    return zeep.Client(server.wsdl_url, transport=Transport(session=session)).service
+
+
+def stats(mailing):
+    return {s.statusName: s.count for s in mailing.stats}
+
+
+def test_a_template_mailing_from_start_to_cancel(soap):
+    group = soap.CreateGroup(name="Clients")
+    soap.CreateContacts(contacts=[
+        {"phone": "+79991230101", "name": "Ivan", "groupIds": [group.id]},
+        {"phone": "+79991230102", "name": "Olga", "groupIds": [group.id]}])
+    draft = soap.CreateMailing(name="Autumn", text="Hello, {name}!", groupIds=[group.id],
+                               phones=["+79991230101", "+79991230103"],
+                               defaults=[{"key": "name", "value": "friend"}])
+    assert draft.state == "DRAFT"
+    started = soap.StartMailing(mailingId=draft.id)
+    assert (started.code, started.accepted, started.balance) == (0, 3, Decimal("7.0000"))
+    assert started.mailing.state == "RUNNING" and stats(started.mailing) == {"QUEUED": 3}
+    texts = sorted(m.text for m in soap.GetMessages().messages)
+    assert texts == ["Hello, Ivan!", "Hello, Olga!", "Hello, friend!"]
+    assert stats(soap.PauseMailing(mailingId=draft.id)) == {"STOPPED": 3}
+    assert soap.ResumeMailing(mailingId=draft.id).state == "RUNNING"
+    cancelled = soap.CancelMailing(mailingId=draft.id)
+    assert cancelled.state == "CANCELLED" and stats(cancelled) == {"DELETED": 3}
+    assert cancelled.progress == Decimal("100.0")
+    assert soap.GetBalance().balance == Decimal("10.0000")
+    assert soap.GetMailings().mailings[0].id == draft.id
+    with pytest.raises(Fault) as exc:
+        soap.StartMailing(mailingId=draft.id)
+    assert exc.value.detail.find(f"{{{NS}}}SmsgwFault/{{{NS}}}code").text == "12"
+
+
+def test_starting_without_the_funds_names_the_shortfall(soap):
+    draft = soap.CreateMailing(name="Too big", text="x" * 300,
+                               phones=[f"+7999123{n:04d}" for n in range(20)])
+    with pytest.raises(Fault) as exc:
+        soap.StartMailing(mailingId=draft.id)
+    detail = exc.value.detail.find(f"{{{NS}}}InsufficientFundsFault")
+    assert detail.findtext(f"{{{NS}}}required") == "40.0000"
+    assert soap.GetMailing(mailingId=draft.id).state == "DRAFT"
