@@ -12,9 +12,10 @@ from .api.http.health import health_app
 from .api.router import Router
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts import AccountService
-from .app.address_book import AddressBookService
+from .app.address_book import IMPORT_TASK, AddressBookService
 from .app.history import HistoryQueries
-from .app.mailings import MailingService
+from .app.mailings import START_TASK, MailingService
+from .app.tasks import TaskService
 from .app.auth import Authenticator
 from .app.policy import SendingPolicy
 from .app.sending import SendingService
@@ -55,14 +56,19 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     uow_factory = SqlUnitOfWorkFactory(engine, clock)
     auth = Authenticator(ttl_seconds=settings.auth_cache_seconds)
     policy = sending_policy(settings)
+    address_book = AddressBookService(uow_factory, auth, policy, clock,
+                                      task_threshold=settings.task_threshold)
+    mailings = MailingService(uow_factory, auth, policy, clock,
+                              task_threshold=settings.task_threshold)
+    tasks = TaskService(uow_factory, auth, clock, lease_seconds=settings.worker_lease_seconds)
+    tasks.register(IMPORT_TASK, address_book.run_import)
+    tasks.register(START_TASK, mailings.run_start)
     use_cases = UseCases(
         sending=SendingService(uow_factory, auth, policy, clock),
         statuses=StatusQueries(uow_factory, auth, policy),
         accounts=AccountService(uow_factory, auth, settings.currency),
-        address_book=AddressBookService(uow_factory, auth, policy, clock),
-        history=HistoryQueries(uow_factory, auth, policy),
-        mailings=MailingService(uow_factory, auth, policy, clock,
-                                task_threshold=settings.task_threshold))
+        address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
+        mailings=mailings, tasks=tasks)
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
@@ -125,4 +131,5 @@ def build_worker(container: Container):
     from .delivery.worker import Worker, WorkerOptions
     delivery, callbacks = build_delivery(container)
     return Worker(delivery, callbacks, build_connector(container),
-                  WorkerOptions(callback_threads=container.settings.worker_callback_threads))
+                  WorkerOptions(callback_threads=container.settings.worker_callback_threads),
+                  tasks=container.use_cases.tasks)

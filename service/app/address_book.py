@@ -6,6 +6,7 @@ when none did, and each failed item carries its own code, message and field.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -14,12 +15,15 @@ from ..domain.contacts import (Contact, Group, clean_email, clean_fields, clean_
                                clean_name, contact_phone)
 from ..domain.errors import ConstraintViolation, MissingParameter, NotFound, SmsgwError
 from ..domain.phones import normalise
-from .address_book_ports import Page
+from .address_book_ports import ItemResult, Page
 from .auth import Authenticator, Credentials
 from .policy import SendingPolicy
 from .ports import UnitOfWorkFactory
 
 MAX_PAGE_SIZE = 1000
+MAX_IMPORT = 100_000
+IMPORT_TASK = "import_contacts"
+BACKGROUND = 100
 
 
 @dataclass(frozen=True)
@@ -35,23 +39,18 @@ class ContactInput:
 
 
 @dataclass(frozen=True)
-class ItemResult:
-    index: int
-    code: int = 0
-    id: int | None = None
-    message: str | None = None
-    field: str | None = None
-
-
-@dataclass(frozen=True)
 class BatchResult:
     code: int
     items: list[ItemResult] = field(default_factory=list)
+    task_id: int | None = None  # with code 100: the background task doing the work
+
+
+def _code(total: int, failed: int) -> int:
+    return 0 if not failed else 99 if failed == total else 98
 
 
 def batch_result(items: list[ItemResult]) -> BatchResult:
-    failed = sum(1 for i in items if i.code)
-    return BatchResult(0 if not failed else 99 if failed == len(items) else 98, items)
+    return BatchResult(_code(len(items), sum(1 for i in items if i.code)), items)
 
 
 def failure(index: int, error: SmsgwError, key: int | None = None) -> ItemResult:
@@ -71,11 +70,12 @@ def paging(page: int | None, page_size: int | None) -> tuple[int, int]:
 
 class AddressBookService:
     def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
-                 policy: SendingPolicy, clock: Clock) -> None:
+                 policy: SendingPolicy, clock: Clock, task_threshold: int = 1000) -> None:
         self._uow = uow_factory
         self._auth = auth
         self._policy = policy
         self._clock = clock
+        self._threshold = task_threshold
 
     def _account(self, credentials: Credentials) -> int:
         with self._uow() as uow:
@@ -91,13 +91,48 @@ class AddressBookService:
     # -- contacts ---------------------------------------------------------------------------
 
     def create_contacts(self, credentials: Credentials, items: list[ContactInput]) -> BatchResult:
-        """Create contact cards; a phone that already has a card updates that card instead."""
+        """Create contact cards; a phone that already has a card updates that card instead.
+
+        Above the task threshold the import runs in the background: code 100 and a task id.
+        """
         account_id = self._account(credentials)
-        self._limit(items, "contacts")
+        if not items:
+            raise MissingParameter("contacts")
+        if len(items) > MAX_IMPORT:
+            raise ConstraintViolation("contacts", f"at most {MAX_IMPORT} contacts per import",
+                                      limit=MAX_IMPORT)
+        with self._uow(write=True) as uow:
+            if len(items) > self._threshold:
+                task_id = uow.tasks.add(account_id, IMPORT_TASK, json.dumps(
+                    {"contacts": [_to_json(item) for item in items]}), len(items),
+                    self._clock.now())
+                uow.commit()
+                return BatchResult(BACKGROUND, [], task_id)
+            results = self._import(uow, account_id, list(enumerate(items)))
+            uow.commit()
+        return batch_result(results)
+
+    def run_import(self, task, ctx) -> tuple[int, str | None]:
+        """The background import: chunks of 500, each committed with its checkpoint."""
+        items = [_from_json(raw) for raw in json.loads(task.payload)["contacts"]]
+        state = dict(ctx.checkpoint) or {"next": 0, "failed": 0}
+        while state["next"] < len(items):
+            start, end = state["next"], min(state["next"] + 500, len(items))
+            with self._uow(write=True) as uow:
+                results = self._import(uow, task.account_id,
+                                       list(enumerate(items[start:end], start)))
+                failed = [r for r in results if r.code]
+                uow.tasks.add_errors(task.id, failed)
+                state = {"next": end, "failed": state["failed"] + len(failed)}
+                ctx.commit_chunk(uow, state, end)
+        return _code(len(items), state["failed"]), None
+
+    def _import(self, uow, account_id: int,
+                indexed: list[tuple[int, ContactInput]]) -> list[ItemResult]:
         region = self._policy.default_region
         results: list[ItemResult] = []
         cards: dict[str, list[tuple[int, ContactInput]]] = {}
-        for index, item in enumerate(items):
+        for index, item in indexed:
             try:
                 phone = contact_phone(item.phone, region)
                 clean_name(item.name), clean_email(item.email), clean_fields(item.fields)
@@ -105,27 +140,25 @@ class AddressBookService:
                 results.append(failure(index, exc))
                 continue
             cards.setdefault(phone, []).append((index, item))  # later cards update earlier ones
-        with self._uow(write=True) as uow:
-            existing = uow.contacts.by_phones(account_id, list(cards))
-            groups = {g.id for g in uow.groups.list(account_id)}
-            for phone, versions in cards.items():
-                contact = existing.get(phone)
-                for index, item in versions:
-                    unknown = [g for g in item.group_ids if g not in groups]
-                    if unknown:
-                        results.append(failure(index, NotFound("group", unknown[0])))
-                        continue
-                    if contact is None:
-                        contact = _merged(Contact(None, account_id, phone), item)
-                        contact.id = uow.contacts.add(contact)
-                    else:
-                        contact = _merged(contact, item)
-                        uow.contacts.update(contact)
-                    for group_id in item.group_ids:
-                        uow.groups.add_members(group_id, [contact.id])
-                    results.append(ItemResult(index, 0, contact.id))
-            uow.commit()
-        return batch_result(sorted(results, key=lambda r: r.index))
+        existing = uow.contacts.by_phones(account_id, list(cards))
+        groups = {g.id for g in uow.groups.list(account_id)}
+        for phone, versions in cards.items():
+            contact = existing.get(phone)
+            for index, item in versions:
+                unknown = [g for g in item.group_ids if g not in groups]
+                if unknown:
+                    results.append(failure(index, NotFound("group", unknown[0])))
+                    continue
+                if contact is None:
+                    contact = _merged(Contact(None, account_id, phone), item)
+                    contact.id = uow.contacts.add(contact)
+                else:
+                    contact = _merged(contact, item)
+                    uow.contacts.update(contact)
+                for group_id in item.group_ids:
+                    uow.groups.add_members(group_id, [contact.id])
+                results.append(ItemResult(index, 0, contact.id))
+        return sorted(results, key=lambda r: r.index)
 
     def update_contact(self, credentials: Credentials, contact_id: int,
                        changes: ContactInput) -> Contact:
@@ -274,6 +307,18 @@ class AddressBookService:
             else:
                 results.append(ItemResult(index, 1, None, f"invalid phone number {raw!r}", "phones"))
         return results, valid
+
+
+def _to_json(item: ContactInput) -> dict:
+    return {"phone": item.phone, "name": item.name, "email": item.email,
+            "birthday": item.birthday.isoformat() if item.birthday else None,
+            "fields": item.fields, "group_ids": list(item.group_ids)}
+
+
+def _from_json(raw: dict) -> ContactInput:
+    return ContactInput(phone=raw["phone"], name=raw["name"], email=raw["email"],
+                        birthday=date.fromisoformat(raw["birthday"]) if raw["birthday"] else None,
+                        fields=raw["fields"], group_ids=tuple(raw["group_ids"]))
 
 
 def _merged(contact: Contact, item: ContactInput) -> Contact:

@@ -27,6 +27,17 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class ItemResult:
+    """The outcome of one item of a mass operation (``index`` in request order)."""
+
+    index: int
+    code: int = 0
+    id: int | None = None
+    message: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
 class MessageFilter:
     since: datetime | None = None
     until: datetime | None = None

@@ -25,11 +25,14 @@ from ..domain.phones import normalise
 from ..domain.sender import validate_sender
 from ..domain.status import MessageStatus as S
 from ..domain.templates import parse
-from .address_book import ItemResult, failure, paging
+from .address_book import BACKGROUND, ItemResult, failure, paging
 from .address_book_ports import Page
 from .auth import Authenticator, Credentials
 from .policy import SendingPolicy
 from .ports import UnitOfWorkFactory
+
+START_TASK = "start_mailing"
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class StartResult:
     accepted: int
     balance: Decimal
     errors: list[ItemResult] = field(default_factory=list)
+    task_id: int | None = None  # with code 100: the background task starting the mailing
 
 
 @dataclass(frozen=True)
@@ -127,34 +131,129 @@ class MailingService:
         return MailingView(mailing, mailing.state, {}, Decimal("0"), 0.0)
 
     def start(self, credentials: Credentials, mailing_id: int) -> StartResult:
-        """Price, debit and queue every recipient in one transaction."""
+        """Price, debit and queue every recipient in one transaction; a mailing above the
+        task threshold is handed to a background task (code 100 and its id) instead."""
         account_id = self._account(credentials)
         now = self._clock.now()
         with self._uow(write=True) as uow:
             mailing = self._get(uow, account_id, mailing_id, lock=True)
             check_move(mailing.state, "start")
+            if self._estimate(uow, mailing) > self._threshold:
+                task_id = uow.tasks.add(account_id, START_TASK, json.dumps(
+                    {"mailing_id": mailing.id}), self._estimate(uow, mailing), now)
+                mailing.state = MailingState.STARTING
+                uow.mailings.update(mailing)
+                view, balance = self._view(uow, mailing), uow.accounts.balance(account_id)
+                uow.commit()
+                return StartResult(BACKGROUND, view, 0, balance, [], task_id)
             targets, errors = self._targets(uow, mailing)
-            if len(targets) > self._threshold:
-                raise ConstraintViolation(
-                    "mailingId", f"{len(targets)} recipients: mailings above {self._threshold} "
-                    "need background execution, which is not available yet",
-                    limit=self._threshold)
-            banned = uow.blacklist.contains(account_id, [t.phone for t in targets])
-            messages = self._messages(mailing, targets, banned, errors, now)
+            messages = self._messages(uow, mailing, targets, errors, now, 0, now)
             total = sum((m.cost for m in messages), Decimal("0"))
-            balance = uow.accounts.debit(account_id, total) if total else uow.accounts.balance(account_id)
-            if balance is None:
-                current = uow.accounts.balance(account_id)
-                raise InsufficientFunds(total, current)
+            balance = self._debit(uow, account_id, total)
             uow.messages.add_many(messages)
-            future = mailing.scheduled_at and mailing.scheduled_at > now
-            mailing.state = MailingState.SCHEDULED if future else MailingState.RUNNING
-            mailing.started_at, mailing.recipients, mailing.total_cost = now, len(messages), total
-            uow.mailings.update(mailing)
+            self._started(uow, mailing, now, len(messages), total)
             view = self._view(uow, mailing)
             uow.commit()
         code = 0 if not errors else 99 if not messages else 98
         return StartResult(code, view, len(messages), balance, errors)
+
+    @staticmethod
+    def _estimate(uow, mailing: Mailing) -> int:
+        """An upper bound of the recipients, before duplicates are removed."""
+        sizes = {g.id: g.size for g in uow.groups.list(mailing.account_id)}
+        return (sum(sizes.get(g, 0) for g in mailing.group_ids) + len(mailing.contact_ids)
+                + len(mailing.phones))
+
+    @staticmethod
+    def _debit(uow, account_id: int, total: Decimal) -> Decimal:
+        if not total:
+            return uow.accounts.balance(account_id)
+        balance = uow.accounts.debit(account_id, total)
+        if balance is None:
+            raise InsufficientFunds(total, uow.accounts.balance(account_id))
+        return balance
+
+    def _started(self, uow, mailing: Mailing, now: datetime, count: int, total: Decimal) -> None:
+        future = mailing.scheduled_at and mailing.scheduled_at > now
+        mailing.state = MailingState.SCHEDULED if future else MailingState.RUNNING
+        mailing.started_at, mailing.recipients, mailing.total_cost = now, count, total
+        uow.mailings.update(mailing)
+
+    def run_start(self, task, ctx) -> tuple[int, str | None]:
+        """The background start: stage the recipients in SQL, price them in chunks, debit
+        once, then queue them in chunks; every step commits with its checkpoint, so a
+        restart resumes where the last worker stopped and never debits or queues twice."""
+        mailing_id = json.loads(task.payload)["mailing_id"]
+        state = dict(ctx.checkpoint) or {"phase": "stage"}
+        if state["phase"] == "stage":
+            with self._uow(write=True) as uow:
+                m = self._get(uow, task.account_id, mailing_id, lock=True)
+                uow.mailings.clear_stage(m.id)
+                uow.tasks.clear_errors(task.id)
+                phones = [r.e164 for r in (normalise(p, self._policy.default_region)
+                                           for p in m.phones) if r.valid]
+                uow.mailings.stage(m.id, m.account_id, m.group_ids, m.contact_ids, phones)
+                state = {"phase": "price", "start": self._clock.now().isoformat()}
+                ctx.commit_chunk(uow, state, 0)
+        if state["phase"] == "price":
+            total = Decimal("0")
+            for _chunk, messages, _errors in self._staged_messages(task, mailing_id, 0, state):
+                total += sum((m.cost for m in messages), Decimal("0"))
+            with self._uow(write=True) as uow:
+                try:
+                    self._debit(uow, task.account_id, total)
+                except InsufficientFunds:
+                    m = self._get(uow, task.account_id, mailing_id, lock=True)
+                    m.state = MailingState.DRAFT
+                    uow.mailings.update(m)
+                    uow.mailings.clear_stage(mailing_id)
+                    uow.commit()
+                    raise
+                state = {**state, "phase": "queue", "debited": str(total), "after": 0,
+                         "queued": 0, "failed": 0, "cost": "0"}
+                ctx.commit_chunk(uow, state, 0)
+        if state["phase"] == "done":  # finished before a restart, only the task was not closed
+            return (0 if not state["failed"] else 99 if not state["queued"] else 98), None
+        for last_id, messages, errors in self._staged_messages(task, mailing_id, state["after"],
+                                                               state, queued=state["queued"]):
+            with self._uow(write=True) as uow:
+                uow.messages.insert_bulk(messages)
+                uow.tasks.add_errors(task.id, [
+                    ItemResult(state["queued"] + state["failed"] + n, e.code, None, e.message,
+                               e.field) for n, e in enumerate(errors)])
+                state = {**state, "after": last_id, "queued": state["queued"] + len(messages),
+                         "failed": state["failed"] + len(errors),
+                         "cost": str(Decimal(state["cost"]) + sum(
+                             (m.cost for m in messages), Decimal("0")))}
+                ctx.commit_chunk(uow, state, state["queued"] + state["failed"])
+        with self._uow(write=True) as uow:
+            m = self._get(uow, task.account_id, mailing_id, lock=True)
+            cost, debited = Decimal(state["cost"]), Decimal(state["debited"])
+            if debited > cost:  # a recipient's card changed between pricing and queueing
+                uow.accounts.credit(task.account_id, debited - cost)
+            self._started(uow, m, datetime.fromisoformat(state["start"]), state["queued"], cost)
+            uow.mailings.clear_stage(mailing_id)
+            ctx.commit_chunk(uow, {**state, "phase": "done"}, state["queued"] + state["failed"])
+        failed, queued = state["failed"], state["queued"]
+        return (0 if not failed else 99 if not queued else 98), None
+
+    def _staged_messages(self, task, mailing_id: int, after: int, state: dict, queued: int = 0):
+        """(last staging id, messages, errors) per chunk of the staged recipients."""
+        start = datetime.fromisoformat(state["start"])
+        while True:
+            with self._uow() as uow:
+                m = self._get(uow, task.account_id, mailing_id)
+                rows = uow.mailings.staged(mailing_id, after, CHUNK)
+                if not rows:
+                    return
+                cards = uow.contacts.get(task.account_id, [c for _i, _p, c in rows if c])
+                targets = [_Target(phone, cards[cid].placeholders() if cid in cards
+                                   else {"phone": phone}) for _i, phone, cid in rows]
+                errors: list[ItemResult] = []
+                messages = self._messages(uow, m, targets, errors, start, queued, start)
+            queued += len(messages)
+            after = rows[-1][0]
+            yield after, messages, errors
 
     def _targets(self, uow, mailing: Mailing) -> tuple[list[_Target], list[ItemResult]]:
         """Everyone the mailing names, each number once: groups, then contacts, then numbers."""
@@ -177,12 +276,14 @@ class MailingService:
                 seen.setdefault(recipient.e164, _Target(recipient.e164, {"phone": recipient.e164}))
         return list(seen.values()), errors
 
-    def _messages(self, mailing: Mailing, targets: list[_Target], banned: set[str],
-                  errors: list[ItemResult], now: datetime) -> list[Message]:
+    def _messages(self, uow, mailing: Mailing, targets: list[_Target], errors: list[ItemResult],
+                  now: datetime, position: int, started: datetime) -> list[Message]:
+        """Render and price ``targets``; ``position`` counts the messages before them."""
+        banned = uow.blacklist.contains(mailing.account_id, [t.phone for t in targets])
         template, tariff = parse(mailing.text), self._policy.tariff
         validity = timedelta(minutes=mailing.validity_minutes
                              or self._policy.default_validity_minutes)
-        start = max(mailing.scheduled_at or now, now)
+        start = max(mailing.scheduled_at or started, started)
         messages = []
         for target in targets:
             try:
@@ -197,7 +298,7 @@ class MailingService:
                                          "text"))
                 continue
             info = analyse(text)
-            at = self._send_time(start, len(messages), mailing.rate_per_minute)
+            at = self._send_time(start, position + len(messages), mailing.rate_per_minute)
             status = S.BANNED if target.phone in banned else (
                 S.SCHEDULED if at > now else S.QUEUED)
             messages.append(Message(

@@ -16,6 +16,7 @@ from .address_book_ports import (BlacklistRepository, ContactRepository, GroupRe
                                  HistoryRepository)
 from .delivery_ports import DeliveryStore
 from .mailing_ports import MailingRepository
+from .task_ports import TaskStore
 
 
 class AccountRepository(Protocol):
@@ -73,6 +74,7 @@ class UnitOfWork(Protocol):
     blacklist: "BlacklistRepository"
     history: "HistoryRepository"
     mailings: "MailingRepository"
+    tasks: "TaskStore"
 
     def __enter__(self) -> "UnitOfWork": ...
 

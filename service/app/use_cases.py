@@ -8,6 +8,7 @@ from .accounts import AccountService
 from .address_book import AddressBookService
 from .history import HistoryQueries
 from .mailings import MailingService
+from .tasks import TaskService
 from .sending import SendingService
 from .status_query import StatusQueries
 
@@ -20,3 +21,4 @@ class UseCases:
     address_book: AddressBookService
     history: HistoryQueries
     mailings: MailingService
+    tasks: TaskService

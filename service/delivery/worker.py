@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from ..app.callbacks import CallbackService
 from ..app.carrier import Connector
 from ..app.delivery import DeliveryService
+from ..app.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,10 @@ def worker_id() -> str:
 
 class Worker:
     def __init__(self, delivery: DeliveryService, callbacks: CallbackService,
-                 connector: Connector, options: WorkerOptions | None = None) -> None:
+                 connector: Connector, options: WorkerOptions | None = None,
+                 tasks: TaskService | None = None) -> None:
         self.delivery = delivery
+        self.tasks = tasks
         self.callbacks = callbacks
         self.connector = connector
         self.options = options or WorkerOptions()
@@ -57,6 +60,8 @@ class Worker:
             self.connector.name, receipts))
         senders = [threading.Thread(target=self._callback_loop, name=f"callbacks-{n}",
                                     daemon=True) for n in range(self.options.callback_threads)]
+        if self.tasks is not None:
+            senders.append(threading.Thread(target=self._task_loop, name="tasks", daemon=True))
         for t in senders:
             t.start()
         try:
@@ -85,6 +90,21 @@ class Worker:
                 continue
             if not busy:
                 self.stopping.wait(self.options.idle_sleep)
+
+    def _task_loop(self) -> None:
+        """Background tasks (large imports and mailing starts), one at a time."""
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                ran = self.tasks.run_next(self.id)
+                failures = 0
+            except Exception:
+                failures += 1
+                log.exception("task runner failed (%s in a row)", failures)
+                self.stopping.wait(min(self.options.error_backoff_max, 0.1 * 2 ** failures))
+                continue
+            if not ran:
+                self.stopping.wait(self.options.idle_sleep * 4)
 
     def _callback_loop(self) -> None:
         failures = 0

@@ -1,7 +1,9 @@
 """Mailings (campaigns): one text or template to many recipients, with a lifecycle.
 
-    DRAFT -> SCHEDULED | RUNNING -> PAUSED <-> RUNNING -> COMPLETED
-    any state before COMPLETED -> CANCELLED
+    DRAFT -> [STARTING ->] SCHEDULED | RUNNING -> PAUSED <-> RUNNING -> COMPLETED
+    DRAFT, SCHEDULED, RUNNING, PAUSED -> CANCELLED
+
+STARTING: a large mailing being priced and queued by a background task.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from .errors import ConstraintViolation
 
 class MailingState(enum.Enum):
     DRAFT = "DRAFT"
+    STARTING = "STARTING"
     SCHEDULED = "SCHEDULED"
     RUNNING = "RUNNING"
     PAUSED = "PAUSED"

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from ..app.address_book_ports import Page
 from ..app.mailings import decode_targets, encode_targets
 from ..domain.mailing import Mailing, MailingState
 from .address_book import _contact, _chunks
-from .tables import contacts, group_members, mailings, messages
+from .tables import contacts, group_members, mailing_recipients, mailings, messages
 
 UNSENT = ("QUEUED", "SCHEDULED")
 _REQUEUE = (update(messages).where(messages.c.id == bindparam("mid"),
@@ -109,3 +111,42 @@ class SqlMailingRepository:
                 status="DELETED", updated_at=now, finished_at=now, lease_owner=None,
                 lease_until=None, error_message="mailing cancelled"))
         return refund
+
+    # -- the staging list of a large mailing ------------------------------------------------
+
+    def _insert_ignore(self):
+        dialect = pg_insert if self._conn.dialect.name == "postgresql" else sqlite_insert
+        return dialect(mailing_recipients)
+
+    def stage(self, mailing_id, account_id, group_ids, contact_ids, phones) -> None:
+        """Write every recipient once (groups first, then contacts, then numbers), in SQL."""
+        if group_ids:
+            members = select(group_members.c.contact_id).where(
+                group_members.c.group_id.in_(list(group_ids)))
+            self._conn.execute(self._insert_ignore().from_select(
+                ["mailing_id", "phone", "contact_id"],
+                select(literal(mailing_id), contacts.c.phone, contacts.c.id).where(
+                    contacts.c.account_id == account_id, contacts.c.id.in_(members))
+                .order_by(contacts.c.id)).on_conflict_do_nothing())
+        for chunk in _chunks(list(contact_ids)):
+            rows = self._conn.execute(select(contacts.c.phone, contacts.c.id).where(
+                contacts.c.account_id == account_id, contacts.c.id.in_(chunk))).all()
+            if rows:
+                self._conn.execute(self._insert_ignore().on_conflict_do_nothing(), [
+                    {"mailing_id": mailing_id, "phone": phone, "contact_id": cid}
+                    for phone, cid in rows])
+        for chunk in _chunks(list(dict.fromkeys(phones)), 1000):
+            self._conn.execute(self._insert_ignore().on_conflict_do_nothing(), [
+                {"mailing_id": mailing_id, "phone": phone, "contact_id": None} for phone in chunk])
+
+    def staged(self, mailing_id, after_id, limit) -> list[tuple[int, str, int | None]]:
+        return [tuple(r) for r in self._conn.execute(
+            select(mailing_recipients.c.id, mailing_recipients.c.phone,
+                   mailing_recipients.c.contact_id)
+            .where(mailing_recipients.c.mailing_id == mailing_id,
+                   mailing_recipients.c.id > after_id)
+            .order_by(mailing_recipients.c.id).limit(limit))]
+
+    def clear_stage(self, mailing_id) -> None:
+        self._conn.execute(mailing_recipients.delete().where(
+            mailing_recipients.c.mailing_id == mailing_id))

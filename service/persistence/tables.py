@@ -18,6 +18,7 @@ _DUE = text("status IN ('QUEUED', 'SCHEDULED') AND submit_state IS NULL")
 _IN_FLIGHT = text("submit_state = 'inflight'")
 _OPEN_RECEIPT = text("state IN ('new', 'unmatched')")
 _PENDING = text("state = 'pending'")
+_OPEN_TASK = text("state IN ('queued', 'running')")
 
 # SQLite only makes INTEGER PRIMARY KEY an alias of the rowid (and so autoincrementing).
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -211,4 +212,44 @@ mailings = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("started_at", UtcDateTime(), nullable=True),
     Index("ix_mailings_account_id_id", "account_id", "id"),
+)
+
+tasks = Table(
+    "tasks", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("payload", Text, nullable=False),       # JSON: what to do
+    Column("checkpoint", Text, nullable=True),     # JSON: how far it got (survives restarts)
+    Column("state", String(10), nullable=False),   # queued, running, done, failed
+    Column("total", Integer, nullable=False),
+    Column("processed", Integer, nullable=False),
+    Column("result_code", Integer, nullable=True),
+    Column("message", String(500), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", UtcDateTime(), nullable=True),
+    Index("ix_tasks_open", "id", postgresql_where=_OPEN_TASK, sqlite_where=_OPEN_TASK),
+)
+
+task_errors = Table(
+    "task_errors", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("task_id", Id, ForeignKey("tasks.id"), nullable=False),
+    Column("item_index", Integer, nullable=False),
+    Column("code", Integer, nullable=False),
+    Column("message", String(500), nullable=True),
+    Column("field", String(64), nullable=True),
+    Index("ix_task_errors_task_id_id", "task_id", "id"),
+)
+
+mailing_recipients = Table(
+    "mailing_recipients", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("mailing_id", Id, nullable=False),
+    Column("phone", String(20), nullable=False),
+    Column("contact_id", Id, nullable=True),
+    UniqueConstraint("mailing_id", "phone", name="uq_mailing_recipients_mailing_phone"),
 )

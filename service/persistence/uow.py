@@ -10,6 +10,7 @@ from .address_book import (SqlBlacklistRepository, SqlContactRepository, SqlGrou
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
+from .tasks import SqlTaskStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
 
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.blacklist = SqlBlacklistRepository(conn)
         self.history = SqlHistoryRepository(conn)
         self.mailings = SqlMailingRepository(conn)
+        self.tasks = SqlTaskStore(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -59,3 +59,37 @@ def test_starting_without_the_funds_names_the_shortfall(soap):
     detail = exc.value.detail.find(f"{{{NS}}}InsufficientFundsFault")
     assert detail.findtext(f"{{{NS}}}required") == "40.0000"
     assert soap.GetMailing(mailingId=draft.id).state == "DRAFT"
+
+
+def test_large_operations_answer_code_100_and_a_worker_finishes_them(soap, server):
+    import subprocess
+    import sys
+    import time
+    from tests.e2e.conftest import ROOT
+    assert server.cli("account", "topup", "mailer", "2000").returncode == 0
+    imported = soap.CreateContacts(contacts=[{"phone": f"+7999555{n:04d}", "name": f"c{n}"}
+                                             for n in range(1001)])
+    assert imported.code == 100 and imported.taskId
+    started_at = time.monotonic()
+    draft = soap.CreateMailing(name="Big", text="Hi", phones=[f"+7999444{n:04d}" for n in range(1200)])
+    started = soap.StartMailing(mailingId=draft.id)
+    assert started.code == 100 and started.mailing.state == "STARTING"
+    assert time.monotonic() - started_at < 5          # answered at once, not after the work
+    worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=ROOT,
+                              env={**server.env, "SMSGW_CONNECTOR": "simulator"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            states = [soap.GetTaskStatus(taskId=t).state for t in (imported.taskId, started.taskId)]
+            if states == ["done", "done"]:
+                break
+            time.sleep(0.3)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    status = soap.GetTaskStatus(taskId=started.taskId)
+    assert (status.state, status.resultCode, status.progress) == ("done", 0, Decimal("100.0"))
+    assert soap.GetTaskStatus(taskId=imported.taskId).resultCode == 0
+    assert soap.GetContacts(phonePrefix="7999555").total == 1001
+    assert soap.GetMailing(mailingId=draft.id).recipients == 1200

@@ -168,8 +168,74 @@ def test_bad_mailings_are_refused(app, kw, field):
     assert exc.value.field == field
 
 
-def test_mailings_above_the_threshold_wait_for_background_tasks(app):
-    mid = mailing(app, text="Hi", phones=tuple(f"+7999123{n:04d}" for n in range(51)))
+def test_a_mailing_above_the_threshold_starts_in_the_background(app):
+    app.use_cases.accounts.top_up("alice", Decimal("1000"))
+    phones = tuple(f"+7999123{n:04d}" for n in range(120)) + ("+79991230000", "junk")
+    mid = mailing(app, text="Hi {name}", phones=phones, defaults={"name": "there"})
+    started = app.use_cases.mailings.start(ME, mid)
+    assert started.code == 100 and started.task_id and started.view.state is MailingState.STARTING
     with pytest.raises(errors.ConstraintViolation):
-        app.use_cases.mailings.start(ME, mid)
-    assert app.use_cases.mailings.list(ME).items[0].state is MailingState.DRAFT
+        app.use_cases.mailings.cancel(ME, mid)          # not while it is being started
+    status = app.use_cases.tasks.status(ME, started.task_id)
+    assert status.task.state == "queued" and status.progress == 0
+    assert app.use_cases.tasks.run_next("w1") is True
+    status = app.use_cases.tasks.status(ME, started.task_id)
+    assert (status.task.state, status.task.result_code, status.progress) == ("done", 0, 100.0)
+    view = app.use_cases.mailings.get(ME, mid)
+    assert view.state is MailingState.RUNNING and view.counts == {"QUEUED": 120}
+    assert app.use_cases.accounts.show("alice").balance == Decimal("980")
+
+
+def test_a_restart_in_the_middle_of_a_background_start_neither_loses_nor_repeats(app, monkeypatch):
+    import service.app.mailings as module
+    from service.app.tasks import TaskLost
+    monkeypatch.setattr(module, "CHUNK", 25)
+    app.use_cases.accounts.top_up("alice", Decimal("1000"))
+    mid = mailing(app, text="Hi", phones=tuple(f"+7999123{n:04d}" for n in range(200)))
+    task_id = app.use_cases.mailings.start(ME, mid).task_id
+    tasks = app.use_cases.tasks
+    original = module.MailingService._messages
+    calls = {"n": 0}
+
+    def dies_midway(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 12:  # 8 chunks priced, then 4 queued: the worker is killed here
+            raise TaskLost(task_id)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(module.MailingService, "_messages", dies_midway)
+    tasks.run_next("w-dies")
+    monkeypatch.setattr(module.MailingService, "_messages", original)
+    assert app.use_cases.mailings.get(ME, mid).counts == {"QUEUED": 75}   # 3 chunks committed
+    assert tasks.run_next("w2") is False                                  # still leased
+    app.clock_.advance(seconds=120)
+    assert tasks.run_next("w2") is True
+    view = app.use_cases.mailings.get(ME, mid)
+    assert view.counts == {"QUEUED": 200} and view.state is MailingState.RUNNING
+    assert app.use_cases.accounts.show("alice").balance == Decimal("900")  # debited once
+    assert tasks.status(ME, task_id).task.result_code == 0
+
+
+def test_without_the_funds_a_background_start_fails_and_leaves_a_draft(app):
+    mid = mailing(app, text="Hi", phones=tuple(f"+7999123{n:04d}" for n in range(150)))
+    task_id = app.use_cases.mailings.start(ME, mid).task_id
+    app.use_cases.tasks.run_next("w1")
+    status = app.use_cases.tasks.status(ME, task_id)
+    assert (status.task.state, status.task.result_code) == ("failed", 15)
+    assert "150" in status.task.message and "100" in status.task.message
+    view = app.use_cases.mailings.get(ME, mid)
+    assert view.state is MailingState.DRAFT and view.counts == {}
+
+
+def test_a_large_import_runs_in_the_background_with_per_item_errors(app):
+    items = [ContactInput(phone=f"+7999123{n:04d}", name=f"n{n}") for n in range(80)]
+    items += [ContactInput(phone="bad"), ContactInput(phone="+79991230005", name="again")]
+    result = app.use_cases.address_book.create_contacts(ME, items)
+    assert result.code == 100 and result.task_id
+    assert app.use_cases.tasks.run_next("w1")
+    status = app.use_cases.tasks.status(ME, result.task_id, page=1, page_size=10)
+    assert (status.task.state, status.task.result_code) == ("done", 98)
+    assert status.errors.total == 1 and status.errors.items[0].index == 80
+    assert app.use_cases.address_book.get_contacts(ME).total == 80
+    with pytest.raises(errors.NotFound):
+        app.use_cases.tasks.status(Credentials("alice", "pw"), result.task_id + 99)

@@ -38,7 +38,8 @@ def _items(items):
 
 
 def _batch(result):
-    return SimpleNamespace(code=result.code, items=_items(result.items))
+    return SimpleNamespace(code=result.code, items=_items(result.items),
+                           taskId=getattr(result, "task_id", None))
 
 
 def _group(g):
@@ -57,7 +58,8 @@ class ContactBookService(ServiceBase):
     def CreateContacts(ctx, contacts):
         """Create contact cards (a phone is required). A phone that already has a card updates
         that card instead of making a second one. Per-item results: code 98 if some items
-        failed, 99 if all did; each failure with its code, message and field."""
+        failed, 99 if all did; each failure with its code, message and field. Imports above
+        the task threshold (1,000 by default) answer code 100 and a taskId at once."""
         with _domain_errors(ctx):
             return _batch(_book(ctx).create_contacts(_credentials(ctx),
                                                      [_input(c) for c in contacts or []]))

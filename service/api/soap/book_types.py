@@ -62,10 +62,12 @@ class ItemResult(ComplexModel):
 
 
 class BatchResult(ComplexModel):
-    """code: 0 every item succeeded, 98 some did, 99 none did; items say which and why."""
+    """code: 0 every item succeeded, 98 some did, 99 none did; items say which and why.
+    code 100: the work runs in the background; follow taskId with GetTaskStatus."""
 
     __namespace__ = TNS
-    _type_info = [("code", Integer32(**Required)), ("items", ItemResult.customize(**Many))]
+    _type_info = [("code", Integer32(**Required)), ("items", ItemResult.customize(**Many)),
+                  ("taskId", Integer64(**Optional))]
 
 
 class ContactPage(ComplexModel):
@@ -149,7 +151,8 @@ class Mailing(ComplexModel):
 
 
 class StartMailingResult(ComplexModel):
-    """code 0: every recipient queued; 98: some had errors (in items); 99: none queued."""
+    """code 0: every recipient queued; 98: some had errors (in items); 99: none queued;
+    100: a large mailing is being started in the background (taskId)."""
 
     __namespace__ = TNS
     _type_info = [
@@ -158,9 +161,29 @@ class StartMailingResult(ComplexModel):
         ("balance", Decimal(**Required)),
         ("mailing", Mailing.customize(**Required)),
         ("items", ItemResult.customize(**Many)),
+        ("taskId", Integer64(**Optional)),
     ]
 
 
 class MailingPage(ComplexModel):
     __namespace__ = TNS
     _type_info = [("total", Integer32(**Required)), ("mailings", Mailing.customize(**Many))]
+
+
+class TaskStatus(ComplexModel):
+    """A background task. state: queued, running, done or failed; resultCode when finished
+    (0, 98, 99, or the error code of a failure); errors are the failed items, paged."""
+
+    __namespace__ = TNS
+    _type_info = [
+        ("taskId", Integer64(**Required)),
+        ("kind", Unicode(**Required)),
+        ("state", Unicode(**Required)),
+        ("progress", Decimal(**Required)),
+        ("total", Integer32(**Required)),
+        ("processed", Integer32(**Required)),
+        ("resultCode", Integer32(**Optional)),
+        ("message", Unicode(**Optional)),
+        ("errorsTotal", Integer32(**Required)),
+        ("errors", ItemResult.customize(**Many)),
+    ]

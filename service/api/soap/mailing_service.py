@@ -59,12 +59,14 @@ class MailingService(ServiceBase):
          _throws=FAULTS)
     def StartMailing(ctx, mailingId):
         """Render, price and queue every recipient, debiting the whole cost at once.
-        Without the funds nothing is queued: InsufficientFundsFault names the amount."""
+        Without the funds nothing is queued: InsufficientFundsFault names the amount.
+        Above the task threshold it answers code 100 and a taskId at once (state STARTING);
+        a failed background start leaves the mailing in DRAFT."""
         with _domain_errors(ctx):
             result = _mailings(ctx).start(_credentials(ctx), mailingId)
         return SimpleNamespace(code=result.code, accepted=result.accepted,
                                balance=result.balance, mailing=_mailing(result.view),
-                               items=_items(result.errors))
+                               items=_items(result.errors), taskId=result.task_id)
 
     @rpc(Integer64(**b.Required), _args=("mailingId",), _returns=b.Mailing, _throws=FAULTS)
     def PauseMailing(ctx, mailingId):
@@ -97,3 +99,18 @@ class MailingService(ServiceBase):
         with _domain_errors(ctx):
             found = _mailings(ctx).list(_credentials(ctx), page, pageSize)
         return SimpleNamespace(total=found.total, mailings=[_mailing(v) for v in found.items])
+
+    @rpc(Integer64(**b.Required), Integer32(**b.Optional), Integer32(**b.Optional),
+         _args=("taskId", "page", "pageSize"), _returns=b.TaskStatus, _throws=FAULTS)
+    def GetTaskStatus(ctx, taskId, page, pageSize):
+        """The state, progress and result of a background task, with its failed items
+        (paged: page from 1, pageSize up to 1,000)."""
+        with _domain_errors(ctx):
+            view = ctx.app.gateway.use_cases.tasks.status(_credentials(ctx), taskId, page,
+                                                          pageSize)
+        t = view.task
+        return SimpleNamespace(taskId=t.id, kind=t.kind, state=t.state,
+                               progress=Decimal(str(view.progress)), total=t.total,
+                               processed=t.processed, resultCode=t.result_code,
+                               message=t.message, errorsTotal=view.errors.total,
+                               errors=_items(view.errors.items))
