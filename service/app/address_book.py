@@ -142,6 +142,9 @@ class AddressBookService:
             cards.setdefault(phone, []).append((index, item))  # later cards update earlier ones
         existing = uow.contacts.by_phones(account_id, list(cards))
         groups = {g.id for g in uow.groups.list(account_id)}
+        final: dict[str, Contact] = {}
+        members: dict[int, set[str]] = {}
+        placed: list[tuple[int, str]] = []
         for phone, versions in cards.items():
             contact = existing.get(phone)
             for index, item in versions:
@@ -149,15 +152,18 @@ class AddressBookService:
                 if unknown:
                     results.append(failure(index, NotFound("group", unknown[0])))
                     continue
-                if contact is None:
-                    contact = _merged(Contact(None, account_id, phone), item)
-                    contact.id = uow.contacts.add(contact)
-                else:
-                    contact = _merged(contact, item)
-                    uow.contacts.update(contact)
+                contact = _merged(contact or Contact(None, account_id, phone), item)
+                final[phone] = contact
                 for group_id in item.group_ids:
-                    uow.groups.add_members(group_id, [contact.id])
-                results.append(ItemResult(index, 0, contact.id))
+                    members.setdefault(group_id, set()).add(phone)
+                placed.append((index, phone))
+        new = [c for c in final.values() if c.id is None]
+        ids = uow.contacts.add_many(new) if new else {}
+        uow.contacts.update_many([c for c in final.values() if c.id is not None])
+        ids.update({c.phone: c.id for c in final.values() if c.id is not None})
+        for group_id, phones in members.items():
+            uow.groups.add_members(group_id, [ids[p] for p in phones])
+        results += [ItemResult(index, 0, ids[phone]) for index, phone in placed]
         return sorted(results, key=lambda r: r.index)
 
     def update_contact(self, credentials: Credentials, contact_id: int,

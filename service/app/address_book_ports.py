@@ -58,6 +58,12 @@ class ContactRepository(Protocol):
     def update(self, contact: Contact) -> None:
         """Store every field of an existing contact (not its groups)."""
 
+    def add_many(self, contacts: list[Contact]) -> dict[str, int]:
+        """Insert new contacts together; their ids, by phone."""
+
+    def update_many(self, contacts: list[Contact]) -> None:
+        """Store every field of existing contacts together."""
+
     def delete(self, account_id: int, ids: Sequence[int]) -> list[int]:
         """Delete; return the ids that existed."""
 

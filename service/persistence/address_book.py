@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +31,11 @@ def _contact(row, group_ids=()) -> Contact:
 def _values(c: Contact) -> dict:
     return dict(phone=c.phone, name=c.name, email=c.email, birthday=c.birthday,
                 fields=json.dumps(c.fields, ensure_ascii=False, sort_keys=True))
+
+
+_UPDATE_CONTACT = update(contacts).where(contacts.c.id == bindparam("cid")).values(
+    updated_at=bindparam("now"), **{k: bindparam(f"v_{k}")
+                                    for k in ("phone", "name", "email", "birthday", "fields")})
 
 
 class SqlContactRepository:
@@ -66,6 +71,25 @@ class SqlContactRepository:
         return self._conn.execute(insert(contacts).values(
             account_id=contact.account_id, created_at=now, updated_at=now, **_values(contact))
             .returning(contacts.c.id)).scalar_one()
+
+    def add_many(self, items: list[Contact]) -> dict[str, int]:
+        """Insert new contacts in one executemany; their ids, by phone."""
+        now = self._now()
+        self._conn.execute(insert(contacts), [
+            {"account_id": c.account_id, "created_at": now, "updated_at": now, **_values(c)}
+            for c in items])
+        ids: dict[str, int] = {}
+        for chunk in _chunks([c.phone for c in items]):
+            ids.update(self._conn.execute(select(contacts.c.phone, contacts.c.id).where(
+                contacts.c.account_id == items[0].account_id,
+                contacts.c.phone.in_(chunk))).all())
+        return ids
+
+    def update_many(self, items: list[Contact]) -> None:
+        if items:
+            self._conn.execute(_UPDATE_CONTACT, [
+                {"cid": c.id, "now": self._now(), **{f"v_{k}": v for k, v in _values(c).items()}}
+                for c in items])
 
     def update(self, contact: Contact) -> None:
         self._conn.execute(update(contacts).where(contacts.c.id == contact.id).values(

@@ -139,7 +139,10 @@ def test_history_is_newest_first_filtered_and_private(app):
 
 
 def test_mass_operations_are_limited(app):
+    from service.app.address_book import MAX_IMPORT
     with pytest.raises(errors.ConstraintViolation):
-        book(app).create_contacts(ME, [ContactInput(phone="+79991234567")] * 51)
+        book(app).create_contacts(ME, [ContactInput(phone="+79991234567")] * (MAX_IMPORT + 1))
+    with pytest.raises(errors.ConstraintViolation):
+        book(app).delete_contacts(ME, list(range(1, 52)))   # max_recipients is 50 here
     with pytest.raises(errors.MissingParameter):
         book(app).add_to_blacklist(ME, [])
