@@ -43,6 +43,7 @@ class MessageFilter:
     until: datetime | None = None
     status: MessageStatus | None = None
     recipient: str | None = None
+    mailing_id: int | None = None
 
 
 class ContactRepository(Protocol):

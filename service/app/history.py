@@ -25,8 +25,8 @@ class HistoryQueries:
 
     def get_messages(self, credentials: Credentials, *, since: datetime | None = None,
                      until: datetime | None = None, status: str | None = None,
-                     recipient: str | None = None, page: int | None = None,
-                     page_size: int | None = None) -> Page[Message]:
+                     recipient: str | None = None, mailing_id: int | None = None,
+                     page: int | None = None, page_size: int | None = None) -> Page[Message]:
         """Messages newest first; ``status`` is a canonical name, ``recipient`` any number form."""
         offset, limit = paging(page, page_size)
         wanted = None
@@ -41,7 +41,7 @@ class HistoryQueries:
             number = parsed.address
         flt = MessageFilter(since=as_utc(since) if since else None,
                             until=as_utc(until) if until else None, status=wanted,
-                            recipient=number)
+                            recipient=number, mailing_id=mailing_id)
         with self._uow() as uow:
             account = self._auth.authenticate(uow, credentials)
             return uow.history.search(account.id, flt, offset, limit)

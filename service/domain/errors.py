@@ -106,7 +106,8 @@ class InsufficientFunds(SmsgwError):
     is_client_error = True
 
     def __init__(self, required: Decimal, balance: Decimal) -> None:
-        super().__init__(f"insufficient funds: {required} required, balance is {balance}")
+        super().__init__(f"insufficient funds: {required} required, balance is {balance}, "
+                         f"short by {required - balance}")
         self.required = required
         self.balance = balance
 

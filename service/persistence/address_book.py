@@ -233,6 +233,8 @@ class SqlHistoryRepository:
             where.append(messages.c.status == flt.status.canonical_name)
         if flt.recipient:
             where.append(messages.c.recipient == flt.recipient)
+        if flt.mailing_id is not None:
+            where.append(messages.c.mailing_id == flt.mailing_id)
         total = self._conn.execute(select(func.count()).select_from(messages).where(*where)).scalar_one()
         rows = self._conn.execute(select(messages).where(*where).order_by(messages.c.id.desc())
                                   .offset(offset).limit(limit))

@@ -64,6 +64,8 @@ def test_recipients_from_groups_contacts_and_numbers_are_deduplicated_and_render
     assert sorted(m.text for m in history) == ["Hello, Ivan!", "Hello, Olga!", "Hello, Petr!",
                                                "Hello, friend!"]
     assert all(m.mailing_id == mid for m in history)
+    assert app.use_cases.history.get_messages(ME, mailing_id=mid).total == 4
+    assert app.use_cases.history.get_messages(ME, mailing_id=mid + 1).total == 0
 
 
 def test_a_missing_placeholder_is_a_per_recipient_error(app):
@@ -84,6 +86,7 @@ def test_the_whole_mailing_is_debited_up_front_or_refused_naming_the_shortfall(a
     with pytest.raises(errors.InsufficientFunds) as exc:
         app.use_cases.mailings.start(ME, mailing(app, text="ж" * 140, phones=phones))  # 120.00
     assert exc.value.required == Decimal("120") and exc.value.balance == Decimal("100")
+    assert "short by 20" in exc.value.message
     assert app.use_cases.history.get_messages(ME).total == 0
     assert app.use_cases.mailings.start(ME, mid).balance == Decimal("20")
 
