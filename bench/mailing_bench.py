@@ -18,6 +18,7 @@ import argparse
 import os
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -70,10 +71,12 @@ def run_store(url: str, sizes: list[int]) -> list[dict]:
         t0 = time.perf_counter()
         started = uc.mailings.start(ME, mid)
         accepted = time.perf_counter() - t0
+        # The background start runs in a child process, so its peak RSS is its own.
         t0 = time.perf_counter()
-        while uc.tasks.run_next("bench"):
-            pass
+        child = subprocess.run([sys.executable, __file__, "--run-tasks", url], check=True,
+                               capture_output=True, text=True)
         queued = time.perf_counter() - t0
+        task_rss = float(child.stdout.split()[-1])
         view = uc.mailings.get(ME, mid)
         assert started.code == 100 and view.counts.get("QUEUED") == size, view.counts
         now = datetime.now(timezone.utc)
@@ -89,13 +92,25 @@ def run_store(url: str, sizes: list[int]) -> list[dict]:
         del bare
         rows.append({"size": size, "import_s": imported, "import_rate": size / imported,
                      "accept_s": accepted, "queue_s": queued, "baseline_s": baseline,
-                     "rss_mb": peak_rss_mb()})
+                     "rss_mb": task_rss})
         print(url.split(":")[0], rows[-1], flush=True)
     c.engine.dispose()
     return rows
 
 
+def run_tasks(url: str) -> None:
+    """Child process: run every queued task, then print this process's peak RSS in MB."""
+    c = build_container(Settings(database_url=url))
+    while c.use_cases.tasks.run_next("bench-child"):
+        pass
+    c.engine.dispose()
+    print(f"{peak_rss_mb():.1f}")
+
+
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--run-tasks":
+        run_tasks(sys.argv[2])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--pg", default=os.environ.get(
@@ -125,14 +140,14 @@ rows into the same database in the same run.
 - Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC
 - Machine: {os.cpu_count()} CPUs, {cpu_model()}, Python {platform.python_version()}
 
-| store | recipients | contacts imported/s | StartMailing answers in | priced, debited and queued in | bare insert (baseline) | vs baseline | peak RSS after |
+| store | recipients | contacts imported/s | StartMailing answers in | priced, debited and queued in | bare insert (baseline) | vs baseline | peak RSS of the start task |
 |---|---:|---:|---:|---:|---:|---:|---:|
 {lines}
 
 Targets: accepted as a background task in under 1 s, and fully priced, debited and queued
-within 30 s, on SQLite and on PostgreSQL, with memory bounded (peak RSS is the whole
-process's, the import and the baseline's row lists included: the mailing itself works in
-chunks of 1,000).
+within 30 s, on SQLite and on PostgreSQL, with memory bounded. The start task runs in a child
+process (timed from its start, Python start-up included), so its peak RSS is the mailing's
+own: it works in chunks of 1,000, and 100k recipients should cost about what 10k do.
 """
     print(report)
     if not args.no_write:

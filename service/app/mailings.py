@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from ..domain.clock import Clock, as_utc
 from ..domain.contacts import clean_fields
-from ..domain.encoding import analyse
-from ..domain.errors import (ConstraintViolation, InsufficientFunds, MissingParameter, NotFound,
-                             SmsgwError, ValidationError)
+from ..domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter, NotFound
 from ..domain.mailing import Mailing, MailingState, check_move
-from ..domain.message import Message
 from ..domain.phones import normalise
 from ..domain.sender import validate_sender
 from ..domain.status import MessageStatus as S
 from ..domain.templates import parse
 from .address_book import BACKGROUND, ItemResult, failure, paging
+from .mailing_messages import Target, build_messages, send_time
 from .address_book_ports import Page
 from .auth import Authenticator, Credentials
 from .policy import SendingPolicy
@@ -69,12 +67,6 @@ class StartResult:
     balance: Decimal
     errors: list[ItemResult] = field(default_factory=list)
     task_id: int | None = None  # with code 100: the background task starting the mailing
-
-
-@dataclass(frozen=True)
-class _Target:
-    phone: str
-    values: dict[str, str]
 
 
 class MailingService:
@@ -147,7 +139,7 @@ class MailingService:
                 uow.commit()
                 return StartResult(BACKGROUND, view, 0, balance, [], task_id)
             targets, errors = self._targets(uow, mailing)
-            messages = self._messages(uow, mailing, targets, errors, now, 0, now)
+            messages = build_messages(uow, self._policy, mailing, targets, errors, now, 0, now)
             total = sum((m.cost for m in messages), Decimal("0"))
             balance = self._debit(uow, account_id, total)
             uow.messages.add_many(messages)
@@ -247,73 +239,34 @@ class MailingService:
                 if not rows:
                     return
                 cards = uow.contacts.get(task.account_id, [c for _i, _p, c in rows if c])
-                targets = [_Target(phone, cards[cid].placeholders() if cid in cards
+                targets = [Target(phone, cards[cid].placeholders() if cid in cards
                                    else {"phone": phone}) for _i, phone, cid in rows]
                 errors: list[ItemResult] = []
-                messages = self._messages(uow, m, targets, errors, start, queued, start)
+                messages = build_messages(uow, self._policy, m, targets, errors, start, queued, start)
             queued += len(messages)
             after = rows[-1][0]
             yield after, messages, errors
 
-    def _targets(self, uow, mailing: Mailing) -> tuple[list[_Target], list[ItemResult]]:
+    def _targets(self, uow, mailing: Mailing) -> tuple[list[Target], list[ItemResult]]:
         """Everyone the mailing names, each number once: groups, then contacts, then numbers."""
-        seen: dict[str, _Target] = {}
+        seen: dict[str, Target] = {}
         errors: list[ItemResult] = []
         for contact in uow.mailings.group_contacts(mailing.account_id, mailing.group_ids):
-            seen.setdefault(contact.phone, _Target(contact.phone, contact.placeholders()))
+            seen.setdefault(contact.phone, Target(contact.phone, contact.placeholders()))
         found = uow.contacts.get(mailing.account_id, mailing.contact_ids)
         for index, contact_id in enumerate(mailing.contact_ids):
             contact = found.get(contact_id)
             if contact is None:
                 errors.append(failure(index, NotFound("contact", contact_id), contact_id))
             else:
-                seen.setdefault(contact.phone, _Target(contact.phone, contact.placeholders()))
+                seen.setdefault(contact.phone, Target(contact.phone, contact.placeholders()))
         for index, raw in enumerate(mailing.phones):
             recipient = normalise(raw, self._policy.default_region)
             if not recipient.valid:
                 errors.append(ItemResult(index, 1, None, f"invalid phone number {raw!r}", "phones"))
             else:
-                seen.setdefault(recipient.e164, _Target(recipient.e164, {"phone": recipient.e164}))
+                seen.setdefault(recipient.e164, Target(recipient.e164, {"phone": recipient.e164}))
         return list(seen.values()), errors
-
-    def _messages(self, uow, mailing: Mailing, targets: list[_Target], errors: list[ItemResult],
-                  now: datetime, position: int, started: datetime) -> list[Message]:
-        """Render and price ``targets``; ``position`` counts the messages before them."""
-        banned = uow.blacklist.contains(mailing.account_id, [t.phone for t in targets])
-        template, tariff = parse(mailing.text), self._policy.tariff
-        validity = timedelta(minutes=mailing.validity_minutes
-                             or self._policy.default_validity_minutes)
-        start = max(mailing.scheduled_at or started, started)
-        messages = []
-        for target in targets:
-            try:
-                text = template.render(target.values, mailing.defaults)
-            except SmsgwError as exc:
-                errors.append(ItemResult(len(errors), exc.code, None,
-                                         f"{target.phone}: {exc.message}", exc.field))
-                continue
-            if not text.strip() or len(text) > self._policy.max_text_length:
-                errors.append(ItemResult(len(errors), 12, None,
-                                         f"{target.phone}: rendered text is empty or too long",
-                                         "text"))
-                continue
-            info = analyse(text)
-            at = self._send_time(start, position + len(messages), mailing.rate_per_minute)
-            status = S.BANNED if target.phone in banned else (
-                S.SCHEDULED if at > now else S.QUEUED)
-            messages.append(Message(
-                id=None, account_id=mailing.account_id, recipient=target.phone, text=text,
-                sender=mailing.sender, encoding=info.encoding, segments=info.segments,
-                cost=Decimal("0") if status is S.BANNED else tariff.cost(target.phone, info.segments),
-                status=status, created_at=now, updated_at=now, valid_until=at + validity,
-                scheduled_at=at if at > now else None, mailing_id=mailing.id,
-                error_code=12 if status is S.BANNED else None,
-                error_message="the number is on the blacklist" if status is S.BANNED else None))
-        return messages
-
-    @staticmethod
-    def _send_time(start: datetime, position: int, rate: int | None) -> datetime:
-        return start + timedelta(minutes=position / rate) if rate else start
 
     def pause(self, credentials: Credentials, mailing_id: int) -> MailingView:
         """Messages not yet handed to a carrier become STOPPED (-2)."""
@@ -326,7 +279,7 @@ class MailingService:
             start = max(m.scheduled_at or now, now)
             rows = []
             for position, message_id in enumerate(uow.mailings.stopped(m.id)):
-                at = self._send_time(start, position, m.rate_per_minute)
+                at = send_time(start, position, m.rate_per_minute)
                 rows.append((message_id, "SCHEDULED" if at > now else "QUEUED",
                              at if at > now else None))
             uow.mailings.requeue(rows, now)
@@ -404,4 +357,4 @@ def decode_targets(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[s
     return tuple(raw["groups"]), tuple(raw["contacts"]), tuple(raw["phones"])
 
 
-__all__ = ["CreateMailing", "MailingService", "MailingView", "StartResult", "ValidationError"]
+__all__ = ["CreateMailing", "MailingService", "MailingView", "StartResult"]

@@ -197,18 +197,18 @@ def test_a_restart_in_the_middle_of_a_background_start_neither_loses_nor_repeats
     mid = mailing(app, text="Hi", phones=tuple(f"+7999123{n:04d}" for n in range(200)))
     task_id = app.use_cases.mailings.start(ME, mid).task_id
     tasks = app.use_cases.tasks
-    original = module.MailingService._messages
+    original = module.build_messages
     calls = {"n": 0}
 
-    def dies_midway(self, *args, **kwargs):
+    def dies_midway(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 12:  # 8 chunks priced, then 4 queued: the worker is killed here
             raise TaskLost(task_id)
-        return original(self, *args, **kwargs)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(module.MailingService, "_messages", dies_midway)
+    monkeypatch.setattr(module, "build_messages", dies_midway)
     tasks.run_next("w-dies")
-    monkeypatch.setattr(module.MailingService, "_messages", original)
+    monkeypatch.setattr(module, "build_messages", original)
     assert app.use_cases.mailings.get(ME, mid).counts == {"QUEUED": 75}   # 3 chunks committed
     assert tasks.run_next("w2") is False                                  # still leased
     app.clock_.advance(seconds=120)

@@ -1,0 +1,66 @@
+"""How a mailing's messages are built: each recipient's text rendered, priced and timed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ..domain.encoding import analyse
+from ..domain.errors import SmsgwError
+from ..domain.mailing import Mailing
+from ..domain.message import Message
+from ..domain.status import MessageStatus as S
+from ..domain.templates import parse
+from .address_book_ports import ItemResult
+from .policy import SendingPolicy
+
+
+@dataclass(frozen=True)
+class Target:
+    """One recipient of a mailing and the values its template may use."""
+
+    phone: str
+    values: dict[str, str]
+
+
+def send_time(start: datetime, position: int, rate: int | None) -> datetime:
+    """With a rate cap, message ``position`` goes ``position / rate`` minutes after the start."""
+    return start + timedelta(minutes=position / rate) if rate else start
+
+
+def build_messages(uow, policy: SendingPolicy, mailing: Mailing, targets: list[Target],
+                   errors: list[ItemResult], now: datetime, position: int,
+                   started: datetime) -> list[Message]:
+    """Render and price ``targets``; ``position`` counts the messages before them."""
+    banned = uow.blacklist.contains(mailing.account_id, [t.phone for t in targets])
+    template, tariff = parse(mailing.text), policy.tariff
+    validity = timedelta(minutes=mailing.validity_minutes
+                         or policy.default_validity_minutes)
+    start = max(mailing.scheduled_at or started, started)
+    messages = []
+    for target in targets:
+        try:
+            text = template.render(target.values, mailing.defaults)
+        except SmsgwError as exc:
+            errors.append(ItemResult(len(errors), exc.code, None,
+                                     f"{target.phone}: {exc.message}", exc.field))
+            continue
+        if not text.strip() or len(text) > policy.max_text_length:
+            errors.append(ItemResult(len(errors), 12, None,
+                                     f"{target.phone}: rendered text is empty or too long",
+                                     "text"))
+            continue
+        info = analyse(text)
+        at = send_time(start, position + len(messages), mailing.rate_per_minute)
+        status = S.BANNED if target.phone in banned else (
+            S.SCHEDULED if at > now else S.QUEUED)
+        messages.append(Message(
+            id=None, account_id=mailing.account_id, recipient=target.phone, text=text,
+            sender=mailing.sender, encoding=info.encoding, segments=info.segments,
+            cost=Decimal("0") if status is S.BANNED else tariff.cost(target.phone, info.segments),
+            status=status, created_at=now, updated_at=now, valid_until=at + validity,
+            scheduled_at=at if at > now else None, mailing_id=mailing.id,
+            error_code=12 if status is S.BANNED else None,
+            error_message="the number is on the blacklist" if status is S.BANNED else None))
+    return messages
