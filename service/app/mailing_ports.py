@@ -37,6 +37,22 @@ class MailingRepository(Protocol):
     def requeue(self, rows: Sequence[tuple[int, str, datetime | None]], now: datetime) -> None:
         """(id, QUEUED or SCHEDULED, scheduled time) for stopped messages."""
 
+    def stage(self, mailing_id: int, account_id: int, group_ids: Sequence[int],
+              contact_ids: Sequence[int], phones: Sequence[str]) -> None:
+        """Write the mailing's recipients, each phone once (groups, contacts, numbers)."""
+
+    def staged(self, mailing_id: int, after_id: int,
+               limit: int) -> list[tuple[int, str, Contact | None]]:
+        """The next staged recipients after ``after_id``: (id, phone, contact card or None)."""
+
+    def clear_stage(self, mailing_id: int) -> None: ...
+
+    def release_held(self, mailing_id: int) -> None:
+        """Let workers claim the mailing's held messages."""
+
+    def discard_held(self, mailing_id: int) -> None:
+        """Delete the mailing's held messages (a start that will not happen)."""
+
     def cancel_unsent(self, mailing_id: int, now: datetime) -> Decimal:
         """Messages not yet handed to a carrier become DELETED (final); returns their cost."""
 

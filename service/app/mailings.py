@@ -172,62 +172,69 @@ class MailingService:
         uow.mailings.update(mailing)
 
     def run_start(self, task, ctx) -> tuple[int, str | None]:
-        """The background start: stage the recipients in SQL, price them in chunks, debit
-        once, then queue them in chunks; every step commits with its checkpoint, so a
-        restart resumes where the last worker stopped and never debits or queues twice."""
+        """The background start, in one pass over the recipients.
+
+        The recipients are staged in SQL; then, chunk by chunk, each is rendered and priced
+        and its message inserted *held* (no worker claims it); finally one transaction debits
+        the whole cost with the guarded update and releases every held message at once, or,
+        without the funds, deletes them. Every step commits with its checkpoint, so a restart
+        resumes where the last worker stopped and never queues or debits twice.
+        """
         mailing_id = json.loads(task.payload)["mailing_id"]
         state = dict(ctx.checkpoint) or {"phase": "stage"}
         if state["phase"] == "stage":
             with self._uow(write=True) as uow:
                 m = self._get(uow, task.account_id, mailing_id, lock=True)
                 uow.mailings.clear_stage(m.id)
+                uow.mailings.discard_held(m.id)
                 uow.tasks.clear_errors(task.id)
                 phones = [r.e164 for r in (normalise(p, self._policy.default_region)
                                            for p in m.phones) if r.valid]
                 uow.mailings.stage(m.id, m.account_id, m.group_ids, m.contact_ids, phones)
-                state = {"phase": "price", "start": self._clock.now().isoformat()}
-                ctx.commit_chunk(uow, state, 0)
-        if state["phase"] == "price":
-            total = Decimal("0")
-            for _chunk, messages, _errors in self._staged_messages(task, mailing_id, 0, state):
-                total += sum((m.cost for m in messages), Decimal("0"))
-            with self._uow(write=True) as uow:
-                try:
-                    self._debit(uow, task.account_id, total)
-                except InsufficientFunds:
-                    m = self._get(uow, task.account_id, mailing_id, lock=True)
-                    m.state = MailingState.DRAFT
-                    uow.mailings.update(m)
-                    uow.mailings.clear_stage(mailing_id)
-                    uow.commit()
-                    raise
-                state = {**state, "phase": "queue", "debited": str(total), "after": 0,
+                state = {"phase": "queue", "start": self._clock.now().isoformat(), "after": 0,
                          "queued": 0, "failed": 0, "cost": "0"}
                 ctx.commit_chunk(uow, state, 0)
-        if state["phase"] == "done":  # finished before a restart, only the task was not closed
-            return (0 if not state["failed"] else 99 if not state["queued"] else 98), None
-        for last_id, messages, errors in self._staged_messages(task, mailing_id, state["after"],
-                                                               state, queued=state["queued"]):
+        if state["phase"] == "queue":
+            for last_id, messages, errors in self._staged_messages(
+                    task, mailing_id, state["after"], state, queued=state["queued"]):
+                with self._uow(write=True) as uow:
+                    uow.messages.insert_bulk(messages, held=True)
+                    uow.tasks.add_errors(task.id, [
+                        ItemResult(state["queued"] + state["failed"] + n, e.code, None,
+                                   e.message, e.field) for n, e in enumerate(errors)])
+                    state = {**state, "after": last_id,
+                             "queued": state["queued"] + len(messages),
+                             "failed": state["failed"] + len(errors),
+                             "cost": str(Decimal(state["cost"]) + sum(
+                                 (m.cost for m in messages), Decimal("0")))}
+                    ctx.commit_chunk(uow, state, state["queued"] + state["failed"])
             with self._uow(write=True) as uow:
-                uow.messages.insert_bulk(messages)
-                uow.tasks.add_errors(task.id, [
-                    ItemResult(state["queued"] + state["failed"] + n, e.code, None, e.message,
-                               e.field) for n, e in enumerate(errors)])
-                state = {**state, "after": last_id, "queued": state["queued"] + len(messages),
-                         "failed": state["failed"] + len(errors),
-                         "cost": str(Decimal(state["cost"]) + sum(
-                             (m.cost for m in messages), Decimal("0")))}
+                m = self._get(uow, task.account_id, mailing_id, lock=True)
+                cost = Decimal(state["cost"])
+                try:
+                    self._debit(uow, task.account_id, cost)
+                except InsufficientFunds:
+                    uow.rollback()
+                    self._abandon(task.account_id, mailing_id)
+                    raise
+                uow.mailings.release_held(mailing_id)
+                self._started(uow, m, datetime.fromisoformat(state["start"]), state["queued"],
+                              cost)
+                uow.mailings.clear_stage(mailing_id)
+                state = {**state, "phase": "done"}
                 ctx.commit_chunk(uow, state, state["queued"] + state["failed"])
-        with self._uow(write=True) as uow:
-            m = self._get(uow, task.account_id, mailing_id, lock=True)
-            cost, debited = Decimal(state["cost"]), Decimal(state["debited"])
-            if debited > cost:  # a recipient's card changed between pricing and queueing
-                uow.accounts.credit(task.account_id, debited - cost)
-            self._started(uow, m, datetime.fromisoformat(state["start"]), state["queued"], cost)
-            uow.mailings.clear_stage(mailing_id)
-            ctx.commit_chunk(uow, {**state, "phase": "done"}, state["queued"] + state["failed"])
         failed, queued = state["failed"], state["queued"]
         return (0 if not failed else 99 if not queued else 98), None
+
+    def _abandon(self, account_id: int, mailing_id: int) -> None:
+        """Without the funds: nothing stays queued, and the mailing is a DRAFT again."""
+        with self._uow(write=True) as uow:
+            m = self._get(uow, account_id, mailing_id, lock=True)
+            uow.mailings.discard_held(mailing_id)
+            uow.mailings.clear_stage(mailing_id)
+            m.state = MailingState.DRAFT
+            uow.mailings.update(m)
+            uow.commit()
 
     def _staged_messages(self, task, mailing_id: int, after: int, state: dict, queued: int = 0):
         """(last staging id, messages, errors) per chunk of the staged recipients."""
@@ -238,9 +245,8 @@ class MailingService:
                 rows = uow.mailings.staged(mailing_id, after, CHUNK)
                 if not rows:
                     return
-                cards = uow.contacts.get(task.account_id, [c for _i, _p, c in rows if c])
-                targets = [Target(phone, cards[cid].placeholders() if cid in cards
-                                   else {"phone": phone}) for _i, phone, cid in rows]
+                targets = [Target(phone, card.placeholders() if card else {"phone": phone})
+                           for _i, phone, card in rows]
                 errors: list[ItemResult] = []
                 messages = build_messages(uow, self._policy, m, targets, errors, start, queued, start)
             queued += len(messages)

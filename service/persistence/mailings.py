@@ -139,13 +139,25 @@ class SqlMailingRepository:
             self._conn.execute(self._insert_ignore().on_conflict_do_nothing(), [
                 {"mailing_id": mailing_id, "phone": phone, "contact_id": None} for phone in chunk])
 
-    def staged(self, mailing_id, after_id, limit) -> list[tuple[int, str, int | None]]:
-        return [tuple(r) for r in self._conn.execute(
-            select(mailing_recipients.c.id, mailing_recipients.c.phone,
-                   mailing_recipients.c.contact_id)
-            .where(mailing_recipients.c.mailing_id == mailing_id,
-                   mailing_recipients.c.id > after_id)
-            .order_by(mailing_recipients.c.id).limit(limit))]
+    def staged(self, mailing_id, after_id, limit):
+        """(staging id, phone, contact card or None) in order, with the cards joined in."""
+        mr = mailing_recipients
+        rows = self._conn.execute(
+            select(mr.c.id.label("stage_id"), mr.c.phone.label("stage_phone"), contacts)
+            .select_from(mr.outerjoin(contacts, contacts.c.id == mr.c.contact_id))
+            .where(mr.c.mailing_id == mailing_id, mr.c.id > after_id)
+            .order_by(mr.c.id).limit(limit))
+        return [(r.stage_id, r.stage_phone, _contact(r) if r.id is not None else None)
+                for r in rows]
+
+    def release_held(self, mailing_id) -> None:
+        self._conn.execute(update(messages).where(
+            messages.c.mailing_id == mailing_id, messages.c.submit_state == "held")
+            .values(submit_state=None))
+
+    def discard_held(self, mailing_id) -> None:
+        self._conn.execute(messages.delete().where(
+            messages.c.mailing_id == mailing_id, messages.c.submit_state == "held"))
 
     def clear_stage(self, mailing_id) -> None:
         self._conn.execute(mailing_recipients.delete().where(

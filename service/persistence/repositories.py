@@ -120,12 +120,14 @@ class SqlMessageRepository:
             m.id = i
         return ids
 
-    def insert_bulk(self, items: list[Message]) -> None:
-        """Insert many messages in one executemany, without reading their ids back."""
+    def insert_bulk(self, items: list[Message], *, held: bool = False) -> None:
+        """Insert many messages in one executemany, without reading their ids back.
+        ``held`` ones wait (no worker claims them) until their mailing releases them."""
         if items:
             self._conn.execute(insert(messages), [
-                {**{c: getattr(m, c) for c in _MESSAGE_COLUMNS},
-                 "encoding": m.encoding.value, "status": m.status.canonical_name} for m in items])
+                {**{c: getattr(m, c) for c in _MESSAGE_COLUMNS}, "encoding": m.encoding.value,
+                 "status": m.status.canonical_name, "submit_state": "held" if held else None}
+                for m in items])
 
     def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
         wanted = list(dict.fromkeys(ids))

@@ -56,6 +56,12 @@ class SqlUnitOfWork:
             self._conn = self._tx = None
             self._release_queue()
 
+    def rollback(self) -> None:
+        """Undo everything done in this unit so far (it can still be used afterwards)."""
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()
+        self._release_queue()
+
     def commit(self) -> None:
         self._tx.commit()
         self._release_queue()  # the next writer may start while we build our answer

@@ -202,7 +202,7 @@ def test_a_restart_in_the_middle_of_a_background_start_neither_loses_nor_repeats
 
     def dies_midway(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 12:  # 8 chunks priced, then 4 queued: the worker is killed here
+        if calls["n"] == 4:  # three chunks are held in the database: the worker is killed here
             raise TaskLost(task_id)
         return original(*args, **kwargs)
 
@@ -210,6 +210,9 @@ def test_a_restart_in_the_middle_of_a_background_start_neither_loses_nor_repeats
     tasks.run_next("w-dies")
     monkeypatch.setattr(module, "build_messages", original)
     assert app.use_cases.mailings.get(ME, mid).counts == {"QUEUED": 75}   # 3 chunks committed
+    assert app.use_cases.accounts.show("alice").balance == Decimal("1100")  # not debited yet
+    delivery = DeliveryService(app.uow_factory, app.clock_, DeliveryPolicy())
+    assert delivery.dispatch(PausingConnector(app, None), "w3") == 0        # held: not claimed
     assert tasks.run_next("w2") is False                                  # still leased
     app.clock_.advance(seconds=120)
     assert tasks.run_next("w2") is True
