@@ -10,15 +10,13 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from ..domain.clock import Clock
 from ..domain.contacts import (Contact, Group, clean_email, clean_fields, clean_group_name,
                                clean_name, contact_phone)
 from ..domain.errors import ConstraintViolation, MissingParameter, NotFound, SmsgwError
 from ..domain.phones import normalise
 from .address_book_ports import ItemResult, Page
-from .auth import Authenticator, Credentials
-from .policy import SendingPolicy
-from .ports import UnitOfWorkFactory
+from .auth import Credentials
+from .base import AccountUseCases
 
 MAX_PAGE_SIZE = 1000
 MAX_IMPORT = 100_000
@@ -68,19 +66,7 @@ def paging(page: int | None, page_size: int | None) -> tuple[int, int]:
     return (page - 1) * size, size
 
 
-class AddressBookService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
-                 policy: SendingPolicy, clock: Clock, task_threshold: int = 1000) -> None:
-        self._uow = uow_factory
-        self._auth = auth
-        self._policy = policy
-        self._clock = clock
-        self._threshold = task_threshold
-
-    def _account(self, credentials: Credentials) -> int:
-        with self._uow() as uow:
-            return self._auth.authenticate(uow, credentials).id
-
+class AddressBookService(AccountUseCases):
     def _limit(self, items: list, name: str) -> None:
         if not items:
             raise MissingParameter(name)

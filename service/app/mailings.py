@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from ..domain.clock import Clock, as_utc
+from ..domain.clock import as_utc
 from ..domain.contacts import clean_fields
 from ..domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter, NotFound
 from ..domain.mailing import Mailing, MailingState, check_move
@@ -25,9 +25,8 @@ from ..domain.templates import parse
 from .address_book import BACKGROUND, ItemResult, failure, paging
 from .mailing_messages import Target, build_messages, send_time
 from .address_book_ports import Page
-from .auth import Authenticator, Credentials
-from .policy import SendingPolicy
-from .ports import UnitOfWorkFactory
+from .auth import Credentials
+from .base import AccountUseCases
 
 START_TASK = "start_mailing"
 CHUNK = 1000
@@ -69,19 +68,7 @@ class StartResult:
     task_id: int | None = None  # with code 100: the background task starting the mailing
 
 
-class MailingService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
-                 policy: SendingPolicy, clock: Clock, task_threshold: int = 1000) -> None:
-        self._uow = uow_factory
-        self._auth = auth
-        self._policy = policy
-        self._clock = clock
-        self._threshold = task_threshold
-
-    def _account(self, credentials: Credentials) -> int:
-        with self._uow() as uow:
-            return self._auth.authenticate(uow, credentials).id
-
+class MailingService(AccountUseCases):
     def create(self, cmd: CreateMailing) -> MailingView:
         """Validate and store a mailing in DRAFT; nothing is priced or sent yet."""
         account_id = self._account(cmd.credentials)

@@ -80,3 +80,14 @@ def server(tmp_path_factory):
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def soap_service(server: Server, login: str, balance: str):
+    """A zeep service proxy for a new account with this balance (password ``pw``)."""
+    import zeep
+    from zeep.transports import Transport
+    created = server.cli("account", "create", login, "--password", "pw", "--balance", balance)
+    assert created.returncode == 0, created.stderr
+    session = requests.Session()
+    session.auth = (login, "pw")
+    return zeep.Client(server.wsdl_url, transport=Transport(session=session)).service

@@ -5,20 +5,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import requests
-import zeep
 from zeep.exceptions import Fault
-from zeep.transports import Transport
+
+from tests.e2e.conftest import soap_service
 
 NS = "urn:smsgw:v1"
 
 
 @pytest.fixture(scope="module")
 def soap(server):
-    assert server.cli("account", "create", "book", "--password", "pw", "--balance", "20").returncode == 0
-    session = requests.Session()
-    session.auth = ("book", "pw")
-    return zeep.Client(server.wsdl_url, transport=Transport(session=session)).service
+    return soap_service(server, "book", "20")
 
 
 def test_contacts_groups_and_their_faults(soap):

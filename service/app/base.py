@@ -1,0 +1,23 @@
+"""What the account-scoped use cases share: their collaborators, and who is asking."""
+
+from __future__ import annotations
+
+from ..domain.clock import Clock
+from .auth import Authenticator, Credentials
+from .policy import SendingPolicy
+from .ports import UnitOfWorkFactory
+
+
+class AccountUseCases:
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
+                 policy: SendingPolicy, clock: Clock, task_threshold: int = 1000) -> None:
+        self._uow = uow_factory
+        self._auth = auth
+        self._policy = policy
+        self._clock = clock
+        self._threshold = task_threshold
+
+    def _account(self, credentials: Credentials) -> int:
+        """The id of the account these credentials may act for (authenticated, allowed)."""
+        with self._uow() as uow:
+            return self._auth.authenticate(uow, credentials).id
