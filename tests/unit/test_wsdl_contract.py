@@ -43,6 +43,9 @@ def test_the_address_comes_from_configuration():
 
 def test_stub_hygiene():
     root = etree.fromstring(WSDL_FILE.read_bytes())
+    services = root.findall(f"{{{W}}}service")
+    assert [s.get("name") for s in services] == ["SmsgwService"]  # one client class, not three
+    assert len(services[0].findall(f"{{{W}}}port")) == 1
     assert not [op for op in root.iter(f"{{{W}}}operation") if "parameterOrder" in op.attrib]
     assert "soap12" not in WSDL_FILE.read_text()
     assert 'type="xs:integer"' not in WSDL_FILE.read_text()

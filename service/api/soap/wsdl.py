@@ -5,6 +5,8 @@
 - no unused namespace declarations; a SOAP 1.2 one makes gSOAP speak SOAP 1.2
 - message parts are named ``parameters`` (.NET then generates wrapped methods)
 - global types, elements and messages sorted by name: spyne's order varies per process
+- one ``wsdl:service``: spyne writes one per ServiceBase class, all with a port to the same
+  binding, and stub generators would then build one client class per service
 """
 
 from __future__ import annotations
@@ -25,8 +27,14 @@ def _sort_children(parent, key_tags: tuple[str, ...]) -> None:
         parent.append(c)
 
 
-def clean_wsdl(raw: bytes) -> bytes:
+def clean_wsdl(raw: bytes, service_name: str = "SmsgwService") -> bytes:
     root = etree.fromstring(raw)
+    services = root.findall(f"{{{WSDL}}}service")
+    if len(services) > 1:
+        keep = next((sv for sv in services if sv.get("name") == service_name), services[0])
+        for sv in services:
+            if sv is not keep:
+                root.remove(sv)
     for doc in root.iter(f"{{{WSDL}}}documentation"):
         doc.text = inspect.cleandoc(doc.text or "")
     for op in root.iter(f"{{{WSDL}}}operation"):
