@@ -10,6 +10,9 @@ from sqlalchemy.engine import Engine
 from .api.client_ip import ClientIpResolver
 from .api.http.health import health_app
 from .api.router import Router
+from .api.oms.adapter import OmsAdapter, OmsSettings
+from .api.oms.app import oms_app
+from .api.oms.wsdl import render_oms_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts import AccountService
 from .app.address_book import IMPORT_TASK, AddressBookService
@@ -84,6 +87,15 @@ def build_wsgi_app(container: Container):
 
     router = Router()
     router.mount("/soap", soap, wsdl=wsdl)
+    oms = OmsAdapter(container.use_cases, OmsSettings(
+        provider=settings.oms_provider, service_name=settings.oms_service_name,
+        service_uri=settings.oms_url, sign_up_url=settings.oms_sign_up_url or settings.public_url,
+        locale=settings.oms_locale, max_recipients=settings.oms_max_recipients,
+        max_messages=settings.oms_max_messages, max_chars=settings.max_text_length,
+        reply_phone=settings.oms_reply_phone or None,
+        smtp_address=settings.oms_smtp_address or None))
+    router.mount("/oms", oms_app(oms, gateway.client_ip, settings.max_request_bytes),
+                 wsdl=render_oms_wsdl(settings.oms_url))
     router.mount("/health", health_app(check_database, VERSION))
     return router
 

@@ -65,6 +65,15 @@ class Settings:
     callback_timeout_seconds: int = 10
     embedded_worker: int = 1
     task_threshold: int = 1000
+    # Outlook Mobile Service (/oms)
+    oms_provider: str = "smsgw"
+    oms_service_name: str = "smsgw SMS"
+    oms_sign_up_url: str = ""
+    oms_locale: str = "1033"
+    oms_max_recipients: int = 50
+    oms_max_messages: int = 20
+    oms_reply_phone: str = ""
+    oms_smtp_address: str = ""
     log_level: str = "info"
 
     @classmethod
@@ -101,6 +110,10 @@ class Settings:
             raise ConfigError(f"SMSGW_CONNECTOR={self.connector!r}: expected simulator or smpp")
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
+
+    @property
+    def oms_url(self) -> str:
+        return self.public_url.rstrip("/") + "/oms"
 
     @property
     def soap_url(self) -> str:

@@ -37,6 +37,11 @@ class AccountService:
         self._auth = auth
         self._currency = default_currency
 
+    def authenticate(self, credentials: Credentials) -> Account:
+        """The account these credentials may act for (checked for blocking and IP)."""
+        with self._uow() as uow:
+            return self._auth.authenticate(uow, credentials)
+
     def get_balance(self, credentials: Credentials) -> Balance:
         """The authenticated account's balance and currency."""
         with self._uow() as uow:

@@ -71,3 +71,19 @@ def test_lists_are_plain_repeated_elements_not_wrapper_types():
     assert element("SendSmsResult", "messages").get("maxOccurs") == "unbounded"
     assert element("GetStatusResponse", "statuses").get("maxOccurs") == "unbounded"
     assert element("MessageResult", "messageId").get("type") == "xs:long"
+
+
+def test_the_oms_wsdl_equals_its_committed_file_in_every_process():
+    from service.api.oms.wsdl import render_oms_wsdl
+    committed = (WSDL_FILE.parent / "oms.wsdl").read_bytes()
+    assert render_oms_wsdl("http://127.0.0.1:8080/oms") == committed
+    code = ("from service.api.oms.wsdl import render_oms_wsdl; import sys; "
+            "sys.stdout.buffer.write(render_oms_wsdl('http://127.0.0.1:8080/oms'))")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in (1, 2)}
+    assert outputs == {committed}
+    root = etree.fromstring(committed)
+    assert sorted(op.get("name") for op in root.find(f"{{{W}}}portType")) == [
+        "DeliverXms", "DeliverXmsBatch", "GetServiceInfo", "GetUserInfo", "SendXms"]
+    assert len(root.findall(f"{{{W}}}binding")) == 2  # SOAP 1.1 and SOAP 1.2 on one URL

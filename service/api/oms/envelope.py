@@ -1,0 +1,96 @@
+"""SOAP 1.1 and 1.2 envelopes for the OMS endpoint, told apart by the envelope namespace.
+
+Parsing is strict and safe: no DTD, no entities, no network, bounded size. Envelope-level
+problems are SOAP faults in the request's own SOAP version; problems inside the carried OMS
+documents are not (they answer well-formed OMS documents).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .namespaces import OMS, OPERATIONS, SOAP11, SOAP12
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                          huge_tree=False, remove_comments=True, remove_pis=True)
+CONTENT_TYPES = {SOAP11: "text/xml; charset=utf-8", SOAP12: "application/soap+xml; charset=utf-8"}
+
+
+class EnvelopeError(Exception):
+    """The request is not a usable SOAP envelope; answered with a SOAP fault."""
+
+    def __init__(self, message: str, soap_ns: str = SOAP11, *, client: bool = True) -> None:
+        super().__init__(message)
+        self.soap_ns = soap_ns
+        self.client = client
+
+
+@dataclass(frozen=True)
+class OmsCall:
+    operation: str
+    argument: str | None
+    soap_ns: str
+
+
+def parse_xml(body: bytes | str):
+    """Parse XML strictly; a DOCTYPE is refused outright."""
+    data = body.encode() if isinstance(body, str) else body
+    root = etree.fromstring(data, _PARSER)
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise ValueError("a DOCTYPE/DTD is not allowed")
+    return root
+
+
+def read_call(body: bytes, soap_action: str | None) -> OmsCall:
+    try:
+        root = parse_xml(body)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise EnvelopeError(f"malformed SOAP envelope: {exc}") from exc
+    soap_ns = etree.QName(root).namespace
+    if soap_ns not in (SOAP11, SOAP12) or etree.QName(root).localname != "Envelope":
+        raise EnvelopeError("expected a SOAP 1.1 or 1.2 Envelope")
+    body_el = root.find(f"{{{soap_ns}}}Body")
+    if body_el is None or len(body_el) == 0:
+        raise EnvelopeError("the SOAP Body is empty", soap_ns)
+    call = body_el[0]
+    name = etree.QName(call)
+    if name.namespace != OMS or name.localname not in OPERATIONS:
+        action = (soap_action or "").strip('"').rsplit("/", 1)[-1]
+        raise EnvelopeError(f"unknown operation {name.localname!r}"
+                            + (f" (SOAPAction {action})" if action else ""), soap_ns)
+    param = OPERATIONS[name.localname][1]
+    argument = None
+    if param:
+        element = call.find(f"{{{OMS}}}{param}")
+        argument = element.text if element is not None else None
+    return OmsCall(name.localname, argument, soap_ns)
+
+
+def response(call: OmsCall, result: str) -> bytes:
+    _request, _param, wrapper, field = OPERATIONS[call.operation]
+    env = etree.Element(f"{{{call.soap_ns}}}Envelope", nsmap={"soap": call.soap_ns})
+    body = etree.SubElement(env, f"{{{call.soap_ns}}}Body")
+    out = etree.SubElement(body, f"{{{OMS}}}{wrapper}", nsmap={None: OMS})
+    etree.SubElement(out, f"{{{OMS}}}{field}").text = result
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+
+
+def fault(error: EnvelopeError) -> bytes:
+    ns = error.soap_ns
+    env = etree.Element(f"{{{ns}}}Envelope", nsmap={"soap": ns})
+    body = etree.SubElement(env, f"{{{ns}}}Body")
+    f = etree.SubElement(body, f"{{{ns}}}Fault")
+    if ns == SOAP11:
+        etree.SubElement(f, "faultcode").text = "soap:Client" if error.client else "soap:Server"
+        etree.SubElement(f, "faultstring").text = str(error)
+    else:
+        code = etree.SubElement(f, f"{{{ns}}}Code")
+        etree.SubElement(code, f"{{{ns}}}Value").text = "soap:Sender" if error.client else "soap:Receiver"
+        reason = etree.SubElement(f, f"{{{ns}}}Reason")
+        text = etree.SubElement(reason, f"{{{ns}}}Text")
+        text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+        text.text = str(error)
+    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
