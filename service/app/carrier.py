@@ -88,6 +88,10 @@ class Connector(Protocol):
     def start(self, sink: ReceiptSink) -> None:
         """Connect (or prepare to) and deliver receipts to ``sink`` from now on."""
 
+    def ready(self) -> bool:
+        """True when a submit can reach the carrier now (an SMPP bind is up). Workers claim
+        nothing while it is False, instead of claiming messages only to retry them."""
+
     def submit(self, batch: Sequence[OutboundSms]) -> list[SubmitOutcome]:
         """Submit every message of ``batch``; one outcome per message, in the same order."""
 

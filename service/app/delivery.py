@@ -71,6 +71,8 @@ class DeliveryService:
         ``should_stop`` is asked between windows; what was claimed but not yet handed over
         is then released at once for other workers.
         """
+        if not connector.ready():
+            return 0
         now = self._clock.now()
         lease = now + timedelta(seconds=self.policy.lease_seconds)
         with self._uow(write=True) as uow:

@@ -62,6 +62,9 @@ class SimulatorConnector:
     def stop(self) -> None:
         self._sink = None
 
+    def ready(self) -> bool:
+        return True
+
     def _outcome(self, message: OutboundSms) -> tuple[str, float]:
         rules, delay = dict(self._rules), self._delay
         if message.profile:

@@ -151,9 +151,13 @@ def test_a_paused_account_is_not_dispatched_until_resumed(world):
 class ScriptedConnector:
     name = "scripted"
 
-    def __init__(self, script):
+    def __init__(self, script, ready=True):
         self.script = list(script)
         self.seen = []
+        self.is_ready = ready
+
+    def ready(self):
+        return self.is_ready
 
     def start(self, sink):
         pass
@@ -168,6 +172,16 @@ class ScriptedConnector:
         self.seen += [m.message_id for m in batch]
         make = self.script.pop(0)
         return [make(m) for m in batch]
+
+
+def test_nothing_is_claimed_while_the_connector_cannot_reach_its_carrier(world):
+    [mid] = ids(world.send(["+79991234567"]))
+    connector = ScriptedConnector([lambda m: Accepted(m.message_id, ("x",))], ready=False)
+    world.cycle(connector)
+    assert connector.seen == [] and world.statuses([mid])[mid] == "QUEUED"
+    connector.is_ready = True
+    world.cycle(connector)
+    assert connector.seen == [mid] and world.statuses([mid])[mid] == "SUBMITTED"
 
 
 def test_a_permanent_rejection_is_final_and_refunded(world):
@@ -230,6 +244,9 @@ def test_a_worker_lost_mid_submit_leaves_an_unknown_outcome_for_the_sweeper(worl
 
     class Dies:
         name = "dies"
+
+        def ready(self):
+            return True
 
         def submit(self, batch):
             raise SystemExit  # the process dies between "in flight" and the outcome

@@ -101,6 +101,9 @@ def test_blacklisted_numbers_in_a_mailing_are_banned_and_free(app):
 class PausingConnector:
     name = "scripted"
 
+    def ready(self):
+        return True
+
     def __init__(self, app, mailing_id):
         self.app, self.mailing_id, self.seen = app, mailing_id, []
 

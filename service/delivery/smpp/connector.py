@@ -67,6 +67,9 @@ class SmppConnector:
         if self._session is not None:
             self._session.stop()
 
+    def ready(self) -> bool:
+        return self.bound
+
     # -- for operators and tests -------------------------------------------------------------
 
     @property
