@@ -53,8 +53,8 @@ class MailingRepository(Protocol):
     def discard_held(self, mailing_id: int) -> None:
         """Delete the mailing's held messages (a start that will not happen)."""
 
-    def cancel_unsent(self, mailing_id: int, now: datetime) -> Decimal:
-        """Messages not yet handed to a carrier become DELETED (final); returns their cost."""
+    def unsent(self, mailing_id: int) -> list[int]:
+        """Ids of the mailing's messages not yet handed to a carrier (queued or stopped)."""
 
 
 __all__ = ["MailingRepository", "MailingState"]

@@ -27,6 +27,8 @@ from .mailing_messages import Target, build_messages, send_time
 from .address_book_ports import Page
 from .auth import Credentials
 from .base import AccountUseCases
+from .delivery import notification
+from .delivery_ports import Transition
 
 START_TASK = "start_mailing"
 CHUNK = 1000
@@ -281,9 +283,15 @@ class MailingService(AccountUseCases):
     def cancel(self, credentials: Credentials, mailing_id: int) -> MailingView:
         """Messages not yet handed to a carrier become final and are refunded."""
         def cancel(uow, m, now):
-            refund = uow.mailings.cancel_unsent(m.id, now)
-            if refund:
-                uow.accounts.credit(m.account_id, refund)
+            # Through the shared state change: refunds and client notifications included.
+            ids = uow.mailings.unsent(m.id)
+            for start in range(0, len(ids), CHUNK):
+                states = uow.delivery.states(ids[start:start + CHUNK])
+                uow.delivery.apply([Transition(
+                    st.id, S.DELETED, error_message="mailing cancelled", dlr_stat="DELETED",
+                    refund=True, callback=notification(st.id, st.recipient, st.client_ref,
+                                                       st.callback_url, S.DELETED, now))
+                    for st in states.values()], now)
         return self._move(credentials, mailing_id, "cancel", cancel)
 
     def _move(self, credentials, mailing_id, move, action) -> MailingView:

@@ -99,18 +99,10 @@ class SqlMailingRepository:
             self._conn.execute(_REQUEUE, [{"mid": i, "status": s, "at": at, "now": now}
                                           for i, s, at in rows])
 
-    def cancel_unsent(self, mailing_id, now) -> Decimal:
-        unsent = (messages.c.mailing_id == mailing_id) & messages.c.submit_state.is_(None) & \
-            messages.c.status.in_(UNSENT + ("STOPPED",))
-        ids = list(self._conn.execute(select(messages.c.id).where(unsent)).scalars())
-        refund = Decimal("0")
-        for chunk in _chunks(ids):
-            refund += sum(self._conn.execute(select(messages.c.cost).where(
-                messages.c.id.in_(chunk))).scalars(), Decimal("0"))
-            self._conn.execute(update(messages).where(messages.c.id.in_(chunk)).values(
-                status="DELETED", updated_at=now, finished_at=now, lease_owner=None,
-                lease_until=None, error_message="mailing cancelled"))
-        return refund
+    def unsent(self, mailing_id) -> list[int]:
+        return list(self._conn.execute(select(messages.c.id).where(
+            messages.c.mailing_id == mailing_id, messages.c.submit_state.is_(None),
+            messages.c.status.in_(UNSENT + ("STOPPED",))).order_by(messages.c.id)).scalars())
 
     # -- the staging list of a large mailing ------------------------------------------------
 

@@ -131,7 +131,10 @@ def test_pause_while_the_worker_is_sending_stops_everything_not_yet_handed_over(
     assert app.use_cases.mailings.get(ME, mid).counts == {"SUBMITTED": 10}
 
 
-def test_cancel_makes_unsent_messages_final_and_refunds_them(app):
+def test_cancel_makes_unsent_messages_final_refunds_them_and_notifies(app):
+    from sqlalchemy import func, select
+    from service.persistence.tables import callbacks
+    app.use_cases.accounts.configure("alice", callback_url="http://127.0.0.1:9/cb")
     mid = mailing(app, text="Hi", phones=tuple(f"+7999123{n:04d}" for n in range(5)))
     app.use_cases.mailings.start(ME, mid)
     app.use_cases.mailings.pause(ME, mid)
@@ -139,6 +142,8 @@ def test_cancel_makes_unsent_messages_final_and_refunds_them(app):
     assert view.state is MailingState.CANCELLED and view.counts == {"DELETED": 5}
     assert view.progress == 100.0
     assert app.use_cases.accounts.show("alice").balance == Decimal("100")
+    with app.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(callbacks)).scalar_one() == 5
     with pytest.raises(errors.ConstraintViolation):
         app.use_cases.mailings.resume(ME, mid)
 
