@@ -1,7 +1,7 @@
 """Delivery receipts inside deliver_sm: which PDUs are receipts, and what they say.
 
 The carrier's id comes from the receipted_message_id TLV when present, else from the text form
-``id:XXXX sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD err:000
+``id:<id> sub:001 dlvrd:001 submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DELIVRD err:000
 text:...``. SMSCs bend that form, so the parser takes the keys in any order and any case,
 tolerates missing ones, and never lets words inside ``text:`` override a key that came before.
 """

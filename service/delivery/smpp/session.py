@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections import Counter, deque
+from contextlib import suppress
 
 from ...app.carrier import ReceiptSink
 from . import pdus
@@ -99,10 +100,8 @@ class SmppSession:
         self._wake()
 
     def _wake(self) -> None:
-        try:
+        with suppress(OSError):     # full (a wake-up is pending anyway) or closed at stop
             self._wake_w.send(b"x")
-        except OSError:     # full (a wake-up is pending anyway) or closed at stop
-            pass
 
     # -- the I/O thread ----------------------------------------------------------------------
 
@@ -204,11 +203,9 @@ class SmppSession:
         fds = [self._wake_r.fileno()] + [s.fileno() for s in sockets]
         readable, _, _ = select.select(fds, [], [], max(0.0, timeout))
         if self._wake_r.fileno() in readable:
-            try:
+            with suppress(OSError):  # drained: a non-blocking socket has nothing more to give
                 while self._wake_r.recv(4096):
-                    pass
-            except OSError:
-                pass
+                    continue
         return set(readable)
 
     def _timeout(self, now: float) -> float:
