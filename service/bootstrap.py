@@ -13,6 +13,9 @@ from .api.router import Router
 from .api.oms.adapter import OmsAdapter, OmsSettings
 from .api.oms.app import oms_app
 from .api.oms.wsdl import render_oms_wsdl
+from .api.smsc.adapter import SmscAdapter
+from .api.smsc.app import smsc_soap_app
+from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts import AccountService
 from .app.address_book import IMPORT_TASK, AddressBookService
@@ -96,6 +99,10 @@ def build_wsgi_app(container: Container):
         smtp_address=settings.oms_smtp_address or None))
     router.mount("/oms", oms_app(oms, gateway.client_ip, settings.max_request_bytes),
                  wsdl=render_oms_wsdl(settings.oms_url))
+    router.mount("/sys/soap.php", smsc_soap_app(
+        SmscAdapter(container.use_cases), gateway.client_ip, settings.smsc_namespace,
+        settings.max_request_bytes, container.clock.now),
+        wsdl=render_smsc_wsdl(settings.smsc_namespace, settings.smsc_url))
     router.mount("/health", health_app(check_database, VERSION))
     return router
 

@@ -65,6 +65,7 @@ class Settings:
     callback_timeout_seconds: int = 10
     embedded_worker: int = 1
     task_threshold: int = 1000
+    smsc_namespace: str = "https://smsc.ru/sys/soap.php"
     # Outlook Mobile Service (/oms)
     oms_provider: str = "smsgw"
     oms_service_name: str = "smsgw SMS"
@@ -110,6 +111,10 @@ class Settings:
             raise ConfigError(f"SMSGW_CONNECTOR={self.connector!r}: expected simulator or smpp")
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
+
+    @property
+    def smsc_url(self) -> str:
+        return self.public_url.rstrip("/") + "/sys/soap.php"
 
     @property
     def oms_url(self) -> str:

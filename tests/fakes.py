@@ -85,6 +85,10 @@ class FakeMessageRepository:
             ids.append(m.id)
         return ids
 
+    def by_external_id(self, account_id, external_id):
+        return [copy.deepcopy(m) for m in self._s.messages.values()
+                if m.account_id == account_id and m.external_id == external_id]
+
     def get_many(self, account_id, ids):
         return {i: copy.deepcopy(self._s.messages[i]) for i in ids
                 if i in self._s.messages and self._s.messages[i].account_id == account_id}

@@ -46,6 +46,9 @@ class MessageRepository(Protocol):
     def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
         """This account's messages among ``ids``; other accounts' ids are simply absent."""
 
+    def by_external_id(self, account_id: int, external_id: str) -> list[Message]:
+        """This account's messages carrying the client's own id, oldest first."""
+
 
 class SendRequestRepository(Protocol):
     """Remembers send requests that carried a client reference, for idempotent retries."""

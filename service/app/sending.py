@@ -41,6 +41,7 @@ class SendSms:
     scheduled_at: datetime | None = None
     validity_minutes: int | None = None
     client_ref: str | None = None
+    external_id: str | None = None  # the client's own id for these messages (smsc's ``id``)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,10 @@ class SendingService:
         client_ref = self._client_ref(cmd.client_ref)
         messages = [self._message(account.id, p, cmd.text, sender, info, now, scheduled_at,
                                   valid_until, client_ref) for p in priced]
+        if cmd.external_id is not None and len(cmd.external_id) > 64:
+            raise ConstraintViolation("id", "a message id is at most 64 characters", limit=64)
+        for m in messages:
+            m.external_id = cmd.external_id
         for _attempt in range(3):
             try:
                 return self._store(account.id, client_ref, messages, now)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..domain.errors import ConstraintViolation, MissingParameter
+from ..domain.message import Message
+from ..domain.phones import normalise
 from ..domain.status import MessageStatus
 from ..domain.vocabularies import NOT_FOUND_SMSC_CODE, smsc_code
 from .auth import Authenticator, Credentials
@@ -45,6 +47,20 @@ class StatusQueries:
         self._uow = uow_factory
         self._auth = auth
         self._policy = policy
+
+    def by_client_id(self, credentials: Credentials, client_id: str,
+                     phone: str | None) -> Message | None:
+        """The message the client knows by its own id (and number), or by our numeric id."""
+        with self._uow() as uow:
+            account = self._auth.authenticate(uow, credentials)
+            found = uow.messages.by_external_id(account.id, client_id)
+            if not found and client_id.isdigit():
+                found = list(uow.messages.get_many(account.id, [int(client_id)]).values())
+        number = normalise(phone, self._policy.default_region).address if phone else None
+        for message in found:
+            if number is None or message.recipient == number:
+                return message
+        return None
 
     def get_status(self, query: GetStatus) -> list[StatusView]:
         """One view per requested id; unknown ids answer smsc code -3, "not found"."""

@@ -31,3 +31,4 @@ class Message:
     error_code: int | None = None
     error_message: str | None = None
     mailing_id: int | None = None
+    external_id: str | None = None

@@ -97,7 +97,7 @@ class SqlAccountRepository:
 
 _MESSAGE_COLUMNS = ("account_id", "recipient", "text", "sender", "segments", "cost",
                     "error_code", "error_message", "client_ref", "scheduled_at", "valid_until",
-                    "created_at", "updated_at", "mailing_id")
+                    "created_at", "updated_at", "mailing_id", "external_id")
 
 
 class SqlMessageRepository:
@@ -129,6 +129,13 @@ class SqlMessageRepository:
                  "status": m.status.canonical_name, "submit_state": "held" if held else None}
                 for m in items])
 
+    def by_external_id(self, account_id: int, external_id: str) -> list[Message]:
+        """This account's messages carrying the client's own id, oldest first."""
+        rows = self._conn.execute(select(messages).where(
+            messages.c.account_id == account_id, messages.c.external_id == external_id)
+            .order_by(messages.c.id))
+        return [_message_from_row(r) for r in rows]
+
     def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
         wanted = list(dict.fromkeys(ids))
         found: dict[int, Message] = {}
@@ -148,7 +155,7 @@ def _message_from_row(row) -> Message:
         status=MessageStatus.from_name(row.status), created_at=row.created_at,
         updated_at=row.updated_at, valid_until=row.valid_until, scheduled_at=row.scheduled_at,
         client_ref=row.client_ref, error_code=row.error_code, error_message=row.error_message,
-        mailing_id=row.mailing_id)
+        mailing_id=row.mailing_id, external_id=row.external_id)
 
 
 class SqlSendRequestRepository:

@@ -70,7 +70,9 @@ messages = Table(
     Column("dlr_stat", String(8), nullable=True),
     Column("dlr_error", String(8), nullable=True),
     Column("mailing_id", Id, nullable=True),
+    Column("external_id", String(64), nullable=True),   # an smsc client's own message id
     Index("ix_messages_account_id_id", "account_id", "id"),
+    Index("ix_messages_account_external", "account_id", "external_id"),
     Index("ix_messages_mailing_id_status", "mailing_id", "status"),
     Index("ix_messages_status_scheduled_at", "status", "scheduled_at"),
     Index("ix_messages_status_valid_until", "status", "valid_until"),

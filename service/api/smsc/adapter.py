@@ -1,0 +1,164 @@
+"""The smsc operations over the shared use cases, and their one error table.
+
+smsc answers request errors in the result's ``error`` field, per method, never as faults.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+
+from ...app.auth import Credentials
+from ...app.sending import QuoteSms, SendSms
+from ...app.use_cases import UseCases
+from ...domain import errors as e
+from ...domain.status import MessageStatus
+from ...domain.vocabularies import smsc_code
+from .params import DateFormatError, parse_query, send_time, transliterate, validity_minutes, zone
+
+CENTS = Decimal("0.01")
+STATUS_NAMES = {-3: "Message not found", -2: "Stopped", -1: "Waiting send",
+                0: "Transferred to the operator", 1: "Delivered", 2: "Read", 3: "Expired",
+                4: "Click on link", 20: "Unable to deliver", 22: "Wrong number", 23: "Banned",
+                24: "Insufficient funds", 25: "Unavailable number"}
+
+
+def smsc_error(error: e.SmsgwError) -> int:
+    """smsc's request error code for a domain error."""
+    if isinstance(error, (e.AuthenticationFailed, e.AccountBlocked)):
+        return 2
+    if isinstance(error, e.InsufficientFunds):
+        return 3
+    if isinstance(error, DateFormatError) or error.field in ("scheduledAt", "time"):
+        return 5
+    if error.field == "sender":
+        return 6
+    if isinstance(error, e.RateLimited):
+        return 9
+    return 1
+
+
+def money(value: Decimal) -> str:
+    return str(value.quantize(CENTS, ROUND_HALF_UP))
+
+
+class SmscAdapter:
+    def __init__(self, use_cases: UseCases) -> None:
+        self._uc = use_cases
+
+    def call(self, operation: str, f: dict[str, str | None], ip: str | None,
+             now: datetime) -> dict[str, str]:
+        creds = Credentials(f.get("login") or None, f.get("psw"), ip)
+        try:
+            if operation in ("send_sms", "send_sms2"):
+                return self._send(creds, f, now)
+            if operation in ("get_sms_cost", "get_sms_cost2"):
+                return self._cost(creds, f)
+            if operation in ("get_status", "get_status2"):
+                return self._status(creds, f)
+            balance = self._uc.accounts.get_balance(creds)
+            return {"balance": money(balance.balance)}
+        except e.SmsgwError as exc:
+            return {"error": str(smsc_error(exc))}
+
+    def _phones(self, creds: Credentials, phones: str | None) -> list[str]:
+        """The numbers, with each ``G<group id or name>`` expanded to its contacts."""
+        items = [p.strip() for p in (phones or "").replace(";", ",").split(",") if p.strip()]
+        if not items:
+            raise e.MissingParameter("phones")
+        out: list[str] = []
+        groups = None
+        for item in items:
+            if item[0] in "Gg" and len(item) > 1:  # no phone number starts with a letter
+                groups = groups or {str(g.id): g for g in self._uc.address_book.get_groups(creds)}
+                key = item[1:]
+                group = groups.get(key) or next(
+                    (g for g in groups.values() if g.name.lower() == key.lower()), None)
+                if group is None:
+                    raise e.ValidationError(f"unknown group {key!r}", field="phones")
+                page = 1
+                while True:
+                    found = self._uc.address_book.get_contacts(creds, group.id, page=page,
+                                                               page_size=1000)
+                    out += [c.phone for c in found.items]
+                    if page * 1000 >= found.total:
+                        break
+                    page += 1
+            else:
+                out.append(item)
+        return out
+
+    def _text(self, f: dict[str, str | None], query: dict[str, str]) -> str:
+        text = f.get("mes") or ""
+        if not text:
+            raise e.MissingParameter("mes")
+        return transliterate(text) if query.get("translit", "0") not in ("", "0") else text
+
+    def _send(self, creds: Credentials, f: dict[str, str | None], now: datetime) -> dict[str, str]:
+        query = parse_query(f.get("query"))
+        text = self._text(f, query)
+        phones = self._phones(creds, f.get("phones"))
+        when = send_time(f.get("time"), zone(query), now)
+        mode = query.get("cost", "0")
+        if mode == "1":  # only the price, nothing is sent
+            quote = self._uc.sending.quote(QuoteSms(creds, phones, text))
+            return {"cost": money(quote.cost), "cnt": str(quote.segments)}
+        result = self._uc.sending.send(SendSms(
+            creds, phones, text, sender=f.get("sender") or None, scheduled_at=when,
+            validity_minutes=validity_minutes(query), external_id=f.get("id") or None))
+        if result.code == 99:  # no number was usable
+            return {"error": "7"}
+        first = result.messages[0].message_id
+        return {"id": f.get("id") or str(first), "cnt": str(result.total_segments),
+                "cost": money(result.total_cost), "balance": money(result.balance)}
+
+    def _cost(self, creds: Credentials, f: dict[str, str | None]) -> dict[str, str]:
+        query = parse_query(f.get("query"))
+        quote = self._uc.sending.quote(QuoteSms(creds, self._phones(creds, f.get("phones")),
+                                                self._text(f, query)))
+        if not quote.accepted:
+            return {"error": "7"}
+        return {"cost": money(quote.cost), "cnt": str(quote.segments)}
+
+    def _status(self, creds: Credentials, f: dict[str, str | None]) -> dict[str, str]:
+        client_id = (f.get("id") or "").strip()
+        if not client_id:
+            raise e.MissingParameter("id")
+        query = parse_query(f.get("query"))
+        tz = zone(query)
+        message = self._uc.statuses.by_client_id(creds, client_id, f.get("phone"))
+        if message is None:
+            return {"status": "-3"}
+        code = smsc_code(message.status)
+        out = {"status": str(code), "last_date": _date(message.updated_at, tz),
+               "last_timestamp": str(int(message.updated_at.timestamp())),
+               "err": _err(message)}
+        detail = (f.get("all") or "0").strip()
+        if detail in ("1", "2"):
+            out |= {"send_date": _date(message.created_at, tz),
+                    "send_timestamp": str(int(message.created_at.timestamp())),
+                    "phone": message.recipient, "cost": money(message.cost),
+                    "sender_id": message.sender or "", "status_name": STATUS_NAMES[code],
+                    "message": message.text}
+        if detail == "2":
+            out |= {"operator": "", "region": ""}
+        return out
+
+
+def _date(when: datetime, tz: timezone) -> str:
+    return when.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")
+
+
+def _err(message) -> str:
+    """smsc's delivery error code (reference B.6): the carrier's, or ours for our refusals."""
+    if message.status is MessageStatus.INVALID_NUMBER:
+        return "249"
+    if message.status is MessageStatus.BANNED:
+        return "252"
+    delivered = (MessageStatus.DELIVERED, MessageStatus.CLICKED)
+    if message.status.final and message.status not in delivered and message.error_code:
+        return str(message.error_code)
+    return "0"
+
+
+__all__ = ["SmscAdapter", "smsc_error"]

@@ -1,0 +1,46 @@
+"""The smsc.ru SOAP contract: operations, request and response elements, fields in order.
+
+Document/literal *bare*: the request element is the body's child (``send``, ``status``...),
+the response element wraps one result element (``sendresult``...) of string fields.
+"""
+
+from __future__ import annotations
+
+# The namespaces smsc's own WSDLs and the clients generated from them use. Requests in any of
+# them are accepted and answered in the same one, so no stub needs regenerating.
+KNOWN_NAMESPACES = tuple(f"{scheme}://{host}/sys/soap.php"
+                         for host in ("smsc.ru", "www.smsc.ru", "smscentre.com", "smsc.ua",
+                                      "smsc.kz", "smsc.tj", "smsc.uz")
+                         for scheme in ("https", "http"))
+DEFAULT_NAMESPACE = "https://smsc.ru/sys/soap.php"
+
+SEND_RESULT = ("id", "balance", "cost", "cnt", "error")
+COST_RESULT = ("cost", "cnt", "error")
+STATUS_RESULT = ("status", "last_date", "last_timestamp", "err", "error", "send_date",
+                 "send_timestamp", "phone", "cost", "sender_id", "status_name", "message",
+                 "operator", "region")
+BALANCE_RESULT = ("balance", "error")
+
+# operation -> (request element, request fields, response element, result element, result fields)
+# A trailing "?" marks an optional request field (minOccurs=0), as in smsc's own WSDL.
+OPERATIONS = {
+    "send_sms": ("send", ("login", "psw", "phones", "mes", "id?", "sender?", "time?"),
+                 "SendResponse", "sendresult", SEND_RESULT),
+    "send_sms2": ("send2", ("login", "psw", "phones", "mes", "id?", "sender?", "time?", "query?"),
+                  "Send2Response", "sendresult", SEND_RESULT),
+    "get_sms_cost": ("cost", ("login", "psw", "phones", "mes"),
+                     "CostResponse", "costresult", COST_RESULT),
+    "get_sms_cost2": ("cost2", ("login", "psw", "phones", "mes", "query"),
+                      "Cost2Response", "costresult", COST_RESULT),
+    "get_status": ("status", ("login", "psw", "phone", "id", "all?"),
+                   "StatusResponse", "statusresult", STATUS_RESULT),
+    "get_status2": ("status2", ("login", "psw", "phone", "id", "all?", "query"),
+                    "Status2Response", "statusresult", STATUS_RESULT),
+    "get_balance": ("balance", ("login", "psw"), "BalanceResponse", "balanceresult",
+                    BALANCE_RESULT),
+}
+BY_REQUEST = {spec[0]: name for name, spec in OPERATIONS.items()}
+
+
+def field_names(fields: tuple[str, ...]) -> list[str]:
+    return [f.rstrip("?") for f in fields]
