@@ -15,6 +15,7 @@ from .api.oms.app import oms_app
 from .api.oms.wsdl import render_oms_wsdl
 from .api.smsc.adapter import SmscAdapter
 from .api.smsc.app import smsc_soap_app
+from .api.smsc.http import smsc_http_app
 from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts import AccountService
@@ -99,10 +100,14 @@ def build_wsgi_app(container: Container):
         smtp_address=settings.oms_smtp_address or None))
     router.mount("/oms", oms_app(oms, gateway.client_ip, settings.max_request_bytes),
                  wsdl=render_oms_wsdl(settings.oms_url))
+    smsc = SmscAdapter(container.use_cases)
     router.mount("/sys/soap.php", smsc_soap_app(
-        SmscAdapter(container.use_cases), gateway.client_ip, settings.smsc_namespace,
-        settings.max_request_bytes, container.clock.now),
-        wsdl=render_smsc_wsdl(settings.smsc_namespace, settings.smsc_url))
+        smsc, gateway.client_ip, settings.smsc_namespace, settings.max_request_bytes,
+        container.clock.now), wsdl=render_smsc_wsdl(settings.smsc_namespace, settings.smsc_url))
+    smsc_http = smsc_http_app(smsc, gateway.client_ip, settings.max_request_bytes,
+                              container.clock.now)
+    for path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php"):
+        router.mount(path, smsc_http)
     router.mount("/health", health_app(check_database, VERSION))
     return router
 

@@ -1,0 +1,151 @@
+"""The smsc HTTP API: ``/sys/send.php``, ``/sys/status.php`` and ``/sys/balance.php``.
+
+The same parameters as SOAP, by GET or form POST, answered in ``fmt`` 0 (text), 1 (numbers),
+2 (XML) or 3 (JSON), in ``charset`` utf-8, windows-1251 or koi8-r. Error replies follow
+smsc's per-format shapes exactly (reference B.4).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+from urllib.parse import parse_qsl, urlencode
+
+from lxml import etree
+
+from ..client_ip import ClientIpResolver
+from .adapter import SmscAdapter
+
+CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "windows-1251": "cp1251", "cp1251": "cp1251",
+            "koi8-r": "koi8_r", "koi8r": "koi8_r"}
+DESCRIPTIONS = {1: "parameters error", 2: "invalid login or password", 3: "no money",
+                4: "IP address temporarily blocked", 5: "invalid date format",
+                6: "message is prohibited", 7: "invalid phone number format",
+                8: "message to the number cannot be delivered",
+                9: "too many identical requests"}
+WITH_ID = {3, 6, 7, 8}  # smsc repeats the id in these errors
+OPERATIONS = {"/sys/send.php": "send_sms2", "/sys/status.php": "get_status2",
+              "/sys/balance.php": "get_balance"}
+
+
+def _params(environ, max_bytes: int) -> tuple[dict[str, str], str]:
+    raw = environ.get("QUERY_STRING", "")
+    if environ.get("REQUEST_METHOD") == "POST":
+        try:
+            length = min(int(environ.get("CONTENT_LENGTH") or 0), max_bytes)
+        except ValueError:
+            length = 0
+        body = environ["wsgi.input"].read(length).decode("latin-1")
+        raw = f"{raw}&{body}" if raw else body
+    # Bytes first, then the client's charset: smsc clients send cp1251 or koi8-r too.
+    pairs = parse_qsl(raw, keep_blank_values=True, encoding="latin-1")
+    first = {k: v for k, v in pairs}
+    charset = CHARSETS.get((first.get("charset") or "utf-8").lower(), "utf-8")
+    decoded = {}
+    for k, v in pairs:
+        try:
+            decoded[k] = v.encode("latin-1").decode(charset)
+        except UnicodeDecodeError:
+            decoded[k] = v.encode("latin-1").decode(charset, errors="replace")
+    return decoded, charset
+
+
+def _error(code: int, fmt: str, message_id: str | None) -> str:
+    desc = DESCRIPTIONS.get(code, "error")
+    with_id = message_id if code in WITH_ID and message_id else None
+    if fmt == "1":
+        return f"{with_id or 0},-{code}"
+    if fmt == "2":
+        extra = f"<id>{with_id}</id>" if with_id else ""
+        return f"<result><error>{desc}</error><error_code>{code}</error_code>{extra}</result>"
+    if fmt == "3":
+        body = {"error": desc, "error_code": code}
+        if with_id:
+            body["id"] = with_id
+        return json.dumps(body, ensure_ascii=False)
+    return f"ERROR = {code} ({desc})" + (f", ID - {with_id}" if with_id else "")
+
+
+def _xml(fields: dict[str, str]) -> str:
+    root = etree.Element("result")
+    for k, v in fields.items():
+        etree.SubElement(root, k).text = v
+    return etree.tostring(root, encoding="unicode")
+
+
+def _send(result: dict[str, str], fmt: str, cost_mode: str) -> str:
+    if "id" not in result:  # cost=1: the price only
+        if fmt == "1":
+            return f"{result['cost']},{result['cnt']}"
+        if fmt in ("2", "3"):
+            return _xml(result) if fmt == "2" else json.dumps(result)
+        return f"{result['cost']} ({result['cnt']} SMS)"
+    shown = {"id": result["id"], "cnt": result["cnt"]}
+    if cost_mode in ("2", "3"):
+        shown["cost"] = result["cost"]
+    if cost_mode == "3":
+        shown["balance"] = result["balance"]
+    if fmt == "1":
+        return ",".join(shown.values())
+    if fmt == "2":
+        return _xml(shown)
+    if fmt == "3":
+        return json.dumps(shown)
+    text = f"OK - {shown['cnt']} SMS, ID - {shown['id']}"
+    if "cost" in shown:
+        text += f", COST - {shown['cost']}"
+    if "balance" in shown:
+        text += f", BALANCE - {shown['balance']}"
+    return text
+
+
+def _status(results: list[dict[str, str]], fmt: str, many: bool) -> str:
+    if fmt == "3":
+        return json.dumps(results if many else results[0], ensure_ascii=False)
+    if fmt == "2":
+        return "".join(_xml(r) for r in results)
+    if fmt == "1":
+        return "\n".join(f"{r['status']},{r.get('last_timestamp', 0)},{r.get('err', 0)}"
+                         for r in results)
+    return "\n".join(f"Status = {r['status']}, check_time = {r.get('last_date', '')}, "
+                     f"err = {r.get('err', 0)}" for r in results)
+
+
+def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: int,
+                  now: Callable):
+    def app(environ, start_response):
+        params, charset = _params(environ, max_bytes)
+        fmt = params.get("fmt", "0")
+        if fmt not in ("0", "1", "2", "3"):
+            fmt = "0"
+        operation = OPERATIONS[environ.get("PATH_INFO", "").rstrip("/")]
+        fields = {k: params.get(k) for k in ("login", "psw", "phones", "mes", "id", "sender",
+                                             "time", "phone", "all")}
+        fields["query"] = urlencode({k: params[k] for k in ("valid", "tz", "translit", "cost")
+                                     if k in params})
+        ip = client_ip.resolve(environ)
+        if operation == "get_status2":
+            phones = (fields.get("phone") or "").split(",")
+            ids = (fields.get("id") or "").split(",")
+            many = len(ids) > 1
+            pairs = [(p, i) for p, i in zip(phones, ids) if i.strip()] or [("", "")]
+            results = [adapter.call(operation, {**fields, "phone": p, "id": i}, ip, now())
+                       for p, i in pairs]
+            errors = [r for r in results if "error" in r]
+            body = (_error(int(errors[0]["error"]), fmt, None) if errors and not many
+                    else _status(results, fmt, many))
+        else:
+            result = adapter.call(operation, fields, ip, now())
+            if "error" in result:
+                body = _error(int(result["error"]), fmt, fields.get("id"))
+            elif operation == "get_balance":
+                body = {"2": _xml(result), "3": json.dumps(result)}.get(fmt, result["balance"])
+            else:
+                body = _send(result, fmt, params.get("cost", "0"))
+        data = body.encode(charset, errors="replace")
+        ctype = {"2": "text/xml", "3": "application/json"}.get(fmt, "text/plain")
+        start_response("200 OK", [("Content-Type", f"{ctype}; charset={charset.replace('_', '-')}"),
+                                  ("Content-Length", str(len(data)))])
+        return [data]
+
+    return app
