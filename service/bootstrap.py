@@ -21,6 +21,7 @@ from .api.soap.app import Gateway, build_wsgi
 from .app.accounts import AccountService
 from .app.address_book import IMPORT_TASK, AddressBookService
 from .app.history import HistoryQueries
+from .app.limits import RequestLimits
 from .app.mailings import START_TASK, MailingService
 from .app.tasks import TaskService
 from .app.auth import Authenticator
@@ -75,7 +76,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         statuses=StatusQueries(uow_factory, auth, policy),
         accounts=AccountService(uow_factory, auth, settings.currency),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
-        mailings=mailings, tasks=tasks)
+        mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -67,6 +67,11 @@ class SendRequestRepository(Protocol):
         """Attach the serialised result to a claimed reference."""
 
 
+class RequestCounters(Protocol):
+    def hit(self, account_id: int, key: str, window: int) -> int:
+        """Count one more request for ``key`` in minute ``window``; the count including it."""
+
+
 class UnitOfWork(Protocol):
     accounts: AccountRepository
     messages: MessageRepository
@@ -78,6 +83,7 @@ class UnitOfWork(Protocol):
     history: "HistoryRepository"
     mailings: "MailingRepository"
     tasks: "TaskStore"
+    counters: RequestCounters
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .accounts import AccountService
 from .address_book import AddressBookService
 from .history import HistoryQueries
+from .limits import RequestLimits
 from .mailings import MailingService
 from .tasks import TaskService
 from .sending import SendingService
@@ -22,3 +23,4 @@ class UseCases:
     history: HistoryQueries
     mailings: MailingService
     tasks: TaskService
+    limits: RequestLimits

@@ -255,3 +255,11 @@ mailing_recipients = Table(
     Column("contact_id", Id, nullable=True),
     UniqueConstraint("mailing_id", "phone", name="uq_mailing_recipients_mailing_phone"),
 )
+
+request_counters = Table(
+    "request_counters", metadata,
+    Column("account_id", Id, primary_key=True),
+    Column("key", String(64), primary_key=True),      # sha256 of what is being counted
+    Column("window", Integer, primary_key=True),      # minute number since the epoch
+    Column("count", Integer, nullable=False),
+)

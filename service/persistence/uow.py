@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from ..domain.clock import Clock
 from .address_book import (SqlBlacklistRepository, SqlContactRepository, SqlGroupRepository,
                            SqlHistoryRepository)
+from .counters import SqlRequestCounters
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
         self.history = SqlHistoryRepository(conn)
         self.mailings = SqlMailingRepository(conn)
         self.tasks = SqlTaskStore(conn)
+        self.counters = SqlRequestCounters(conn)
         return self
 
     def __exit__(self, *exc) -> None:

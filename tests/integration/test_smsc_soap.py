@@ -180,3 +180,22 @@ def test_the_wsdl_is_the_committed_contract(smsc):
     app = build_wsgi_app(smsc.container)
     body = b"".join(app(env, lambda s, h: None))
     assert body == (Path(__file__).resolve().parents[2] / "wsdl" / "smsc.wsdl").read_bytes()
+
+
+def test_error_9_limits_hold_across_nodes_and_reset_each_minute(smsc):
+    from service.api.smsc.adapter import SmscAdapter
+    url = str(smsc.container.engine.url)
+    other_node = SmscAdapter(build_container(Settings(database_url=url), clock=smsc.clock).use_cases)
+    first = send(smsc, phones="+79991234567", mes="same", sender="ivan")
+    assert "id" in first
+    fields = {"login": "alex", "psw": "123", "phones": "+79991234567", "mes": "same",
+              "sender": "ivan"}
+    assert other_node.call("send_sms", fields, "127.0.0.1", smsc.clock.now()) == {"error": "9"}
+    assert "id" in send(smsc, phones="+79991234567", mes="different", sender="ivan")
+    balance = {"login": "alex", "psw": "123"}
+    assert [smsc("balance", balance).get("error") for _ in range(11)][-2:] == [None, "9"]
+    status = {"login": "alex", "psw": "123", "phone": "+79991234567", "id": first["id"]}
+    assert [smsc("status", status).get("error") for _ in range(6)][-2:] == [None, "9"]
+    smsc.clock.advance(seconds=60)
+    assert "id" in send(smsc, phones="+79991234567", mes="same", sender="ivan")
+    assert smsc("balance", balance) == {"balance": smsc("balance", balance)["balance"]}

@@ -50,6 +50,7 @@ class SmscAdapter:
              now: datetime) -> dict[str, str]:
         creds = Credentials(f.get("login") or None, f.get("psw"), ip)
         try:
+            self._limit(creds, operation, f)
             if operation in ("send_sms", "send_sms2"):
                 return self._send(creds, f, now)
             if operation in ("get_sms_cost", "get_sms_cost2"):
@@ -60,6 +61,19 @@ class SmscAdapter:
             return {"balance": money(balance.balance)}
         except e.SmsgwError as exc:
             return {"error": str(smsc_error(exc))}
+
+    def _limit(self, creds: Credentials, operation: str, f: dict[str, str | None]) -> None:
+        """smsc's error 9: an identical send twice in a minute, more than 5 identical cost
+        requests or status requests for one message, more than 10 balance requests."""
+        if operation.startswith("send") and "cost=1" not in (f.get("query") or ""):
+            what, limit = f"send|{f.get('phones')}|{f.get('mes')}|{f.get('sender')}", 1
+        elif operation.startswith("get_sms_cost") or operation.startswith("send"):
+            what, limit = f"cost|{f.get('phones')}|{f.get('mes')}", 5
+        elif operation.startswith("get_status"):
+            what, limit = f"status|{f.get('phone')}|{f.get('id')}", 5
+        else:
+            what, limit = "balance", 10
+        self._uc.limits.check(creds, what, limit)
 
     def _phones(self, creds: Credentials, phones: str | None) -> list[str]:
         """The numbers, with each ``G<group id or name>`` expanded to its contacts."""
