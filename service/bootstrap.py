@@ -76,7 +76,10 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         statuses=StatusQueries(uow_factory, auth, policy),
         accounts=AccountService(uow_factory, auth, settings.currency),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
-        mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock))
+        mailings=mailings, tasks=tasks, limits=RequestLimits(
+            uow_factory, auth, clock, block_threshold=settings.smsc_ip_block_errors,
+            block_window_seconds=settings.smsc_ip_block_window_seconds,
+            block_seconds=settings.smsc_ip_block_seconds))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -66,6 +66,9 @@ class Settings:
     embedded_worker: int = 1
     task_threshold: int = 1000
     smsc_namespace: str = "https://smsc.ru/sys/soap.php"
+    smsc_ip_block_errors: int = 10          # failed smsc requests from one IP that block it
+    smsc_ip_block_window_seconds: int = 60
+    smsc_ip_block_seconds: int = 600
     # Outlook Mobile Service (/oms)
     oms_provider: str = "smsgw"
     oms_service_name: str = "smsgw SMS"

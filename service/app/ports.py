@@ -71,6 +71,9 @@ class RequestCounters(Protocol):
     def hit(self, account_id: int, key: str, window: int) -> int:
         """Count one more request for ``key`` in minute ``window``; the count including it."""
 
+    def latest_window(self, account_id: int, key: str) -> int | None:
+        """The newest window in which ``key`` was counted, if any."""
+
 
 class UnitOfWork(Protocol):
     accounts: AccountRepository

@@ -24,3 +24,9 @@ class SqlRequestCounters:
             self._conn.execute(rc.delete().where(rc.c.account_id == account_id,
                                                  rc.c.window < window - 1))
         return count
+
+    def latest_window(self, account_id: int, key: str) -> int | None:
+        """The newest window in which ``key`` was counted, if any."""
+        from sqlalchemy import func, select
+        return self._conn.execute(select(func.max(rc.c.window)).where(
+            rc.c.account_id == account_id, rc.c.key == key)).scalar_one()

@@ -199,3 +199,20 @@ def test_error_9_limits_hold_across_nodes_and_reset_each_minute(smsc):
     smsc.clock.advance(seconds=60)
     assert "id" in send(smsc, phones="+79991234567", mes="same", sender="ivan")
     assert smsc("balance", balance) == {"balance": smsc("balance", balance)["balance"]}
+
+
+def test_error_4_blocks_an_address_after_repeated_errors_for_a_while(tmp_path):
+    clock = FixedClock()
+    c = build_container(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}",
+                                 smsc_ip_block_errors=3, smsc_ip_block_seconds=300), clock=clock)
+    upgrade(c.engine)
+    c.use_cases.accounts.create("alex", "123", Decimal("10"))
+    from service.api.smsc.adapter import SmscAdapter
+    adapter = SmscAdapter(c.use_cases)
+    bad, good = {"login": "alex", "psw": "nope"}, {"login": "alex", "psw": "123"}
+    codes = [adapter.call("get_balance", bad, "192.0.2.7", clock.now())["error"] for _ in range(4)]
+    assert codes == ["2", "2", "2", "4"]
+    assert adapter.call("get_balance", good, "192.0.2.7", clock.now()) == {"error": "4"}
+    assert adapter.call("get_balance", good, "192.0.2.8", clock.now()) == {"balance": "10.00"}
+    clock.advance(seconds=301)
+    assert adapter.call("get_balance", good, "192.0.2.7", clock.now()) == {"balance": "10.00"}

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from ...app.auth import Credentials
+from ...app.limits import IpBlocked
 from ...app.sending import QuoteSms, SendSms
 from ...app.use_cases import UseCases
 from ...domain import errors as e
@@ -49,6 +50,17 @@ class SmscAdapter:
     def call(self, operation: str, f: dict[str, str | None], ip: str | None,
              now: datetime) -> dict[str, str]:
         creds = Credentials(f.get("login") or None, f.get("psw"), ip)
+        try:
+            self._uc.limits.check_ip(ip)
+        except IpBlocked:
+            return {"error": "4"}
+        result = self._call(operation, f, creds, now)
+        if "error" in result and result["error"] != "9":
+            self._uc.limits.failed(ip)
+        return result
+
+    def _call(self, operation: str, f: dict[str, str | None], creds: Credentials,
+              now: datetime) -> dict[str, str]:
         try:
             self._limit(creds, operation, f)
             if operation in ("send_sms", "send_sms2"):
