@@ -153,10 +153,13 @@ def test_cost_operations(smsc):
     (dict(phones="+79991234567", mes="hi", time="31.12.2026"), "5"),
     (dict(phones="+79991234567", mes="hi", sender="!!way too long!!"), "6"),
     (dict(phones="123,abc", mes="hi"), "7"),
+    (dict(phones="+79990000666", mes="hi"), "8"),                       # blacklisted
 ])
 def test_send_errors_carry_smsc_codes(smsc, fields, code):
     if code == "3":
         smsc.container.use_cases.sending.send(SendSms(ME, ["+79991234567"] * 6, "ж" * 1000))
+    if code == "8":
+        smsc.container.use_cases.address_book.add_to_blacklist(ME, ["+79990000666"])
     out = send(smsc, **{"login": "alex", "psw": "123", **fields})
     assert out == {"error": code}
 
@@ -216,3 +219,18 @@ def test_error_4_blocks_an_address_after_repeated_errors_for_a_while(tmp_path):
     assert adapter.call("get_balance", good, "192.0.2.8", clock.now()) == {"balance": "10.00"}
     clock.advance(seconds=301)
     assert adapter.call("get_balance", good, "192.0.2.7", clock.now()) == {"balance": "10.00"}
+
+
+@pytest.mark.parametrize("name", ["send", "balance_wrong_password"])
+def test_golden_pairs_from_the_reference(smsc, name):
+    data = Path(__file__).resolve().parents[1] / "data" / "smsc"
+    env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/sys/soap.php", "QUERY_STRING": "",
+           "REMOTE_ADDR": "127.0.0.1"}
+    raw = (data / f"{name}.request.xml").read_bytes()
+    env |= {"CONTENT_LENGTH": str(len(raw)), "wsgi.input": io.BytesIO(raw)}
+    body = b"".join(build_wsgi_app(smsc.container)(env, lambda s, h: None))
+
+    def c14n(xml: bytes) -> bytes:
+        return etree.tostring(etree.fromstring(xml, etree.XMLParser(remove_blank_text=True)),
+                              method="c14n")
+    assert c14n(body) == c14n((data / f"{name}.response.xml").read_bytes())

@@ -132,8 +132,9 @@ class SmscAdapter:
         result = self._uc.sending.send(SendSms(
             creds, phones, text, sender=f.get("sender") or None, scheduled_at=when,
             validity_minutes=validity_minutes(query), external_id=f.get("id") or None))
-        if result.code == 99:  # no number was usable
-            return {"error": "7"}
+        if result.code == 99:  # no number was usable: badly written (7) or refused (8)
+            banned = any(m.status == MessageStatus.BANNED.canonical_name for m in result.messages)
+            return {"error": "8" if banned else "7"}
         first = result.messages[0].message_id
         return {"id": f.get("id") or str(first), "cnt": str(result.total_segments),
                 "cost": money(result.total_cost), "balance": money(result.balance)}
