@@ -74,7 +74,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     use_cases = UseCases(
         sending=SendingService(uow_factory, auth, policy, clock),
         statuses=StatusQueries(uow_factory, auth, policy),
-        accounts=AccountService(uow_factory, auth, settings.currency),
+        accounts=AccountService(uow_factory, auth, settings.currency, clock),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
         mailings=mailings, tasks=tasks, limits=RequestLimits(
             uow_factory, auth, clock, block_threshold=settings.smsc_ip_block_errors,

@@ -68,6 +68,16 @@ def _parser() -> argparse.ArgumentParser:
     setp.add_argument("--paused", type=_bool, help="hold delivery of the account's messages")
     setp.add_argument("--simulator-rules", help="e.g. 0000=UNDELIV,delay=0.5 (empty: defaults)")
 
+    keys = acc.add_parser("apikey", help="API keys (used in place of the password)").add_subparsers(
+        dest="apikey_command", required=True, parser_class=_Parser)
+    kc = keys.add_parser("create", help="create a key; it is shown once")
+    kc.add_argument("login")
+    kc.add_argument("--name")
+    keys.add_parser("list", help="list an account's keys").add_argument("login")
+    kr = keys.add_parser("revoke", help="revoke a key")
+    kr.add_argument("login")
+    kr.add_argument("key_id", type=int)
+
     sub.add_parser("worker", help="run a delivery worker (dispatch, receipts, callbacks)")
 
     cb = sub.add_parser("callbacks", help="client notifications").add_subparsers(
@@ -155,6 +165,20 @@ def _supervise(commands: list[list[str]]) -> int:
     return 0 if stop else next((c for c in codes if c), 0)
 
 
+def _apikeys(accounts, args) -> None:
+    if args.apikey_command == "create":
+        record, key = accounts.create_api_key(args.login, args.name)
+        print(f"API key {record.id} for {args.login} (shown once, keep it): {key}")
+    elif args.apikey_command == "list":
+        for k in accounts.api_keys(args.login):
+            state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+            print(f"{k.id}\tsgw_{k.prefix}_…\t{k.name or '-'}\tcreated "
+                  f"{k.created_at:%Y-%m-%d %H:%M}\t{state}")
+    else:
+        accounts.revoke_api_key(args.login, args.key_id)
+        print(f"API key {args.key_id} of {args.login} revoked")
+
+
 def _worker(settings: Settings) -> int:
     import logging
     from .bootstrap import build_worker
@@ -206,6 +230,8 @@ def run(argv: list[str] | None = None) -> int:
         print(f"{args.login}: balance is now {balance}")
     elif args.account_command == "show":
         _print_account(accounts.show(args.login))
+    elif args.account_command == "apikey":
+        _apikeys(accounts, args)
     elif args.account_command == "set":
         ips = None if args.allowed_ips is None else args.allowed_ips.split(",")
         _print_account(accounts.configure(

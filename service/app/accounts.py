@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 from ..domain.account import Account, AccountSettings, parse_networks
+from ..domain.api_keys import ApiKey, new_key
+from ..domain.clock import Clock, SystemClock
 from ..domain.errors import ConstraintViolation, NotFound, ValidationError
 from ..domain.passwords import hash_password
 from ..domain.sender import validate_sender
@@ -32,10 +34,11 @@ def parse_amount(text: str, field: str = "amount") -> Decimal:
 
 class AccountService:
     def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
-                 default_currency: str = "RUB") -> None:
+                 default_currency: str = "RUB", clock: Clock | None = None) -> None:
         self._uow = uow_factory
         self._auth = auth
         self._currency = default_currency
+        self._clock = clock or SystemClock()
 
     def authenticate(self, credentials: Credentials) -> Account:
         """The account these credentials may act for (checked for blocking and IP)."""
@@ -115,6 +118,27 @@ class AccountService:
             uow.accounts.update(account)
             uow.commit()
         return account
+
+    def create_api_key(self, login: str, name: str | None = None) -> tuple[ApiKey, str]:
+        """A new key for the account; the key itself is returned once and stored hashed."""
+        key, prefix, digest = new_key()
+        with self._uow(write=True) as uow:
+            account = self._get(uow, login)
+            record = ApiKey(None, account.id, prefix, digest, self._clock.now(),
+                            name=(name or None) and name[:100])
+            record = replace(record, id=uow.api_keys.add(record))
+            uow.commit()
+        return record, key
+
+    def api_keys(self, login: str) -> list[ApiKey]:
+        with self._uow() as uow:
+            return uow.api_keys.of_account(self._get(uow, login).id)
+
+    def revoke_api_key(self, login: str, key_id: int) -> None:
+        with self._uow(write=True) as uow:
+            if not uow.api_keys.revoke(self._get(uow, login).id, key_id, self._clock.now()):
+                raise NotFound("API key", key_id)
+            uow.commit()
 
     @staticmethod
     def _get(uow, login: str) -> Account:

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from ..domain.account import Account
+from ..domain.api_keys import matches, prefix_of
 from ..domain.errors import AuthenticationFailed
 from ..domain.passwords import verify_password
 from .ports import UnitOfWork
@@ -30,6 +31,7 @@ class Credentials:
     login: str | None
     password: str | None
     ip: str | None = None
+    api_key: str | None = None
 
 
 class Authenticator:
@@ -43,7 +45,20 @@ class Authenticator:
         self._lock = threading.Lock()
 
     def authenticate(self, uow: UnitOfWork, credentials: Credentials) -> Account:
-        """The account these credentials name, checked for blocking and the IP allowlist."""
+        """The account these credentials name, checked for blocking and the IP allowlist.
+
+        An API key works on its own (``api_key``) or in place of the password; with a login
+        beside it, the key must belong to that login.
+        """
+        key = credentials.api_key or (credentials.password
+                                      if prefix_of(credentials.password or "") else None)
+        if key:
+            account = self._by_key(uow, key)
+            if account is not None and credentials.login in (None, "", account.login):
+                account.check_access(credentials.ip)
+                return account
+            if credentials.api_key or not credentials.login:
+                raise AuthenticationFailed("invalid API key")
         if not credentials.login or credentials.password is None:
             raise AuthenticationFailed("credentials are required", missing=True)
         account = uow.accounts.get_by_login(credentials.login)
@@ -51,6 +66,16 @@ class Authenticator:
             raise AuthenticationFailed()
         account.check_access(credentials.ip)
         return account
+
+    @staticmethod
+    def _by_key(uow: UnitOfWork, key: str) -> Account | None:
+        prefix = prefix_of(key)
+        if prefix is None:
+            return None
+        for stored in uow.api_keys.by_prefix(prefix):
+            if matches(key, stored.key_hash):
+                return uow.accounts.get(stored.account_id)
+        return None
 
     def _password_ok(self, account: Account, password: str) -> bool:
         key = (account.login, hmac.new(self._key, password.encode(), hashlib.sha256).digest())

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Callable, Iterable, Protocol
 
 from ..domain.account import Account, AccountSettings
+from ..domain.api_keys import ApiKey
 from ..domain.message import Message
 from .address_book_ports import (BlacklistRepository, ContactRepository, GroupRepository,
                                  HistoryRepository)
@@ -20,6 +21,9 @@ from .task_ports import TaskStore
 
 
 class AccountRepository(Protocol):
+    def get(self, account_id: int) -> Account | None:
+        """The account with this id, or None."""
+
     def get_by_login(self, login: str) -> Account | None:
         """The account with this login, or None."""
 
@@ -67,6 +71,18 @@ class SendRequestRepository(Protocol):
         """Attach the serialised result to a claimed reference."""
 
 
+class ApiKeyRepository(Protocol):
+    def add(self, key: ApiKey) -> int: ...
+
+    def by_prefix(self, prefix: str) -> list[ApiKey]:
+        """Live (not revoked) keys with this prefix."""
+
+    def of_account(self, account_id: int) -> list[ApiKey]: ...
+
+    def revoke(self, account_id: int, key_id: int, now: datetime) -> bool:
+        """Revoke a live key of this account; False when there is none."""
+
+
 class RequestCounters(Protocol):
     def hit(self, account_id: int, key: str, window: int) -> int:
         """Count one more request for ``key`` in minute ``window``; the count including it."""
@@ -87,6 +103,7 @@ class UnitOfWork(Protocol):
     mailings: "MailingRepository"
     tasks: "TaskStore"
     counters: RequestCounters
+    api_keys: ApiKeyRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -63,6 +63,10 @@ class SqlAccountRepository:
         self._conn = conn
         self._now = clock_now
 
+    def get(self, account_id: int) -> Account | None:
+        row = self._conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+        return _account_from_row(row) if row else None
+
     def get_by_login(self, login: str) -> Account | None:
         row = self._conn.execute(_ACCOUNT_BY_LOGIN, {"login": login}).first()
         return _account_from_row(row) if row else None

@@ -263,3 +263,14 @@ request_counters = Table(
     Column("window", Integer, primary_key=True),      # minute number since the epoch
     Column("count", Integer, nullable=False),
 )
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("prefix", String(16), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False),
+    Column("name", String(100), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from ..domain.clock import Clock
 from .address_book import (SqlBlacklistRepository, SqlContactRepository, SqlGroupRepository,
                            SqlHistoryRepository)
+from .api_keys import SqlApiKeyRepository
 from .counters import SqlRequestCounters
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
         self.mailings = SqlMailingRepository(conn)
         self.tasks = SqlTaskStore(conn)
         self.counters = SqlRequestCounters(conn)
+        self.api_keys = SqlApiKeyRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -163,3 +163,17 @@ def test_wsdl_address_ignores_the_host_header(server):
 def test_health_reports_the_database(server):
     r = requests.get(server.base_url + "/health")
     assert r.status_code == 200 and r.json()["database"] == "ok"
+
+
+def test_an_api_key_from_the_cli_works_in_place_of_the_password(server):
+    created = server.cli("account", "apikey", "create", "alice", "--name", "crm")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().rsplit(" ", 1)[-1]
+    assert client(server, "alice", key).service.GetBalance().currency == "RUB"
+    listed = server.cli("account", "apikey", "list", "alice").stdout
+    key_id = listed.split()[0]
+    assert "crm" in listed and key not in listed
+    assert server.cli("account", "apikey", "revoke", "alice", key_id).returncode == 0
+    with pytest.raises(Fault) as exc:
+        client(server, "alice", key).service.GetBalance()
+    assert fault_code(exc.value) == 8

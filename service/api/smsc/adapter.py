@@ -49,7 +49,7 @@ class SmscAdapter:
 
     def call(self, operation: str, f: dict[str, str | None], ip: str | None,
              now: datetime) -> dict[str, str]:
-        creds = Credentials(f.get("login") or None, f.get("psw"), ip)
+        creds = Credentials(f.get("login") or None, f.get("psw"), ip, f.get("apikey") or None)
         try:
             self._uc.limits.check_ip(ip)
         except IpBlocked:

@@ -120,7 +120,7 @@ def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: 
             fmt = "0"
         operation = OPERATIONS[environ.get("PATH_INFO", "").rstrip("/")]
         fields = {k: params.get(k) for k in ("login", "psw", "phones", "mes", "id", "sender",
-                                             "time", "phone", "all")}
+                                             "time", "phone", "all", "apikey")}
         fields["query"] = urlencode({k: params[k] for k in ("valid", "tz", "translit", "cost")
                                      if k in params})
         ip = client_ip.resolve(environ)
