@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from .api.client_ip import ClientIpResolver
+from .api.http.app import http_api
 from .api.http.health import health_app
 from .api.router import Router
 from .api.oms.adapter import OmsAdapter, OmsSettings
@@ -112,6 +113,8 @@ def build_wsgi_app(container: Container):
                               container.clock.now)
     for path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php"):
         router.mount(path, smsc_http)
+    router.mount_prefix("/api", http_api(container.use_cases, gateway.client_ip,
+                                         settings.max_request_bytes))
     router.mount("/health", health_app(check_database, VERSION))
     return router
 

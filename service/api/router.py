@@ -16,6 +16,11 @@ class Router:
     def __init__(self) -> None:
         self._apps: dict[str, object] = {}
         self._wsdl: dict[str, bytes] = {}
+        self._prefixes: dict[str, object] = {}
+
+    def mount_prefix(self, prefix: str, app) -> None:
+        """Every path under ``prefix`` (``/api/...``) goes to ``app``."""
+        self._prefixes[prefix.rstrip("/") + "/"] = app
 
     def mount(self, path: str, app, wsdl: bytes | None = None) -> None:
         self._apps[path] = app
@@ -28,6 +33,9 @@ class Router:
             path = path.rstrip("/")
         app = self._apps.get(path)
         if app is None:
+            app = next((a for p, a in self._prefixes.items() if path.startswith(p)), None)
+            if app is not None:
+                return app(environ, start_response)
             body = json.dumps({"code": 4, "data": None, "message": f"no endpoint at {path}"}).encode()
             return _respond(start_response, "404 Not Found", body, "application/json")
         query = environ.get("QUERY_STRING", "")
