@@ -114,7 +114,8 @@ def build_wsgi_app(container: Container):
     for path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php"):
         router.mount(path, smsc_http)
     router.mount_prefix("/api", http_api(container.use_cases, gateway.client_ip,
-                                         settings.max_request_bytes))
+                                         settings.max_request_bytes,
+                                         settings.http_rate_per_minute))
     router.mount("/health", health_app(check_database, VERSION))
     return router
 

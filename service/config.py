@@ -65,6 +65,7 @@ class Settings:
     callback_timeout_seconds: int = 10
     embedded_worker: int = 1
     task_threshold: int = 1000
+    http_rate_per_minute: int = 600         # per account and method; 0 turns it off
     smsc_namespace: str = "https://smsc.ru/sys/soap.php"
     smsc_ip_block_errors: int = 10          # failed smsc requests from one IP that block it
     smsc_ip_block_window_seconds: int = 60

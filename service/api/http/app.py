@@ -37,7 +37,8 @@ def _credentials(request: Request, p: Params, ip: str | None) -> Credentials:
     return Credentials(p.get("login"), p.get("password"), ip)
 
 
-def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int):
+def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int,
+             rate_per_minute: int = 0):
     def app(environ, start_response):
         request = Request(environ)
         request.max_content_length = max_request_bytes
@@ -47,7 +48,8 @@ def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int):
         if fmt is None:
             code, data, message, fmt = 6, None, "unknown format: use json or xml", "json"
         else:
-            code, data, message = _dispatch(request, use_cases, client_ip, headers)
+            code, data, message = _dispatch(request, use_cases, client_ip, headers,
+                                            rate_per_minute)
         status, body, ctype = render(code, data, message, fmt)
         headers += [("Content-Type", ctype), ("Content-Length", str(len(body)))]
         if code == 8:
@@ -58,7 +60,7 @@ def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int):
     return app
 
 
-def _dispatch(request, use_cases, client_ip, headers):
+def _dispatch(request, use_cases, client_ip, headers, rate_per_minute: int):
     parts = [x for x in request.path.split("/") if x]
     if len(parts) != 3 or parts[0] != "api":
         return 4, None, "use /api/{Module}/{Method}"
@@ -71,6 +73,9 @@ def _dispatch(request, use_cases, client_ip, headers):
     try:
         params = Params.from_request(request)
         creds = _credentials(request, params, client_ip.resolve(request.environ))
+        if rate_per_minute:  # per account, counted in the database: the same on every node
+            use_cases.limits.check(creds, f"http|{parts[1].lower()}/{parts[2].lower()}",
+                                   rate_per_minute)
         return handler(use_cases, params, creds)
     except RateLimited as exc:
         headers.append(("Retry-After", str(exc.retry_after)))
