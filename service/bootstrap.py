@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from .api.client_ip import ClientIpResolver
 from .api.http.app import http_api
 from .api.http.health import health_app
+from .api.http.openapi import openapi_app
 from .api.router import Router
 from .api.oms.adapter import OmsAdapter, OmsSettings
 from .api.oms.app import oms_app
@@ -113,6 +114,7 @@ def build_wsgi_app(container: Container):
                               container.clock.now)
     for path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php"):
         router.mount(path, smsc_http)
+    router.mount("/api/openapi.json", openapi_app(settings.public_url))
     router.mount_prefix("/api", http_api(container.use_cases, gateway.client_ip,
                                          settings.max_request_bytes,
                                          settings.http_rate_per_minute))
