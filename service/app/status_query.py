@@ -54,7 +54,7 @@ class StatusQueries:
         with self._uow() as uow:
             account = self._auth.authenticate(uow, credentials)
             found = uow.messages.by_external_id(account.id, client_id)
-            if not found and client_id.isdigit():
+            if not found and client_id.isdigit() and len(client_id) <= 18:  # fits 64 bits
                 found = list(uow.messages.get_many(account.id, [int(client_id)]).values())
         number = normalise(phone, self._policy.default_region).address if phone else None
         for message in found:

@@ -88,6 +88,7 @@ def test_status_by_phone_and_client_id_with_all_levels(smsc):
     assert full["status_name"] == "Waiting send" and "operator" not in full
     assert smsc("status", {**base, "all": "2"})["operator"] == ""
     assert smsc("status", {**base, "id": "nope"}) == {"status": "-3"}
+    assert smsc("status", {**base, "id": "9" * 30}) == {"status": "-3"}  # no 64-bit overflow
 
 
 def test_one_store_one_lifecycle_both_ways(smsc):

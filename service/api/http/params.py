@@ -61,16 +61,10 @@ class Params:
         v = self.get(name)
         if v in (None, ""):
             return None
-        try:
-            return int(v)
-        except ValueError as exc:
-            raise ValidationError(f"{name} must be an integer", field=name) from exc
+        return _bounded(v, name)
 
     def ints(self, name: str) -> list[int]:
-        try:
-            return [int(v) for v in self.list(name)]
-        except ValueError as exc:
-            raise ValidationError(f"{name} must be integers", field=name) from exc
+        return [_bounded(v, name) for v in self.list(name)]
 
     def datetime(self, name: str) -> datetime | None:
         v = self.get(name)
@@ -87,3 +81,17 @@ class Params:
             return Decimal(v) if v not in (None, "") else None
         except InvalidOperation as exc:
             raise ValidationError(f"{name} must be a number", field=name) from exc
+
+
+_INT64 = 2 ** 63 - 1
+
+
+def _bounded(text: str, name: str) -> int:
+    """An integer that fits the database's 64 bits (a bigger one is bad input, not a crash)."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise ValidationError(f"{name} must be an integer", field=name) from exc
+    if not -_INT64 <= value <= _INT64:
+        raise ValidationError(f"{name} is out of range", field=name)
+    return value
