@@ -2,11 +2,12 @@
 
     DuplicateRequest   another request holds the same client reference right now
     LoginTaken         an account with this login exists (a ValidationError, code 1)
+    SaveConflict       the store could not save because of concurrent writers (code 10)
 """
 
 from __future__ import annotations
 
-from ..domain.errors import ValidationError
+from ..domain.errors import SmsgwError, ValidationError
 
 
 class DuplicateRequest(Exception):
@@ -18,3 +19,14 @@ class LoginTaken(ValidationError):
 
     def __init__(self, login: str) -> None:
         super().__init__(f"login {login!r} is taken", field="login")
+
+
+class SaveConflict(SmsgwError):
+    """The store gave up on a write because of concurrent writers (a lock wait that timed out,
+    a serialization failure or a deadlock). Nothing was saved; the client may simply retry."""
+
+    code = 10
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("the data could not be saved because of concurrent changes; retry"
+                         + (f" ({detail})" if detail else ""))

@@ -20,6 +20,12 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
+from ..app.errors import SaveConflict
+
+# PostgreSQL SQLSTATEs of a write lost to concurrency: serialization failure, deadlock,
+# lock_not_available (lock_timeout). SQLite says "database is locked" once busy_timeout passes.
+_CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}
+
 
 class WriterQueue:
     """One writer at a time across threads (a lock) and processes (flock on ``path``)."""
@@ -57,8 +63,21 @@ class WriterQueue:
 
 
 def make_engine(url: str, *, pool_size: int = 8) -> Engine:
-    if url.startswith("sqlite"):
-        return _sqlite_engine(url, pool_size)
+    engine = _sqlite_engine(url, pool_size) if url.startswith("sqlite") else _pg_engine(url, pool_size)
+    event.listen(engine, "handle_error", _conflicts_as_save_conflict)
+    return engine
+
+
+def _conflicts_as_save_conflict(context):
+    """A write lost to concurrent writers is the client's code 10 (retry), not an internal error."""
+    original = context.original_exception
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate in _CONFLICT_SQLSTATES or "database is locked" in str(original):
+        return SaveConflict(type(original).__name__)
+    return None
+
+
+def _pg_engine(url: str, pool_size: int) -> Engine:
     # No server-side prepared statements: after five runs psycopg prepares a statement and
     # PostgreSQL may then keep a generic plan made when a table was small (a sequential scan
     # for `phone IN (...)` that stays one at 100,000 rows). Custom plans cost little here.

@@ -127,3 +127,15 @@ def test_api_keys_as_bearer_or_parameter_and_xml(api):
     assert env["code"] == 0
     r, text = api("Account/GetBalance?format=xml", method="GET")
     assert r.headers["Content-Type"].startswith("application/xml") and "<currency>RUB</currency>" in text
+
+
+@pytest.mark.parametrize("login,setting,code", [
+    ("fenced", ["--allowed-ips", "10.9.9.9"], 9),  # not on the account's IP allowlist
+    ("frozen", ["--blocked", "yes"], 14),
+])
+def test_access_refusals_are_403_with_their_own_code(api, login, setting, code):
+    assert api.server.cli("account", "create", login, "--password", "pw").returncode == 0
+    assert api.server.cli("account", "set", login, *setting).returncode == 0
+    r, env = api("Account/GetBalance", method="GET", auth=(login, "pw"))
+    assert (r.status_code, env["code"]) == (403, code), env
+    assert set(env) == {"code", "data", "message"}

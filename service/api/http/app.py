@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from ...app.auth import Credentials
+from ...app.errors import SaveConflict
 from ...domain.errors import RateLimited, SmsgwError
 from ..client_ip import ClientIpResolver
 from .envelope import code_of, render
@@ -80,6 +81,9 @@ def _dispatch(request, use_cases, client_ip, headers, rate_per_minute: int):
     except RateLimited as exc:
         headers.append(("Retry-After", str(exc.retry_after)))
         return 30, None, exc.message
+    except SaveConflict as exc:  # concurrent writers won; nothing was saved, so a retry is safe
+        headers.append(("Retry-After", "1"))
+        return exc.code, None, exc.message
     except SmsgwError as exc:
         data = {"field": exc.field} if exc.field else None
         if hasattr(exc, "required"):

@@ -13,11 +13,12 @@ from ...domain import errors as e
 
 # code -> HTTP status; the envelope is in the body whatever the status.
 HTTP_STATUS = {0: 200, 98: 200, 100: 200, 99: 422, 1: 400, 11: 400, 12: 400, 4: 404, 5: 404,
-               6: 406, 2: 404, 8: 401, 9: 403, 14: 403, 15: 402, 30: 429, 3: 500, 10: 500,
+               6: 406, 2: 404, 8: 401, 9: 403, 14: 403, 15: 402, 30: 429, 3: 500, 10: 503,
                999: 500}
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
            403: "Forbidden", 404: "Not Found", 406: "Not Acceptable", 422: "Unprocessable Entity",
-           429: "Too Many Requests", 500: "Internal Server Error"}
+           429: "Too Many Requests", 500: "Internal Server Error",
+           503: "Service Unavailable"}
 
 
 def code_of(error: e.SmsgwError) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from .envelope import HTTP_STATUS
 from .handlers import ROUTES
 
 S, I, L, LI, D, T = "string", "integer", "list", "list-int", "date-time", "decimal"
@@ -73,7 +74,7 @@ def document(server_url: str) -> dict:
                 form["required"] = required
             responses = {str(s): {"description": "the envelope", "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}
-                for s in (200, 400, 401, 402, 403, 404, 406, 422, 429, 500)}
+                for s in sorted(set(HTTP_STATUS.values()))}
             op = {"operationId": f"{module}_{method}", "tags": [module],
                   "security": [{"basic": []}, {"bearer": []}],
                   "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": form},
