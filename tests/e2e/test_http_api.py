@@ -139,3 +139,12 @@ def test_access_refusals_are_403_with_their_own_code(api, login, setting, code):
     r, env = api("Account/GetBalance", method="GET", auth=(login, "pw"))
     assert (r.status_code, env["code"]) == (403, code), env
     assert set(env) == {"code", "data", "message"}
+
+
+def test_login_and_password_parameters_and_xml_by_accept(api):
+    r, env = api("Account/GetBalance", method="GET", auth=None, params={"login": "webby", "password": "pw"})
+    assert (r.status_code, env["code"]) == (200, 0)
+    r, text = api("Account/GetBalance", method="GET", auth=None,
+                  params={"login": "webby", "password": "wrong"}, headers={"Accept": "application/xml"})
+    assert r.status_code == 401 and r.headers["Content-Type"].startswith("application/xml")
+    assert "<code>8</code>" in text and "<message>" in text
