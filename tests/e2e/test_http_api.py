@@ -148,3 +148,19 @@ def test_login_and_password_parameters_and_xml_by_accept(api):
                   params={"login": "webby", "password": "wrong"}, headers={"Accept": "application/xml"})
     assert r.status_code == 401 and r.headers["Content-Type"].startswith("application/xml")
     assert "<code>8</code>" in text and "<message>" in text
+
+
+@pytest.mark.parametrize("body,code", [
+    ('[1, 2]', 1),  # not an object
+    ('{"recipients": {"a": 1}, "text": "x"}', 1),  # a list parameter given an object
+    ('{"recipients": [[["+79991234567"]]], "text": "x"}', 1),  # nested past a repeated list
+    ('{"recipients": null, "text": "x"}', 11),
+])
+def test_json_of_the_wrong_shape_is_a_validation_error(api, body, code):
+    r, env = api("Sms/Send", data=body, headers={"Content-Type": "application/json"})
+    assert (r.status_code, env["code"]) == (400, code), env
+
+
+def test_an_oversized_body_is_a_constraint_violation(api):
+    r, env = api("Sms/Send", data={"recipients": "+79991234567", "text": "x" * (3 * 1024 * 1024)})
+    assert (r.status_code, env["code"]) == (400, 12), env

@@ -53,8 +53,11 @@ class Params:
                     v = json.loads(v)
                 except json.JSONDecodeError:
                     pass
-            items = v if isinstance(v, list) else str(v).split(",")
-            out += [str(i).strip() for i in items if str(i).strip()]
+            items = v if isinstance(v, list) else v.split(",") if isinstance(v, str) else [v]
+            if any(isinstance(i, (dict, list)) for i in items):
+                raise ValidationError(f"{name} must be a list of values, not of objects or lists",
+                                      field=name)
+            out += [str(i).strip() for i in items if i is not None and str(i).strip()]
         return out
 
     def int(self, name: str) -> int | None:
