@@ -130,8 +130,8 @@ def test_api_keys_as_bearer_or_parameter_and_xml(api):
 
 
 @pytest.mark.parametrize("login,setting,code", [
-    ("fenced", ["--allowed-ips", "10.9.9.9"], 9),  # not on the account's IP allowlist
-    ("frozen", ["--blocked", "yes"], 14),
+    ("web-fenced", ["--allowed-ips", "10.9.9.9"], 9),  # not on the account's IP allowlist
+    ("web-frozen", ["--blocked", "yes"], 14),
 ])
 def test_access_refusals_are_403_with_their_own_code(api, login, setting, code):
     assert api.server.cli("account", "create", login, "--password", "pw").returncode == 0
