@@ -49,10 +49,7 @@ class Params:
         out: list[str] = []
         for v in self._values.get(name, []):
             if isinstance(v, str) and v.startswith("["):
-                try:
-                    v = json.loads(v)
-                except json.JSONDecodeError:
-                    pass
+                v = _json_or_text(v)
             items = v if isinstance(v, list) else v.split(",") if isinstance(v, str) else [v]
             if any(isinstance(i, (dict, list)) for i in items):
                 raise ValidationError(f"{name} must be a list of values, not of objects or lists",
@@ -87,6 +84,14 @@ class Params:
 
 
 _INT64 = 2 ** 63 - 1
+
+
+def _json_or_text(text: str):
+    """A JSON array sent as text (``["+7...", "+7..."]`` in a form field), or else the text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def _bounded(text: str, name: str) -> int:
