@@ -181,7 +181,7 @@ def blacklist_list(uc, p: Params, creds):
 
 def mailing_create(uc, p: Params, creds):
     p.require("name", "text")
-    defaults = {k[len("defaults."):]: p.get(k) for k in p._values if k.startswith("defaults.")}
+    defaults = p.prefixed("defaults.")
     view = uc.mailings.create(CreateMailing(
         creds, p.get("name"), p.get("text"), sender=p.get("sender"),
         group_ids=tuple(p.ints("groupIds")), contact_ids=tuple(p.ints("contactIds")),

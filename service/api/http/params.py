@@ -40,6 +40,10 @@ class Params:
         v = vals[0]
         return v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, bool)) else str(v)
 
+    def prefixed(self, prefix: str) -> dict[str, str]:
+        """``prefix.key=value`` parameters as ``{key: value}`` (template defaults, say)."""
+        return {k[len(prefix):]: self.get(k) for k in self._values if k.startswith(prefix)}
+
     def require(self, *names: str) -> None:
         missing = [n for n in names if self.get(n) in (None, "")]
         if missing:
