@@ -37,6 +37,7 @@ from service.app.sending import SendSms  # noqa: E402
 from service.bootstrap import build_container  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.persistence.migrate import upgrade  # noqa: E402
+from benchlib import cpu_model
 
 
 class Receiver:
@@ -141,15 +142,6 @@ def fresh_pg(admin_url: str) -> tuple[str, callable]:
         admin.dispose()
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> int:

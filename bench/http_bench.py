@@ -22,6 +22,7 @@ import time
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
+from benchlib import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -51,12 +52,6 @@ SCENARIOS = [
      "application/x-www-form-urlencoded", '"code": 0'),
 ]
 
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wrk(port: int, lua: Path, seconds: float) -> dict:

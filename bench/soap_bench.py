@@ -36,7 +36,6 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +43,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from benchlib import cpu_model, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -173,11 +173,6 @@ _live: list[subprocess.Popen] = []   # children to kill on the way out
 def _raise_interrupt(signum, _frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http_request(port: int, method: str, path: str, body: str | None = None,
@@ -567,15 +562,6 @@ def code_rev() -> str:
     m = re.match(r"`(\S+)", state)
     return (m.group(1) if m else "?") + ("+dirty" if "uncommitted" in state else "")
 
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def pick_driver(args, workdir: Path):
