@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, Date, ForeignKey, Index, Integer, MetaData,
-                        SmallInteger, String, Table, Text, UniqueConstraint, false, text)
+                        SmallInteger, String, Table, Text, UniqueConstraint, false, text, true)
 
 from .types import Money, UtcDateTime
 
@@ -39,6 +39,9 @@ accounts = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("paused", Boolean, nullable=False, default=False, server_default=false()),
     Column("simulator_rules", String(500), nullable=True),
+    # False when a client set callback_url through an API: it may then reach only public
+    # addresses and the operator's SMSGW_CALLBACK_ALLOWED_NETWORKS.
+    Column("callback_url_trusted", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 messages = Table(
