@@ -79,6 +79,19 @@ def wait_until(predicate, timeout: float, step: float = 0.25) -> bool:
     return predicate()
 
 
+def stop_while(process, predicate, timeout: float) -> bool:
+    """Freeze ``process`` (SIGSTOP) at a moment when ``predicate`` holds, so that what the
+    predicate saw cannot change before the next signal; a bare check-then-kill races."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.send_signal(signal.SIGSTOP)
+        if predicate():
+            return True
+        process.send_signal(signal.SIGCONT)
+        time.sleep(0.001)
+    return False
+
+
 def test_kill_9_of_one_worker_loses_nothing_and_duplicates_nothing(store):
     url, engine, container = store
     total = 10_000
@@ -96,7 +109,7 @@ def test_kill_9_of_one_worker_loses_nothing_and_duplicates_nothing(store):
 
     try:
         assert wait_until(lambda: counts(engine).get("DELIVERED", 0) > total // 10, 120)
-        assert wait_until(victim_in_flight, 60, step=0.001)
+        assert stop_while(workers[0], victim_in_flight, 60)
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait()
         assert wait_until(lambda: sum(counts(engine).get(s, 0) for s in FINAL) == total, 300), \
