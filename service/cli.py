@@ -105,7 +105,9 @@ def _print_account(account) -> None:
     print(f"allowed IPs:    {', '.join(s.allowed_ips) or 'any'}")
     print(f"retention days: {s.retention_days if s.retention_days is not None else 'default'}")
     print(f"default sender: {s.default_sender or '-'}")
-    print(f"callback URL:   {s.callback_url or '-'}")
+    untrusted = s.callback_url and not s.callback_url_trusted
+    origin = " (set by a client: untrusted)" if untrusted else ""
+    print(f"callback URL:   {s.callback_url or '-'}{origin}")
     print(f"callback secret: {'set' if s.callback_secret else '-'}")
     print(f"simulator rules: {s.simulator_rules or 'default'}")
 

@@ -129,3 +129,11 @@ def test_the_cli_stores_no_unsafe_callback_url(dead_world, capsys, url):
     one_line_error(code, err, "callback URL")
     assert dead_world.container.use_cases.accounts.show("alice").settings.callback_url == (
         "http://127.0.0.1:9/cb")
+
+
+def test_account_show_says_when_a_client_set_the_callback_url(dead_world, capsys):
+    accounts = dead_world.container.use_cases.accounts
+    assert "(set by a client" not in run(capsys, "account", "show", "alice")[1]
+    accounts.configure("alice", callback_url="https://hooks.example/cb", callback_url_trusted=False)
+    assert "https://hooks.example/cb (set by a client: untrusted)" in run(
+        capsys, "account", "show", "alice")[1]
