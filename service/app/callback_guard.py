@@ -34,7 +34,8 @@ class Destination:
 
 
 class CallbackGuard:
-    def __init__(self, resolver: HostResolver, allowed_networks: tuple[IPNetwork, ...] = ()) -> None:
+    def __init__(self, resolver: HostResolver,
+                 allowed_networks: tuple[IPNetwork, ...] = ()) -> None:
         self._resolver = resolver
         self._allowed = allowed_networks
 

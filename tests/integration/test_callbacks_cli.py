@@ -62,7 +62,8 @@ def test_replay_posts_to_the_accounts_current_url_signed_with_its_current_secret
 
 def test_the_cli_replays_to_the_current_url(dead_world, capsys):
     w = dead_world
-    assert run(capsys, "account", "set", "alice", "--callback-url", "http://127.0.0.1:8/moved")[0] == 0
+    moved = "http://127.0.0.1:8/moved"
+    assert run(capsys, "account", "set", "alice", "--callback-url", moved)[0] == 0
     code, out, _ = run(capsys, "callbacks", "replay", str(w.dead[0].id))
     assert code == 0 and "1 notification(s) queued again" in out
     with w.engine.connect() as conn:
