@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..domain.callback_url import IPNetwork
 from ..domain.clock import Clock
 from ..domain.errors import ConstraintViolation, NotFound
 from .callback_guard import CallbackGuard, CallbackRefused
@@ -41,7 +42,8 @@ class CallbackPolicy:
     timeout_seconds: float = 10.0
     batch_size: int = 50
     lease_seconds: int = 120
-    allowed_networks: tuple = ()  # IP networks a client-set URL may reach beyond public ones
+    # networks a client-set URL may reach beyond public addresses (SMSGW_CALLBACK_ALLOWED_NETWORKS)
+    allowed_networks: tuple[IPNetwork, ...] = ()
 
 
 def sign(secret: str, body: bytes) -> str:
