@@ -149,6 +149,8 @@ def build_delivery(container: Container):
     from .app.callbacks import CallbackPolicy, CallbackService
     from .app.delivery import DeliveryPolicy, DeliveryService
     from .delivery.http_transport import Urllib3Transport
+    from .delivery.resolver import SystemResolver
+    from .domain.callback_url import parse_networks
     s = container.settings
     delivery = DeliveryService(container.uow_factory, container.clock, DeliveryPolicy(
         batch_size=s.worker_batch, window=s.worker_window, lease_seconds=s.worker_lease_seconds,
@@ -157,7 +159,9 @@ def build_delivery(container: Container):
         pool_size=max(2, s.worker_callback_threads)), CallbackPolicy(
         retry_min_seconds=s.callback_retry_min_seconds,
         retry_max_seconds=s.callback_retry_max_seconds,
-        give_up_hours=s.callback_give_up_hours, timeout_seconds=s.callback_timeout_seconds))
+        give_up_hours=s.callback_give_up_hours, timeout_seconds=s.callback_timeout_seconds,
+        allowed_networks=parse_networks(s.callback_allowed_networks.split(","))),
+        SystemResolver())
     return delivery, callbacks
 
 

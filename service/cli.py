@@ -82,9 +82,10 @@ def _parser() -> argparse.ArgumentParser:
 
     cb = sub.add_parser("callbacks", help="client notifications").add_subparsers(
         dest="callbacks_command", required=True, parser_class=_Parser)
-    dead = cb.add_parser("dead", help="list dead-lettered notifications")
-    dead.add_argument("--limit", type=int, default=100)
-    replay = cb.add_parser("replay", help="send dead-lettered notifications again")
+    dead = cb.add_parser("dead", help="list dead-lettered notifications and why they failed")
+    dead.add_argument("--limit", type=int, default=100, help="at most this many (1..10000)")
+    replay = cb.add_parser("replay", help="send dead-lettered notifications again, to the "
+                                          "account's current callback URL and secret")
     replay.add_argument("ids", nargs="*", type=int)
     replay.add_argument("--all", action="store_true")
     return p
@@ -104,7 +105,9 @@ def _print_account(account) -> None:
     print(f"allowed IPs:    {', '.join(s.allowed_ips) or 'any'}")
     print(f"retention days: {s.retention_days if s.retention_days is not None else 'default'}")
     print(f"default sender: {s.default_sender or '-'}")
-    print(f"callback URL:   {s.callback_url or '-'}")
+    untrusted = s.callback_url and not s.callback_url_trusted
+    origin = " (set by a client: untrusted)" if untrusted else ""
+    print(f"callback URL:   {s.callback_url or '-'}{origin}")
     print(f"callback secret: {'set' if s.callback_secret else '-'}")
     print(f"simulator rules: {s.simulator_rules or 'default'}")
 
@@ -196,13 +199,19 @@ def _callbacks(settings: Settings, args) -> int:
     if args.callbacks_command == "dead":
         jobs = callbacks.dead_letters(args.limit)
         for job in jobs:
-            print(f"{job.id}\tmessage {job.message_id}\t{job.attempts} attempts\t{job.url}\t{job.payload}")
+            print(f"{job.id}\tmessage {job.message_id}\t{job.attempts} attempts\t"
+                  f"last error: {job.last_error or '-'}\t{job.url}\t{job.payload}")
         print(f"{len(jobs)} dead-lettered notification(s)")
         return 0
+    if args.all and args.ids:
+        raise ConfigError("give either notification ids or --all, not both")
     if not args.all and not args.ids:
         raise ConfigError("name the notification ids to replay, or --all")
-    count = callbacks.replay(None if args.all else args.ids)
-    print(f"{count} notification(s) queued again")
+    result = callbacks.replay(None if args.all else args.ids)
+    note = (f"; {len(result.no_url)} left dead: their account has no callback URL now"
+            if result.no_url else "")
+    print(f"{len(result.queued)} notification(s) queued again, to their account's current "
+          f"callback URL{note}")
     return 0
 
 

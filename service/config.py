@@ -5,6 +5,7 @@ This is the only module that reads ``os.environ``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -63,6 +64,8 @@ class Settings:
     callback_retry_max_seconds: int = 600
     callback_give_up_hours: int = 24
     callback_timeout_seconds: int = 10
+    # CIDRs a client-set callback URL may reach beyond public addresses (comma-separated)
+    callback_allowed_networks: str = ""
     embedded_worker: int = 1
     task_threshold: int = 1000
     http_rate_per_minute: int = 600         # per account and method; 0 turns it off
@@ -113,6 +116,13 @@ class Settings:
             raise ConfigError(f"SMSGW_UNKNOWN_OUTCOME={self.unknown_outcome!r}: expected fail or retry")
         if self.connector not in ("simulator", "smpp"):
             raise ConfigError(f"SMSGW_CONNECTOR={self.connector!r}: expected simulator or smpp")
+        for spec in self.callback_allowed_networks.split(","):
+            try:
+                if spec.strip():
+                    ipaddress.ip_network(spec.strip(), strict=False)
+            except ValueError as exc:
+                raise ConfigError(f"SMSGW_CALLBACK_ALLOWED_NETWORKS: {spec.strip()!r} is not an "
+                                  "IP network (expected CIDRs such as 10.0.0.0/8,::1)") from exc
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
 

@@ -167,3 +167,18 @@ class FakeUnitOfWorkFactory:
 
 def make_account(login="alice", password_hash="x", balance="100") -> Account:
     return Account(id=None, login=login, password_hash=password_hash, balance=Decimal(balance))
+
+
+class FakeResolver:
+    """A HostResolver answering from a table, recording each lookup. A name not in the table
+    does not resolve: tests never ask real DNS."""
+
+    def __init__(self, table: dict[str, list[str]] | None = None) -> None:
+        self.table = dict(table or {})
+        self.lookups: list[str] = []
+
+    def resolve(self, host: str, port: int) -> list[str]:
+        self.lookups.append(host)
+        if host not in self.table:
+            raise OSError(f"[fake resolver] {host} does not resolve")
+        return list(self.table[host])

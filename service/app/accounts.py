@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..domain.account import Account, AccountSettings, parse_networks
 from ..domain.api_keys import ApiKey, new_key
+from ..domain.callback_url import parse_callback_url
 from ..domain.clock import Clock, SystemClock
 from ..domain.errors import ConstraintViolation, NotFound, ValidationError
 from ..domain.passwords import hash_password
@@ -82,8 +83,14 @@ class AccountService:
                   retention_days: int | None = None, default_sender: str | None = None,
                   callback_url: str | None = None, callback_secret: str | None = None,
                   blocked: bool | None = None, password: str | None = None,
-                  paused: bool | None = None, simulator_rules: str | None = None) -> Account:
-        """Change the given settings; ``None`` leaves a setting as it is, ``""`` clears it."""
+                  paused: bool | None = None, simulator_rules: str | None = None,
+                  callback_url_trusted: bool = True) -> Account:
+        """Change the given settings; ``None`` leaves a setting as it is, ``""`` clears it.
+
+        A callback URL the operator sets (the CLI) is trusted and may reach private networks;
+        a use case acting for a client passes ``callback_url_trusted=False``, and the URL may
+        then reach only public addresses and SMSGW_CALLBACK_ALLOWED_NETWORKS.
+        """
         with self._uow(write=True) as uow:
             account = self._get(uow, login)
             s = account.settings
@@ -97,9 +104,10 @@ class AccountService:
             if default_sender is not None:
                 changes["default_sender"] = validate_sender(default_sender) if default_sender else None
             if callback_url is not None:
-                if callback_url and not callback_url.startswith(("http://", "https://")):
-                    raise ValidationError("callback URL must be http(s)", field="callback_url")
+                if callback_url:
+                    parse_callback_url(callback_url)
                 changes["callback_url"] = callback_url or None
+                changes["callback_url_trusted"] = bool(callback_url_trusted) or not callback_url
             if callback_secret is not None:
                 changes["callback_secret"] = callback_secret or None
             if simulator_rules is not None:

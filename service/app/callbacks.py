@@ -5,6 +5,11 @@ same transaction as the change. Senders claim due notifications, at most the old
 undelivered one per message, so a message's notifications arrive in order. A failure waits
 ``retry_min`` seconds, doubling up to ``retry_max``; a notification still undelivered
 ``give_up_hours`` after it was queued is dead-lettered (``smsgw callbacks dead|replay``).
+
+Before each POST the URL is checked and its host resolved, and every address it resolves to
+is checked (``callback_guard.py``); the POST then goes to one of exactly those addresses.
+A refusal is a failed attempt whose last error says why. An invalid URL is dead-lettered at
+once: fix the account's URL and replay, which sends to the account's current URL.
 """
 
 from __future__ import annotations
@@ -15,12 +20,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..domain.callback_url import IPNetwork
 from ..domain.clock import Clock
-from .delivery_ports import CallbackJob, CallbackTransport
+from ..domain.errors import ConstraintViolation, NotFound
+from .callback_guard import CallbackGuard, CallbackRefused
+from .delivery_ports import CallbackJob, CallbackTransport, HostResolver, ReplayResult
 from .ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Smsgw-Signature"
+MAX_ADDRESSES_TRIED = 3  # of a host's addresses, per attempt: each may cost a whole timeout
+MAX_ID = 2 ** 63 - 1
+MAX_DEAD_LISTED = 10_000
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,8 @@ class CallbackPolicy:
     timeout_seconds: float = 10.0
     batch_size: int = 50
     lease_seconds: int = 120
+    # networks a client-set URL may reach beyond public addresses (SMSGW_CALLBACK_ALLOWED_NETWORKS)
+    allowed_networks: tuple[IPNetwork, ...] = ()
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -40,10 +53,12 @@ def sign(secret: str, body: bytes) -> str:
 
 class CallbackService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock,
-                 transport: CallbackTransport, policy: CallbackPolicy) -> None:
+                 transport: CallbackTransport, policy: CallbackPolicy,
+                 resolver: HostResolver) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._transport = transport
+        self._guard = CallbackGuard(resolver, tuple(policy.allowed_networks))
         self.policy = policy
 
     def send_due(self) -> int:
@@ -59,26 +74,44 @@ class CallbackService:
             uow.commit()
         if not jobs:
             return 0
-        outcomes = [(job, self._post(job)) for job in jobs]
+        outcomes = [(job, *self._post(job)) for job in jobs]
         done = self._clock.now()
         with self._uow(write=True) as uow:
             uow.delivery.callbacks_settled(
-                [job.id for job, error in outcomes if error is None],
-                [(job.id, error, self._retry_at(job, done)) for job, error in outcomes if error],
+                [job.id for job, error, _ in outcomes if error is None],
+                [(job.id, error, None if permanent else self._retry_at(job, done))
+                 for job, error, permanent in outcomes if error],
                 done)
             uow.commit()
         return len(jobs)
 
-    def _post(self, job: CallbackJob) -> str | None:
+    def _post(self, job: CallbackJob) -> tuple[str | None, bool]:
+        """(None, _) when delivered, else (the error to record, whether it is permanent)."""
+        try:
+            destination = self._guard.destination(job.url, trusted=job.trusted)
+        except CallbackRefused as exc:
+            log.warning("callback %s for message %s: %s", job.id, job.message_id, exc.reason)
+            return exc.reason, exc.permanent
+        except OSError as exc:
+            return f"unreachable: cannot resolve the host: {exc}", False
         body = job.payload.encode()
         headers = {"Content-Type": "application/json", "User-Agent": "smsgw"}
         if job.secret:
             headers[SIGNATURE_HEADER] = sign(job.secret, body)
-        try:
-            status = self._transport.post(job.url, body, headers, self.policy.timeout_seconds)
-        except OSError as exc:
-            return f"unreachable: {exc}"
-        return None if 200 <= status < 300 else f"HTTP {status}"
+        error = "unreachable"
+        for address in destination.addresses[:MAX_ADDRESSES_TRIED]:
+            try:
+                status = self._transport.post(destination.target, address, body, headers,
+                                              self.policy.timeout_seconds)
+            except OSError as exc:
+                error = f"unreachable: {address}: {exc}"
+                continue
+            if 200 <= status < 300:
+                return None, False
+            if 300 <= status < 400:
+                return f"HTTP {status} from {address} (redirects are not followed)", False
+            return f"HTTP {status} from {address}", False
+        return error, False
 
     def _retry_at(self, job: CallbackJob, now: datetime) -> datetime | None:
         if now - job.created_at >= timedelta(hours=self.policy.give_up_hours):
@@ -90,12 +123,43 @@ class CallbackService:
         return now + timedelta(seconds=delay)
 
     def dead_letters(self, limit: int = 100) -> list[CallbackJob]:
+        """Dead-lettered notifications, oldest first, each with its last error."""
+        if not 1 <= limit <= MAX_DEAD_LISTED:
+            raise ConstraintViolation("limit", f"limit must be 1..{MAX_DEAD_LISTED}",
+                                      limit=MAX_DEAD_LISTED)
         with self._uow() as uow:
             return uow.delivery.dead_callbacks(limit)
 
-    def replay(self, ids: list[int] | None) -> int:
-        """Queue dead letters again (all when ``ids`` is None); returns how many."""
+    def replay(self, ids: list[int] | None) -> ReplayResult:
+        """Queue dead letters again, to their account's current callback URL and secret.
+
+        With ``ids`` it is all or nothing: an unknown id (NotFound), one that is not dead, or
+        one whose account has no callback URL now (ConstraintViolation) queues none. With
+        None, every dead letter whose account has a URL is queued; the rest stay dead and
+        are reported in ``no_url``.
+        """
+        if ids is not None:
+            ids = list(dict.fromkeys(ids))
+            if not ids:
+                raise ConstraintViolation("ids", "name the notification ids to replay")
+            for job_id in ids:
+                if not 1 <= job_id <= MAX_ID:
+                    raise NotFound("notification", job_id)
         with self._uow(write=True) as uow:
-            count = uow.delivery.replay_callbacks(ids, self._clock.now())
+            if ids is not None:
+                states = uow.delivery.callback_states(ids)
+                for job_id in ids:
+                    if job_id not in states:
+                        raise NotFound("notification", job_id)
+                    if states[job_id] != "dead":
+                        raise ConstraintViolation(
+                            "ids", f"notification {job_id} is {states[job_id]}, not dead: "
+                                   "only dead notifications are replayed")
+            result = uow.delivery.replay_callbacks(ids, self._clock.now())
+            if ids is not None and result.no_url:
+                raise ConstraintViolation(
+                    "ids", f"notification {result.no_url[0]} was not queued: its account has "
+                           "no callback URL now (set one with smsgw account set LOGIN "
+                           "--callback-url URL)")
             uow.commit()
-        return count
+        return result

@@ -1,4 +1,5 @@
-"""Ports of the delivery use cases: the store of delivery state, and the callback transport.
+"""Ports of the delivery use cases: the store of delivery state, the callback transport, and
+the resolver that the callback sender checks addresses with.
 
 Every ``DeliveryStore`` method runs inside the caller's unit of work (``uow.delivery``) and
 changes nothing until it commits.
@@ -11,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, Sequence
 
+from ..domain.callback_url import CallbackTarget
 from ..domain.encoding import Encoding
 from ..domain.status import MessageStatus
 from .carrier import Receipt
@@ -86,6 +88,9 @@ class PartMatch:
 
 @dataclass(frozen=True)
 class CallbackJob:
+    """A notification to POST. ``trusted``: the operator set ``url`` (it is still the
+    account's current, operator-set callback URL); ``last_error``: why the last attempt failed."""
+
     id: int
     account_id: int
     message_id: int
@@ -94,6 +99,17 @@ class CallbackJob:
     secret: str | None
     attempts: int
     created_at: datetime
+    trusted: bool = False
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    """What ``replay`` did: ids queued again, and dead ids left dead because their account
+    has no callback URL now."""
+
+    queued: list[int]
+    no_url: list[int]
 
 
 class DeliveryStore(Protocol):
@@ -164,12 +180,28 @@ class DeliveryStore(Protocol):
         """Mark notifications delivered; failed ones get another attempt at the given time,
         or are dead-lettered (None)."""
 
-    def dead_callbacks(self, limit: int) -> list[CallbackJob]: ...
+    def dead_callbacks(self, limit: int) -> list[CallbackJob]:
+        """Dead-lettered notifications, oldest first, with their last error."""
 
-    def replay_callbacks(self, ids: Sequence[int] | None, now: datetime) -> int:
-        """Make dead letters pending again (all of them when ``ids`` is None)."""
+    def callback_states(self, ids: Sequence[int]) -> dict[int, str]:
+        """The state (pending, delivered, dead) of each of these notifications that exists."""
+
+    def replay_callbacks(self, ids: Sequence[int] | None, now: datetime) -> ReplayResult:
+        """Make dead letters pending again (all of them when ``ids`` is None), addressed to
+        their account's current callback URL; those whose account has none stay dead."""
 
 
 class CallbackTransport(Protocol):
-    def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-        """POST and return the HTTP status; raise OSError (or a subclass) when unreachable."""
+    def post(self, target: CallbackTarget, address: str, body: bytes, headers: dict[str, str],
+             timeout: float) -> int:
+        """POST to ``target`` over a connection to exactly ``address``, an IP the caller has
+        checked: never resolve ``target.host`` again (a second answer could differ). Send
+        ``target.host_header`` as Host, and for https use ``target.host`` as the TLS server
+        name and verify the certificate against it. Follow no redirect. Return the HTTP
+        status; raise OSError (or a subclass) when unreachable."""
+
+
+class HostResolver(Protocol):
+    def resolve(self, host: str, port: int) -> list[str]:
+        """Every IP address ``host`` resolves to (for a TCP connection to ``port``), in the
+        order to try them; raise OSError when it does not resolve."""

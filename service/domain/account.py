@@ -25,13 +25,19 @@ def parse_networks(specs: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class AccountSettings:
-    """Per-account policies. An empty ``allowed_ips`` means any address."""
+    """Per-account policies. An empty ``allowed_ips`` means any address.
+
+    ``callback_url_trusted``: the operator set ``callback_url`` (it may reach private
+    networks); False when a client set it through an API (public addresses only, plus the
+    networks the operator allows).
+    """
 
     allowed_ips: tuple[str, ...] = ()
     retention_days: int | None = None
     default_sender: str | None = None
     callback_url: str | None = None
     callback_secret: str | None = None
+    callback_url_trusted: bool = True
     simulator_rules: str | None = None
 
     def ip_allowed(self, ip: str | None) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ..app.carrier import Receipt
 from ..app.delivery_ports import (CallbackJob, ClaimedMessage, MessageState, PartMatch,
-                                  PendingReceipt, Transition)
+                                  PendingReceipt, ReplayResult, Transition)
 from ..domain.carrier_ids import normalise_carrier_id
 from ..domain.encoding import Encoding
 from ..domain.status import MessageStatus
@@ -283,11 +283,16 @@ class SqlDeliveryStore:
     def _jobs(self, condition) -> list[CallbackJob]:
         rows = self._conn.execute(
             select(c.c.id, c.c.account_id, c.c.message_id, c.c.url, c.c.payload, c.c.attempts,
-                   c.c.created_at, a.c.callback_secret)
+                   c.c.created_at, c.c.last_error, a.c.callback_secret, a.c.callback_url,
+                   a.c.callback_url_trusted)
             .join(a, a.c.id == c.c.account_id).where(condition).order_by(c.c.id))
+        # A URL is trusted only while it is the account's current, operator-set one: a job
+        # queued for a URL a client set stays untrusted after the operator sets another.
         return [CallbackJob(id=x.id, account_id=x.account_id, message_id=x.message_id, url=x.url,
                             payload=x.payload, secret=x.callback_secret, attempts=x.attempts,
-                            created_at=x.created_at) for x in rows]
+                            created_at=x.created_at, last_error=x.last_error,
+                            trusted=bool(x.callback_url_trusted) and x.url == x.callback_url)
+                for x in rows]
 
     def callbacks_settled(self, delivered, failed, now) -> None:
         for chunk in _chunks(list(delivered)):
@@ -305,10 +310,23 @@ class SqlDeliveryStore:
         ids = list(rows.scalars())
         return self._jobs(c.c.id.in_(ids)) if ids else []
 
-    def replay_callbacks(self, ids, now) -> int:
-        condition = c.c.state == "dead"
+    def callback_states(self, ids) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for chunk in _chunks(list(ids)):
+            out.update(self._conn.execute(select(c.c.id, c.c.state)
+                                          .where(c.c.id.in_(chunk))).all())
+        return out
+
+    def replay_callbacks(self, ids, now) -> ReplayResult:
+        current_url = (select(a.c.callback_url).where(a.c.id == c.c.account_id)
+                       .scalar_subquery())
+        conditions = [c.c.state == "dead"]
         if ids is not None:
-            condition = and_(condition, c.c.id.in_(list(ids)))
-        return self._conn.execute(update(c).where(condition).values(
-            state="pending", next_attempt_at=now, created_at=now, attempts=0,
-            lease_until=None)).rowcount
+            conditions.append(c.c.id.in_(list(ids)))
+        queued = self._conn.execute(
+            update(c).where(*conditions, current_url.is_not(None))
+            .values(url=current_url, state="pending", next_attempt_at=now, created_at=now,
+                    attempts=0, lease_until=None)
+            .returning(c.c.id)).scalars().all()
+        left = self._conn.execute(select(c.c.id).where(*conditions).order_by(c.c.id)).scalars()
+        return ReplayResult(sorted(queued), list(left))

@@ -21,18 +21,20 @@ from service.config import Settings
 from service.delivery.simulator import SimulatorConnector
 from service.persistence.tables import callbacks, messages, receipts, simulator_submissions
 from tests.conftest import STORES, migrated, store_url
-from tests.fakes import FixedClock
+from tests.fakes import FakeResolver, FixedClock
 
 CREDS = Credentials("alice", "pw")
 
 
 class RecordingTransport:
+    """A CallbackTransport that connects nowhere: it records (target, address, body, headers)."""
+
     def __init__(self, fail_first: int = 0) -> None:
-        self.calls: list[tuple[str, bytes, dict]] = []
+        self.calls: list[tuple] = []
         self.fail_first = fail_first
 
-    def post(self, url, body, headers, timeout):
-        self.calls.append((url, body, headers))
+    def post(self, target, address, body, headers, timeout):
+        self.calls.append((target, address, body, headers))
         if len(self.calls) <= self.fail_first:
             return 503
         return 200
@@ -50,9 +52,10 @@ class World:
         self.delivery = DeliveryService(self.container.uow_factory, self.clock,
                                         DeliveryPolicy(**policy))
         self.transport = RecordingTransport()
+        self.resolver = FakeResolver()
         self.callbacks = CallbackService(self.container.uow_factory, self.clock, self.transport,
                                          CallbackPolicy(retry_min_seconds=1, retry_max_seconds=4,
-                                                        give_up_hours=1))
+                                                        give_up_hours=1), self.resolver)
         self.simulator = SimulatorConnector(self.engine, self.clock, receipt_delay=1.0)
         self.simulator.start(lambda rs: self.delivery.accept_receipts("simulator", rs))
 
@@ -216,7 +219,7 @@ def test_an_unknown_outcome_fails_by_default_and_is_never_resubmitted(world):
     world.cycle(connector)
     world.cycle(connector, seconds=120)
     assert connector.seen == [mid] and world.statuses([mid])[mid] == "UNDELIVERABLE"
-    payloads = [json.loads(body) for _, body, _ in world.transport.calls]
+    payloads = [json.loads(body) for _, _, body, _ in world.transport.calls]
     assert payloads[-1]["status"] == "UNKNOWN" and payloads[-1]["error"] == "007"
 
 
@@ -288,9 +291,9 @@ def test_notifications_are_signed_in_order_and_survive_a_failing_receiver(world)
     world.cycle(seconds=1.1)
     for _ in range(6):
         world.cycle(seconds=5)
-    delivered = [(json.loads(b), h) for _, b, h in world.transport.calls[3:]]
+    delivered = [(json.loads(b), h) for _, _, b, h in world.transport.calls[3:]]
     assert [p["status"] for p, _ in delivered] == ["ACCEPTD", "DELIVRD"]
-    for (payload, headers), (_, body, _) in zip(delivered, world.transport.calls[3:]):
+    for (payload, headers), (_, _, body, _) in zip(delivered, world.transport.calls[3:]):
         assert headers["X-Smsgw-Signature"] == sign("s3cret", body)
         assert payload["id"] == mid and payload["client_ref"] == "order-7"
         assert payload["phone"] == "+79991234567"
@@ -308,8 +311,8 @@ def test_undeliverable_notifications_are_dead_lettered_and_can_be_replayed(world
     dead = world.callbacks.dead_letters()
     assert [json.loads(job.payload)["status"] for job in dead] == ["ACCEPTD", "DELIVRD"]
     world.transport.fail_first = 0
-    assert world.callbacks.replay([dead[0].id]) == 1
-    assert world.callbacks.replay(None) == 1
+    assert world.callbacks.replay([dead[0].id]).queued == [dead[0].id]
+    assert world.callbacks.replay(None).queued == [dead[1].id]
     world.cycle()
     assert world.count(callbacks, callbacks.c.state == "delivered") == 2
 
