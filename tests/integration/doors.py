@@ -33,6 +33,7 @@ class Doors:
         upgrade(self.container.engine)
         self.container.use_cases.accounts.create(LOGIN, PASSWORD, BALANCE)
         self.app = build_wsgi_app(self.container)
+        self._calls = 0
 
     def close(self) -> None:
         self.container.engine.dispose()
@@ -42,9 +43,13 @@ class Doors:
     def request(self, path: str, body: bytes = b"", *, method: str = "POST", query: str = "",
                 content_type: str = "text/xml; charset=utf-8",
                 headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        # A new client address each time: smsc's block after repeated errors (error 4) counts
+        # per address, and these tests make many errors on purpose.
+        self._calls += 1
+        address = f"127.{self._calls // 65536 % 256}.{self._calls // 256 % 256}.{self._calls % 256}"
         env = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
                "CONTENT_TYPE": content_type, "CONTENT_LENGTH": str(len(body)),
-               "wsgi.input": io.BytesIO(body), "REMOTE_ADDR": "127.0.0.1", "SERVER_NAME": "t",
+               "wsgi.input": io.BytesIO(body), "REMOTE_ADDR": address, "SERVER_NAME": "t",
                "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
         for k, v in (headers or {}).items():
             env["HTTP_" + k.upper().replace("-", "_")] = v

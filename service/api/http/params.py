@@ -84,7 +84,9 @@ class Params:
         for v in self._values.get(name, []):
             if isinstance(v, str):
                 v = client_json.loads(v, name)
-            items += v if isinstance(v, list) else [v]
+            if not isinstance(v, list):
+                raise ValidationError(f"{name} must be a list of objects", field=name)
+            items += v
         if not all(isinstance(i, dict) for i in items):
             raise ValidationError(f"{name} must be a list of objects", field=name)
         return [Params.from_object(i) for i in items]
