@@ -110,12 +110,18 @@ class Doors:
 
     # -- what the store holds ---------------------------------------------------------------
 
+    def footprint(self) -> tuple:
+        """Row counts of what clients can create, and the balance: equal before and after a
+        refused request."""
+        with self.container.engine.connect() as conn:
+            counts = tuple(conn.execute(select(func.count()).select_from(t)).scalar_one()
+                           for t in (messages, contacts, contact_groups, blacklist, mailings,
+                                     tasks))
+        return counts, self.container.use_cases.accounts.show(LOGIN).balance
+
     def stored(self) -> bool:
         """True when anything was stored or debited since the account was created."""
-        with self.container.engine.connect() as conn:
-            counts = [conn.execute(select(func.count()).select_from(t)).scalar_one()
-                      for t in (messages, contacts, contact_groups, blacklist, mailings, tasks)]
-        balance = self.container.use_cases.accounts.show(LOGIN).balance
+        counts, balance = self.footprint()
         return any(counts) or balance != BALANCE
 
 
