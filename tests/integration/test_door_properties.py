@@ -43,7 +43,8 @@ EDGES = ["", "0", "-1", "1.5", "1e5", "NaN", "Infinity", "0x10", "+7", " 1 ", "1
          "x" * 2000, "<![CDATA[x]]>", "&amp;", "%00", "utf-8", "koi8-r", "windows-1251"]
 VALUE = st.one_of(st.text(XML_TEXT, max_size=40), st.text(DIGITS + "-+.:e ", max_size=25),
                   st.integers().map(str), st.sampled_from(EDGES))
-# Over HTTP any character travels (percent-encoded), control characters included.
+# Over HTTP any character travels (percent-encoded), control characters included; NUL not yet:
+# the shared reading layer refuses it (another branch of issue 10), re-enable after the merge.
 ANY_VALUE = st.one_of(VALUE, st.text(st.characters(blacklist_categories=("Cs",),
                                                    blacklist_characters="\x00"), max_size=40))
 SMSC_PARAMS = ("login", "psw", "phones", "mes", "id", "sender", "time", "phone", "all", "apikey",
