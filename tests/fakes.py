@@ -85,9 +85,10 @@ class FakeMessageRepository:
             ids.append(m.id)
         return ids
 
-    def by_external_id(self, account_id, external_id):
-        return [copy.deepcopy(m) for m in self._s.messages.values()
-                if m.account_id == account_id and m.external_id == external_id]
+    def by_client_keys(self, account_id, keys):
+        numeric = {int(k) for k in keys if k.isascii() and k.isdigit() and len(k) <= 18}
+        return [copy.deepcopy(m) for _, m in sorted(self._s.messages.items())
+                if m.account_id == account_id and (m.external_id in keys or m.id in numeric)]
 
     def get_many(self, account_id, ids):
         return {i: copy.deepcopy(self._s.messages[i]) for i in ids

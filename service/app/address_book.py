@@ -14,6 +14,7 @@ from ..domain.contacts import (Contact, Group, clean_email, clean_fields, clean_
                                clean_name, contact_phone)
 from ..domain.errors import ConstraintViolation, MissingParameter, NotFound, SmsgwError
 from ..domain.phones import normalise
+from ..domain.values import INT64_MAX
 from .address_book_ports import ItemResult, Page
 from .auth import Credentials
 from .base import AccountUseCases
@@ -63,6 +64,10 @@ def paging(page: int | None, page_size: int | None) -> tuple[int, int]:
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise ConstraintViolation("pageSize", f"page size must be 1..{MAX_PAGE_SIZE}",
                                   limit=MAX_PAGE_SIZE)
+    last = INT64_MAX // size  # the databases' OFFSET is a 64-bit integer
+    if page > last:
+        raise ConstraintViolation("page", f"page must be 1..{last} with pageSize {size}",
+                                  limit=last)
     return (page - 1) * size, size
 
 
@@ -187,7 +192,7 @@ class AddressBookService(AccountUseCases):
         offset, limit = paging(page, page_size)
         prefix = None
         if phone_prefix:
-            prefix = "+" + "".join(ch for ch in phone_prefix if ch.isdigit())
+            prefix = "+" + "".join(ch for ch in phone_prefix if ch in "0123456789")
         with self._uow() as uow:
             if group_id is not None and uow.groups.get(account_id, group_id) is None:
                 raise NotFound("group", group_id)

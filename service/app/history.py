@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain.clock import as_utc
 from ..domain.errors import ValidationError
 from ..domain.message import Message
 from ..domain.phones import normalise
 from ..domain.status import MessageStatus
+from ..domain.values import utc_time
 from .address_book import paging
 from .address_book_ports import MessageFilter, Page
 from .auth import Authenticator, Credentials
@@ -39,8 +39,8 @@ class HistoryQueries:
         if recipient:
             parsed = normalise(recipient, self._policy.default_region)
             number = parsed.address
-        flt = MessageFilter(since=as_utc(since) if since else None,
-                            until=as_utc(until) if until else None, status=wanted,
+        flt = MessageFilter(since=utc_time(since, "since") if since else None,
+                            until=utc_time(until, "until") if until else None, status=wanted,
                             recipient=number, mailing_id=mailing_id)
         with self._uow() as uow:
             account = self._auth.authenticate(uow, credentials)

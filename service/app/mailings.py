@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from ..domain.clock import as_utc
 from ..domain.contacts import clean_fields
 from ..domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter, NotFound
 from ..domain.mailing import Mailing, MailingState, check_move
@@ -24,6 +23,7 @@ from ..domain.status import MessageStatus as S
 from ..domain.templates import parse
 from .address_book import BACKGROUND, ItemResult, failure, paging
 from .mailing_messages import Target, build_messages, send_time
+from .sending import schedule_limit
 from .address_book_ports import Page
 from .auth import Credentials
 from .base import AccountUseCases
@@ -96,7 +96,8 @@ class MailingService(AccountUseCases):
             id=None, account_id=account_id, name=name[:200], text=cmd.text,
             state=MailingState.DRAFT, created_at=now,
             sender=validate_sender(cmd.sender) if cmd.sender else None,
-            scheduled_at=as_utc(cmd.scheduled_at) if cmd.scheduled_at else None,
+            scheduled_at=schedule_limit(cmd.scheduled_at, now, self._policy.max_schedule_days)
+            if cmd.scheduled_at else None,
             validity_minutes=cmd.validity_minutes, rate_per_minute=cmd.rate_per_minute,
             defaults=clean_fields(cmd.defaults, standard_allowed=True, field_name="defaults")
             if cmd.defaults else {},

@@ -50,8 +50,10 @@ class MessageRepository(Protocol):
     def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
         """This account's messages among ``ids``; other accounts' ids are simply absent."""
 
-    def by_external_id(self, account_id: int, external_id: str) -> list[Message]:
-        """This account's messages carrying the client's own id, oldest first."""
+    def by_client_keys(self, account_id: int, keys: list[str]) -> list[Message]:
+        """This account's messages whose client id (``external_id``) is among ``keys``, or
+        whose numeric id is (for keys of ASCII digits that fit 64 bits), oldest first; in one
+        query, however many keys."""
 
 
 class SendRequestRepository(Protocol):

@@ -12,13 +12,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ..domain.clock import Clock, as_utc
+from ..domain.clock import Clock
 from ..domain.encoding import SegmentInfo, analyse
 from ..domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter
 from ..domain.message import Message
 from ..domain.phones import Recipient, normalise, split_recipients
 from ..domain.sender import validate_sender
 from ..domain.status import MessageStatus
+from ..domain.values import utc_time
 from ..domain.vocabularies import smsc_code
 from .auth import Authenticator, Credentials
 from .errors import DuplicateRequest
@@ -205,15 +206,8 @@ class SendingService:
     def _schedule(self, scheduled_at: datetime | None, now: datetime) -> datetime | None:
         if scheduled_at is None:
             return None
-        when = as_utc(scheduled_at)
-        if when <= now:
-            return None
-        limit = now + timedelta(days=self._policy.max_schedule_days)
-        if when > limit:
-            raise ConstraintViolation(
-                "scheduledAt", f"scheduled time is more than {self._policy.max_schedule_days} "
-                "days ahead", limit=self._policy.max_schedule_days)
-        return when
+        when = schedule_limit(scheduled_at, now, self._policy.max_schedule_days)
+        return when if when > now else None
 
     def _validity(self, minutes: int | None) -> int:
         if minutes is None:
@@ -260,6 +254,15 @@ class SendingService:
         return SendResult(code=code, total_cost=total,
                           total_segments=sum(m.segments for m in messages if not m.status.final),
                           balance=balance, messages=results)
+
+
+def schedule_limit(scheduled_at: datetime, now: datetime, max_days: int) -> datetime:
+    """A client's send time in UTC, at most ``max_days`` ahead (earlier times are kept)."""
+    when = utc_time(scheduled_at, "scheduledAt")
+    if when > now + timedelta(days=max_days):
+        raise ConstraintViolation("scheduledAt", f"scheduled time is more than {max_days} "
+                                  "days ahead", limit=max_days)
+    return when
 
 
 def _ban_blacklisted(uow, account_id: int, messages: list[Message]) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -19,6 +19,7 @@ from ..domain.account import Account, AccountSettings
 from ..domain.encoding import Encoding
 from ..domain.message import Message
 from ..domain.status import MessageStatus
+from ..domain.values import is_ascii_digits
 from .tables import accounts, messages, send_requests
 
 
@@ -99,6 +100,9 @@ class SqlAccountRepository:
                            .values(**_account_values(account)))
 
 
+# Ids per IN list: one query answers any request within the per-request bound
+# (SMSGW_MAX_RECIPIENTS, 1000 by default), and SQLite's limit of 32766 variables still holds.
+_IN_CHUNK = 10_000
 _MESSAGE_COLUMNS = ("account_id", "recipient", "text", "sender", "segments", "cost",
                     "error_code", "error_message", "client_ref", "scheduled_at", "valid_until",
                     "created_at", "updated_at", "mailing_id", "external_id")
@@ -133,22 +137,28 @@ class SqlMessageRepository:
                  "status": m.status.canonical_name, "submit_state": "held" if held else None}
                 for m in items])
 
-    def by_external_id(self, account_id: int, external_id: str) -> list[Message]:
-        """This account's messages carrying the client's own id, oldest first."""
-        rows = self._conn.execute(select(messages).where(
-            messages.c.account_id == account_id, messages.c.external_id == external_id)
-            .order_by(messages.c.id))
-        return [_message_from_row(r) for r in rows]
+    def by_client_keys(self, account_id: int, keys: list[str]) -> list[Message]:
+        keys = list(dict.fromkeys(keys))
+        found: dict[int, Message] = {}
+        for start in range(0, len(keys), _IN_CHUNK):
+            chunk = keys[start:start + _IN_CHUNK]
+            ids = [int(k) for k in chunk if is_ascii_digits(k) and len(k) <= 18]
+            match = messages.c.external_id.in_(chunk)
+            if ids:
+                match = or_(match, messages.c.id.in_(ids))
+            rows = self._conn.execute(select(messages).where(
+                messages.c.account_id == account_id, match))
+            found.update((row.id, _message_from_row(row)) for row in rows)
+        return [found[i] for i in sorted(found)]
 
     def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
         wanted = list(dict.fromkeys(ids))
         found: dict[int, Message] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+        for start in range(0, len(wanted), _IN_CHUNK):
             rows = self._conn.execute(select(messages).where(
-                messages.c.account_id == account_id, messages.c.id.in_(chunk)))
-            for row in rows:
-                found[row.id] = _message_from_row(row)
+                messages.c.account_id == account_id,
+                messages.c.id.in_(wanted[start:start + _IN_CHUNK])))
+            found.update((row.id, _message_from_row(row)) for row in rows)
         return found
 
 

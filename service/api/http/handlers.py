@@ -89,23 +89,21 @@ def account_balance(uc, p: Params, creds):
     return 0, {"balance": b.balance, "currency": b.currency}, "OK"
 
 
-def _contact_input(p: Params, raw: dict | None = None) -> ContactInput:
-    get = (lambda k: raw.get(k)) if raw is not None else p.get
-    birthday = get("birthday")
+def _contact_input(p: Params) -> ContactInput:
+    """A contact card from the request, or from one object of its ``contacts`` list."""
+    birthday = p.get("birthday")
     try:
         birthday = date.fromisoformat(birthday) if birthday else None
     except ValueError as exc:
         raise ValidationError("birthday must be YYYY-MM-DD", field="birthday") from exc
-    fields = raw.get("fields") if raw is not None else None
-    groups = raw.get("groupIds", []) if raw is not None else p.ints("groupIds")
-    return ContactInput(phone=get("phone"), name=get("name"), email=get("email"),
-                        birthday=birthday, fields=fields, group_ids=tuple(int(g) for g in groups))
+    return ContactInput(phone=p.get("phone"), name=p.get("name"), email=p.get("email"),
+                        birthday=birthday, fields=p.mapping("fields"),
+                        group_ids=tuple(p.ints("groupIds")))
 
 
 def contacts_create(uc, p: Params, creds):
-    raw = p._values.get("contacts")
-    if raw and isinstance(raw[0], dict):
-        items = [_contact_input(p, c) for c in raw]
+    if p.has("contacts"):
+        items = [_contact_input(c) for c in p.objects("contacts")]
     else:
         p.require("phone")
         items = [_contact_input(p)]

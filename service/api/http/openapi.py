@@ -12,6 +12,7 @@ from .envelope import HTTP_STATUS
 from .handlers import ROUTES
 
 S, I, L, LI, D, T = "string", "integer", "list", "list-int", "date-time", "decimal"
+O = "object"
 PARAMETERS: dict[str, dict[str, list[tuple[str, str, bool]]]] = {
     "Sms": {
         "Send": [("recipients", L, True), ("text", S, True), ("sender", S, False),
@@ -25,9 +26,9 @@ PARAMETERS: dict[str, dict[str, list[tuple[str, str, bool]]]] = {
     "Account": {"GetBalance": []},
     "Contacts": {
         "Create": [("phone", S, True), ("name", S, False), ("email", S, False),
-                   ("birthday", S, False), ("groupIds", LI, False)],
+                   ("birthday", S, False), ("groupIds", LI, False), ("fields", O, False)],
         "Update": [("contactId", I, True), ("phone", S, False), ("name", S, False),
-                   ("email", S, False), ("birthday", S, False)],
+                   ("email", S, False), ("birthday", S, False), ("fields", O, False)],
         "Delete": [("contactIds", LI, True)],
         "List": [("groupId", I, False), ("phonePrefix", S, False), ("page", I, False),
                  ("pageSize", I, False)],
@@ -55,7 +56,9 @@ PARAMETERS: dict[str, dict[str, list[tuple[str, str, bool]]]] = {
 _SCHEMAS = {S: {"type": "string"}, I: {"type": "integer"}, D: {"type": "string",
                                                                   "format": "date-time"},
             L: {"type": "string", "description": "comma-separated, repeated, or a JSON array"},
-            LI: {"type": "string", "description": "comma-separated ids, repeated, or a JSON array"}}
+            LI: {"type": "string", "description": "comma-separated ids, repeated, or a JSON array"},
+            O: {"type": "string", "description": "custom fields: a JSON object of text values "
+                                                 "(in a form, its JSON text)"}}
 _ENVELOPE = {"type": "object", "required": ["code", "data", "message"],
              "properties": {"code": {"type": "integer", "enum": [0, 1, 2, 3, 4, 5, 6, 8, 9, 10,
                                                                  11, 12, 14, 15, 30, 98, 99,

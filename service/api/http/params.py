@@ -1,13 +1,20 @@
 """Request parameters from the query string, a form (spaces as ``+``) or a JSON body, with the
-native SOAP API's names. Lists may be comma-separated, repeated, or JSON arrays."""
+native SOAP API's names. Lists may be comma-separated, repeated, or JSON arrays.
+
+Each value is kept as the client sent it (text, or a JSON value) and checked for its type when
+a handler reads it: a scalar where a scalar is expected, an object where an object is, and
+integers through the one integer reader (ASCII digits, 64 bits). JSON goes through the one
+bounded decoder, in the body and in form fields alike.
+"""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from ...domain.errors import MissingParameter, ValidationError
+from ...domain.values import parse_int
+from .. import client_json
 
 
 class Params:
@@ -20,32 +27,42 @@ class Params:
         for k in request.args:
             values.setdefault(k, []).extend(request.args.getlist(k))
         if request.mimetype == "application/json" and request.content_length:
-            try:
-                body = json.loads(request.get_data(cache=False) or b"{}")
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise ValidationError(f"the JSON body is not valid: {exc}", field="body") from exc
+            body = client_json.loads(request.get_data(cache=False) or b"{}", "body")
             if not isinstance(body, dict):
                 raise ValidationError("the JSON body must be an object", field="body")
             for k, v in body.items():
-                values.setdefault(k, []).extend(v if isinstance(v, list) else [v])
+                values.setdefault(k, []).append(v)
         else:
             for k in request.form:
                 values.setdefault(k, []).extend(request.form.getlist(k))
         return cls(values)
 
-    def get(self, name: str) -> str | None:
+    @classmethod
+    def from_object(cls, obj: dict) -> "Params":
+        """One JSON object of a list (a contact card of ``contacts``) read like a request."""
+        return cls({k: [v] for k, v in obj.items()})
+
+    def _first(self, name: str):
         vals = self._values.get(name)
-        if not vals or vals[0] is None:
-            return None
-        v = vals[0]
-        return v if isinstance(v, str) else json.dumps(v) if isinstance(v, (dict, bool)) else str(v)
+        return vals[0] if vals else None
+
+    def get(self, name: str) -> str | None:
+        v = self._first(name)
+        if v is None or isinstance(v, str):
+            return v
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return str(v)  # a number where text is expected: its digits (a phone, say)
+        raise ValidationError(f"{name} must be a single text value", field=name)
+
+    def has(self, name: str) -> bool:
+        return self._first(name) not in (None, "", [])
 
     def prefixed(self, prefix: str) -> dict[str, str]:
         """``prefix.key=value`` parameters as ``{key: value}`` (template defaults, say)."""
         return {k[len(prefix):]: self.get(k) for k in self._values if k.startswith(prefix)}
 
     def require(self, *names: str) -> None:
-        missing = [n for n in names if self.get(n) in (None, "")]
+        missing = [n for n in names if not self.has(n)]
         if missing:
             raise MissingParameter(missing[0], f"missing: {', '.join(missing)}")
 
@@ -53,22 +70,47 @@ class Params:
         out: list[str] = []
         for v in self._values.get(name, []):
             if isinstance(v, str) and v.startswith("["):
-                v = _json_or_text(v)
+                v = _json_or_text(v, name)
             items = v if isinstance(v, list) else v.split(",") if isinstance(v, str) else [v]
-            if any(isinstance(i, (dict, list)) for i in items):
-                raise ValidationError(f"{name} must be a list of values, not of objects or lists",
-                                      field=name)
+            if any(isinstance(i, (dict, list, bool)) for i in items):
+                raise ValidationError(f"{name} must be a list of values, not of objects, lists "
+                                      "or booleans", field=name)
             out += [str(i).strip() for i in items if i is not None and str(i).strip()]
         return out
 
-    def int(self, name: str) -> int | None:
-        v = self.get(name)
-        if v in (None, ""):
+    def objects(self, name: str) -> list["Params"]:
+        """A JSON array of objects (or the array as text in a form field), each as Params."""
+        items: list = []
+        for v in self._values.get(name, []):
+            if isinstance(v, str):
+                v = client_json.loads(v, name)
+            if not isinstance(v, list):
+                raise ValidationError(f"{name} must be a list of objects", field=name)
+            items += v
+        if not all(isinstance(i, dict) for i in items):
+            raise ValidationError(f"{name} must be a list of objects", field=name)
+        return [Params.from_object(i) for i in items]
+
+    def mapping(self, name: str) -> dict[str, str] | None:
+        """A JSON object of text values (or the object as text in a form field)."""
+        v = self._first(name)
+        if v is None or v == "":
             return None
-        return _bounded(v, name)
+        if isinstance(v, str):
+            v = client_json.loads(v, name)
+        if not isinstance(v, dict) or any(
+                isinstance(x, (dict, list, bool)) for x in v.values()):
+            raise ValidationError(f"{name} must be an object of text values", field=name)
+        return {k: "" if x is None else str(x) for k, x in v.items()}
+
+    def int(self, name: str) -> int | None:
+        v = self._first(name)
+        if v is None or v == "":
+            return None
+        return parse_int(v, name)
 
     def ints(self, name: str) -> list[int]:
-        return [_bounded(v, name) for v in self.list(name)]
+        return [parse_int(v, name) for v in self.list(name)]
 
     def datetime(self, name: str) -> datetime | None:
         v = self.get(name)
@@ -87,23 +129,10 @@ class Params:
             raise ValidationError(f"{name} must be a number", field=name) from exc
 
 
-_INT64 = 2 ** 63 - 1
-
-
-def _json_or_text(text: str):
-    """A JSON array sent as text (``["+7...", "+7..."]`` in a form field), or else the text."""
+def _json_or_text(text: str, name: str):
+    """A JSON array sent as text (``["+7...", "+7..."]`` in a form field), or else the text.
+    Text that is JSON but breaks its bounds (nesting, huge numbers) is refused, not kept."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError:
+        return client_json.loads(text, name)
+    except client_json.NotJson:
         return text
-
-
-def _bounded(text: str, name: str) -> int:
-    """An integer that fits the database's 64 bits (a bigger one is bad input, not a crash)."""
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise ValidationError(f"{name} must be an integer", field=name) from exc
-    if not -_INT64 <= value <= _INT64:
-        raise ValidationError(f"{name} is out of range", field=name)
-    return value

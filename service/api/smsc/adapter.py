@@ -48,19 +48,22 @@ class SmscAdapter:
         self._uc = use_cases
 
     def call(self, operation: str, f: dict[str, str | None], ip: str | None,
-             now: datetime) -> dict[str, str]:
+             now: datetime, *, many: bool = False) -> dict[str, str] | list[dict[str, str]]:
+        """The operation's result fields, or ``{"error": code}``. With ``many``, a status
+        request names several messages (``id`` and ``phone`` comma-separated, as smsc's HTTP
+        API allows) and the answer is one result per id, or one error for the request."""
         creds = Credentials(f.get("login") or None, f.get("psw"), ip, f.get("apikey") or None)
         try:
             self._uc.limits.check_ip(ip)
         except IpBlocked:
             return {"error": "4"}
-        result = self._call(operation, f, creds, now)
-        if "error" in result and result["error"] != "9":
+        result = self._call(operation, f, creds, now, many)
+        if isinstance(result, dict) and "error" in result and result["error"] != "9":
             self._uc.limits.failed(ip)
         return result
 
     def _call(self, operation: str, f: dict[str, str | None], creds: Credentials,
-              now: datetime) -> dict[str, str]:
+              now: datetime, many: bool) -> dict[str, str] | list[dict[str, str]]:
         try:
             self._limit(creds, operation, f)
             if operation in ("send_sms", "send_sms2"):
@@ -68,7 +71,8 @@ class SmscAdapter:
             if operation in ("get_sms_cost", "get_sms_cost2"):
                 return self._cost(creds, f)
             if operation in ("get_status", "get_status2"):
-                return self._status(creds, f)
+                results = self._status(creds, f, many)
+                return results if many else results[0]
             balance = self._uc.accounts.get_balance(creds)
             return {"balance": money(balance.balance)}
         except e.SmsgwError as exc:
@@ -147,29 +151,37 @@ class SmscAdapter:
             return {"error": "7"}
         return {"cost": money(quote.cost), "cnt": str(quote.segments)}
 
-    def _status(self, creds: Credentials, f: dict[str, str | None]) -> dict[str, str]:
-        client_id = (f.get("id") or "").strip()
-        if not client_id:
+    def _status(self, creds: Credentials, f: dict[str, str | None],
+                many: bool) -> list[dict[str, str]]:
+        ids = (f.get("id") or "").split(",") if many else [f.get("id") or ""]
+        phones = (f.get("phone") or "").split(",") if many else [f.get("phone") or ""]
+        pairs = [(key.strip(), (phones[n] if n < len(phones) else "").strip() or None)
+                 for n, key in enumerate(ids) if key.strip()]
+        if not pairs:
             raise e.MissingParameter("id")
         query = parse_query(f.get("query"))
         tz = zone(query)
-        message = self._uc.statuses.by_client_id(creds, client_id, f.get("phone"))
-        if message is None:
-            return {"status": "-3"}
-        code = smsc_code(message.status)
-        out = {"status": str(code), "last_date": _date(message.updated_at, tz),
-               "last_timestamp": str(int(message.updated_at.timestamp())),
-               "err": _err(message)}
         detail = (f.get("all") or "0").strip()
-        if detail in ("1", "2"):
-            out |= {"send_date": _date(message.created_at, tz),
-                    "send_timestamp": str(int(message.created_at.timestamp())),
-                    "phone": message.recipient, "cost": money(message.cost),
-                    "sender_id": message.sender or "", "status_name": STATUS_NAMES[code],
-                    "message": message.text}
-        if detail == "2":
-            out |= {"operator": "", "region": ""}
-        return out
+        found = self._uc.statuses.by_client_ids(creds, pairs)
+        return [_status_fields(message, tz, detail) for message in found]
+
+
+def _status_fields(message, tz: timezone, detail: str) -> dict[str, str]:
+    if message is None:
+        return {"status": "-3"}
+    code = smsc_code(message.status)
+    out = {"status": str(code), "last_date": _date(message.updated_at, tz),
+           "last_timestamp": str(int(message.updated_at.timestamp())),
+           "err": _err(message)}
+    if detail in ("1", "2"):
+        out |= {"send_date": _date(message.created_at, tz),
+                "send_timestamp": str(int(message.created_at.timestamp())),
+                "phone": message.recipient, "cost": money(message.cost),
+                "sender_id": message.sender or "", "status_name": STATUS_NAMES[code],
+                "message": message.text}
+    if detail == "2":
+        out |= {"operator": "", "region": ""}
+    return out
 
 
 def _date(when: datetime, tz: timezone) -> str:

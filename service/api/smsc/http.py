@@ -125,15 +125,13 @@ def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: 
                                      if k in params})
         ip = client_ip.resolve(environ)
         if operation == "get_status2":
-            phones = (fields.get("phone") or "").split(",")
-            ids = (fields.get("id") or "").split(",")
-            many = len(ids) > 1
-            pairs = [(p, i) for p, i in zip(phones, ids) if i.strip()] or [("", "")]
-            results = [adapter.call(operation, {**fields, "phone": p, "id": i}, ip, now())
-                       for p, i in pairs]
-            errors = [r for r in results if "error" in r]
-            body = (_error(int(errors[0]["error"]), fmt, None) if errors and not many
-                    else _status(results, fmt, many))
+            # One call answers every id: one authentication, one rate-limit count, one query.
+            many = "," in (fields.get("id") or "")
+            result = adapter.call(operation, fields, ip, now(), many=many)
+            if isinstance(result, dict) and "error" in result:
+                body = _error(int(result["error"]), fmt, None)
+            else:
+                body = _status(result if many else [result], fmt, many)
         else:
             result = adapter.call(operation, fields, ip, now())
             if "error" in result:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 
 from ...domain.errors import ValidationError
+from ...domain.values import is_ascii_digits, parse_int, utc_from_timestamp
 
 MOSCOW = timezone(timedelta(hours=3))  # smsc's times are Moscow time unless ``tz`` says otherwise
 SUPPORTED_QUERY = ("valid", "tz", "translit", "cost")
@@ -29,12 +30,7 @@ def parse_query(text: str | None) -> dict[str, str]:
 
 def zone(query: dict[str, str]) -> timezone:
     """``tz``: hours relative to Moscow (smsc's convention); 0 or absent is Moscow."""
-    try:
-        offset = int(query.get("tz") or 0)
-    except ValueError as exc:
-        raise ValidationError("tz must be whole hours relative to Moscow", field="tz") from exc
-    if not -15 <= offset <= 12:
-        raise ValidationError("tz out of range", field="tz")
+    offset = parse_int(query.get("tz") or "0", "tz", low=-15, high=12)
     return timezone(timedelta(hours=3 + offset))
 
 
@@ -43,12 +39,14 @@ def send_time(value: str | None, tz: timezone, now: datetime) -> datetime | None
     text = (value or "").strip()
     if text in ("", "0"):
         return None
-    if text.startswith("0") and text[1:].isdigit():
-        return datetime.fromtimestamp(int(text[1:]), timezone.utc)
+    if text.startswith("0") and is_ascii_digits(text[1:]):
+        if len(text) > 13:  # a Unix time of more than 12 digits is past year 9999
+            raise DateFormatError(text)
+        return utc_from_timestamp(int(text[1:]), "time")
     if "-" in text:
         first, _, last = text.partition("-")
-        if first.isdigit() and last.isdigit() and 0 <= int(first) < 24 and 0 < int(last) <= 24 \
-                and int(first) < int(last):
+        if is_ascii_digits(first) and is_ascii_digits(last) and len(first) <= 2 \
+                and len(last) <= 2 and 0 <= int(first) < int(last) <= 24:
             local = now.astimezone(tz)
             if int(first) <= local.hour < int(last):
                 return None
@@ -57,7 +55,7 @@ def send_time(value: str | None, tz: timezone, now: datetime) -> datetime | None
                 start += timedelta(days=1)
             return start.astimezone(timezone.utc)
         raise DateFormatError(text)
-    if len(text) == 10 and text.isdigit():
+    if len(text) == 10 and is_ascii_digits(text):
         try:
             local = datetime.strptime(text, "%d%m%y%H%M").replace(tzinfo=tz)
         except ValueError as exc:
@@ -67,17 +65,15 @@ def send_time(value: str | None, tz: timezone, now: datetime) -> datetime | None
 
 
 def validity_minutes(query: dict[str, str]) -> int | None:
-    """``valid``: hh:mm or whole hours."""
+    """``valid``: hh:mm or whole hours (the use case bounds the total)."""
     value = query.get("valid")
     if not value:
         return None
-    try:
-        if ":" in value:
-            hours, minutes = value.split(":", 1)
-            return int(hours) * 60 + int(minutes)
-        return int(value) * 60
-    except ValueError as exc:
-        raise ValidationError(f"invalid valid={value!r}: hh:mm or hours", field="valid") from exc
+    hours, _, minutes = value.partition(":")
+    if not is_ascii_digits(hours) or (minutes and not is_ascii_digits(minutes)):
+        raise ValidationError(f"invalid valid={value!r}: hh:mm or hours", field="valid")
+    return parse_int(hours, "valid", low=0, high=10 ** 9) * 60 + \
+        parse_int(minutes or "0", "valid", low=0, high=59)
 
 
 _TRANSLIT = dict(zip(
