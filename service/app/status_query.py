@@ -11,6 +11,7 @@ from ..domain.phones import normalise
 from ..domain.status import MessageStatus
 from ..domain.vocabularies import NOT_FOUND_SMSC_CODE, smsc_code
 from .auth import Authenticator, Credentials
+from .rate_limits import Operation
 from .policy import SendingPolicy
 from .ports import UnitOfWorkFactory
 
@@ -52,7 +53,7 @@ class StatusQueries:
                      phone: str | None) -> Message | None:
         """The message the client knows by its own id (and number), or by our numeric id."""
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, credentials)
+            account = self._auth.admit(uow, credentials, Operation.QUERY)
             found = uow.messages.by_external_id(account.id, client_id)
             if not found and client_id.isdigit() and len(client_id) <= 18:  # fits 64 bits
                 found = list(uow.messages.get_many(account.id, [int(client_id)]).values())
@@ -71,7 +72,7 @@ class StatusQueries:
             raise ConstraintViolation("messageIds", f"at most {self._policy.max_status_ids} ids "
                                       "per request", limit=self._policy.max_status_ids)
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, query.credentials)
+            account = self._auth.admit(uow, query.credentials, Operation.QUERY)
             found = uow.messages.get_many(account.id, ids)
         views = []
         for message_id in ids:
