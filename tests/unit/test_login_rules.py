@@ -92,3 +92,21 @@ def test_account_create_refuses_a_login_outside_the_alphabet():
         with pytest.raises(ValidationError, match="letters, digits and . _ - @"):
             service.create(login, "pw", Decimal("0"))
     assert service.create("a.b_c-d@e", "pw").login == "a.b_c-d@e"
+
+
+@pytest.mark.parametrize("old,new", [("SMSGW_HTTP_RATE_PER_MINUTE", "SMSGW_RATE_"),
+                                     ("SMSGW_SMSC_IP_BLOCK_ERRORS", "SMSGW_AUTH_ADDRESS_")])
+def test_a_replaced_setting_is_an_error_that_names_its_replacement(old, new):
+    from service.config import ConfigError, Settings
+    with pytest.raises(ConfigError, match=new):
+        Settings.from_env({old: "0"})
+
+
+def test_guard_and_rate_settings_are_read_and_checked():
+    from service.config import ConfigError, Settings
+    s = Settings.from_env({"SMSGW_AUTH_MAX_FAILURES": "7", "SMSGW_RATE_SEND_PER_MINUTE": "0"})
+    assert (s.auth_max_failures, s.rate_send_per_minute, s.rate_query_per_minute) == (7, 0, 600)
+    with pytest.raises(ConfigError, match="SMSGW_AUTH_BLOCK_SECONDS"):
+        Settings.from_env({"SMSGW_AUTH_BLOCK_SECONDS": "0"})
+    with pytest.raises(ConfigError, match="SMSGW_RATE_QUERY_PER_MINUTE"):
+        Settings.from_env({"SMSGW_RATE_QUERY_PER_MINUTE": "-1"})
