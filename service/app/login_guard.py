@@ -19,6 +19,8 @@ after a failure, or when a login succeeds while failures are on record.
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from dataclasses import dataclass
 
 from ..domain.clock import Clock
@@ -27,6 +29,17 @@ from .ports import FailureRecord, UnitOfWork, UnitOfWorkFactory
 
 NO_ADDRESS = "-"   # the address key of a request whose client address is unknown
 ANY = ""           # the login, or the address, of a login-wide or address-wide row
+
+
+def address_key(address: str | None) -> str:
+    """The address as the guard stores it: a normalised IP, or for anything else (a forged
+    forwarding header, say) a bounded digest of it."""
+    if not address:
+        return NO_ADDRESS
+    try:
+        return str(ipaddress.ip_address(address))[:64]
+    except ValueError:
+        return "?" + hashlib.sha256(address.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -72,7 +85,7 @@ class LoginGuard:
 
     def check(self, uow: UnitOfWork, login: str | None, address: str | None) -> Standing:
         """Raise TooManyAttempts while a lock covers this attempt. One read."""
-        address = address or NO_ADDRESS
+        address = address_key(address)
         rows = tuple(uow.login_failures.standing(login, address))
         if not rows:
             return Standing((), False)
@@ -89,7 +102,7 @@ class LoginGuard:
 
     def failed(self, login: str | None, address: str | None) -> None:
         """Count a failed login (``login`` None: none that could exist) and lock on threshold."""
-        address = address or NO_ADDRESS
+        address = address_key(address)
         p = self.policy
         counted = [(ANY, address, p.address_max_failures)]
         if login is not None:
@@ -98,12 +111,12 @@ class LoginGuard:
 
     def request_failed(self, address: str | None) -> None:
         """Count a failed request that was not a login (smsc's error 4 counts these too)."""
-        self._count([(ANY, address or NO_ADDRESS, self.policy.address_max_failures)])
+        self._count([(ANY, address_key(address), self.policy.address_max_failures)])
 
     def check_address(self, address: str | None) -> None:
         """Raise TooManyAttempts while this address as a whole is locked."""
         with self._uow() as uow:
-            rows = uow.login_failures.standing(None, address or NO_ADDRESS)
+            rows = uow.login_failures.standing(None, address_key(address))
         now = self._now()
         waits = [r.blocked_until - now for r in rows if r.blocked_until and r.blocked_until > now]
         if waits:
@@ -114,7 +127,7 @@ class LoginGuard:
         failures are on record and the pair is not already freshly trusted."""
         if not standing.rows:
             return
-        address = address or NO_ADDRESS
+        address = address_key(address)
         now = self._now()
         pair = _find(standing.rows, login, address)
         fresh = pair is not None and pair.last_success and pair.last_success > now - 3600
@@ -152,6 +165,9 @@ class LoginGuard:
         """Forget every failure and lock of this address or login; how many rows went."""
         with self._uow(write=True) as uow:
             count = uow.login_failures.lift(subject)
+            key = address_key(subject)
+            if key != subject and not key.startswith("?"):  # "::0001" names "::1"
+                count += uow.login_failures.lift(key)
             uow.commit()
         return count
 

@@ -190,3 +190,17 @@ def test_concurrent_failures_are_all_counted_and_lock_exactly_once_per_threshold
             login_failures.c.login == "", login_failures.c.address == A)).one()
     assert (pair.strikes, pair.failures) == (4, 0)          # 20 failures: 4 locks of 5
     assert (address.strikes, address.failures) == (1, 8)    # 20 = one lock of 12, then 8
+
+
+def test_an_address_that_is_no_ip_is_counted_under_a_bounded_digest(gw):
+    forged = "10.0.0.1\x00" + "x" * 300     # say, a forwarding header a trusted proxy passed on
+    for _ in range(5):
+        assert attempt(gw, "alice", "guess", forged) == "wrong"
+    assert attempt(gw, "alice", "right", forged) == 60
+    assert attempt(gw, "alice", "right", "10.0.0.1") == "ok"
+    assert attempt(gw, "alice", "right", "::1") == "ok"
+    for _ in range(5):
+        attempt(gw, "alice", "guess", "::0001")
+    assert attempt(gw, "alice", "right", "0:0::1") == 60   # one address, however written
+    assert gw.use_cases.guard.lift("::0001") == 2            # the pair and the address
+    assert attempt(gw, "alice", "right", "::1") == "ok"
