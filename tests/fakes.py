@@ -165,6 +165,12 @@ class FakeLoginFailures:
             r["failures"], r["window_start"] = 0, now
         r["failures"] += 1
         r["last_failure"] = now
+        if r["failures"] == 1:  # like the SQL store: drop stale rows
+            for key, old in list(self._rows.items()):
+                if (old["last_failure"] < now - forget_seconds - window_seconds
+                        and (old["blocked_until"] is None or old["blocked_until"] < now)
+                        and old["last_success"] is None):
+                    del self._rows[key]
         return self._record(r)
 
     def block(self, login, address, until, now):
