@@ -82,7 +82,8 @@ def main() -> int:
     port = free_port()
     env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp / 'b.db'}",
            "SMSGW_BIND": f"127.0.0.1:{port}", "SMSGW_PUBLIC_URL": f"http://127.0.0.1:{port}",
-           "SMSGW_HTTP_RATE_PER_MINUTE": "0", "SMSGW_LOG_LEVEL": "warning"}
+           "SMSGW_RATE_SEND_PER_MINUTE": "0", "SMSGW_RATE_QUERY_PER_MINUTE": "0",
+           "SMSGW_RATE_MANAGE_PER_MINUTE": "0", "SMSGW_LOG_LEVEL": "warning"}
     for cli in (["db", "upgrade"], ["account", "create", "bench", "--password", "pw",
                                     "--balance", "100000000"]):
         subprocess.run([PY, "-m", "service.cli", *cli], cwd=ROOT, env=env, check=True,

@@ -585,6 +585,8 @@ def run(args) -> int:
         if args.threads is not None:
             base_env["SMSGW_THREADS"] = str(args.threads)
         base_env.setdefault("SMSGW_LOG_LEVEL", "info")   # debug would turn the access log on
+        for cls in ("SEND", "QUERY", "MANAGE"):          # measure the server, not the limits
+            base_env.setdefault(f"SMSGW_RATE_{cls}_PER_MINUTE", "0")
 
         def env_for(port: int, db: Path | None) -> dict:
             env = dict(base_env, SMSGW_BIND=f"127.0.0.1:{port}",

@@ -24,6 +24,8 @@ from .app.accounts import AccountService
 from .app.address_book import IMPORT_TASK, AddressBookService
 from .app.history import HistoryQueries
 from .app.limits import RequestLimits
+from .app.login_guard import GuardPolicy, LoginGuard
+from .app.rate_limits import RateLimiter, RatePolicy
 from .app.mailings import START_TASK, MailingService
 from .app.tasks import TaskService
 from .app.auth import Authenticator
@@ -59,12 +61,27 @@ def sending_policy(settings: Settings) -> SendingPolicy:
         tariff=Tariff.parse(settings.default_price, settings.tariff))
 
 
+def guard_policy(settings: Settings) -> GuardPolicy:
+    return GuardPolicy(
+        max_failures=settings.auth_max_failures,
+        address_max_failures=settings.auth_address_max_failures,
+        login_max_failures=settings.auth_login_max_failures,
+        window_seconds=settings.auth_failure_window_seconds,
+        block_seconds=settings.auth_block_seconds,
+        max_block_seconds=settings.auth_block_max_seconds,
+        trust_seconds=settings.auth_trust_seconds)
+
+
 def build_container(settings: Settings, *, clock: Clock | None = None,
                     engine: Engine | None = None) -> Container:
     clock = clock or SystemClock()
     engine = engine or make_engine(settings.database_url, pool_size=settings.threads + 2)
     uow_factory = SqlUnitOfWorkFactory(engine, clock)
-    auth = Authenticator(ttl_seconds=settings.auth_cache_seconds)
+    guard = LoginGuard(uow_factory, clock, guard_policy(settings))
+    limiter = RateLimiter(uow_factory, clock, RatePolicy(
+        send=settings.rate_send_per_minute, query=settings.rate_query_per_minute,
+        manage=settings.rate_manage_per_minute))
+    auth = Authenticator(ttl_seconds=settings.auth_cache_seconds, guard=guard, limiter=limiter)
     policy = sending_policy(settings)
     address_book = AddressBookService(uow_factory, auth, policy, clock,
                                       task_threshold=settings.task_threshold)
@@ -78,10 +95,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         statuses=StatusQueries(uow_factory, auth, policy),
         accounts=AccountService(uow_factory, auth, settings.currency, clock),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
-        mailings=mailings, tasks=tasks, limits=RequestLimits(
-            uow_factory, auth, clock, block_threshold=settings.smsc_ip_block_errors,
-            block_window_seconds=settings.smsc_ip_block_window_seconds,
-            block_seconds=settings.smsc_ip_block_seconds))
+        mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock),
+        guard=guard)
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
@@ -116,8 +131,7 @@ def build_wsgi_app(container: Container):
         router.mount(path, smsc_http)
     router.mount("/api/openapi.json", openapi_app(settings.public_url))
     router.mount_prefix("/api", http_api(container.use_cases, gateway.client_ip,
-                                         settings.max_request_bytes,
-                                         settings.http_rate_per_minute))
+                                         settings.max_request_bytes))
     router.mount("/health", health_app(check_database, VERSION))
     return router
 

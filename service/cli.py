@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     setp.add_argument("--password")
     setp.add_argument("--paused", type=_bool, help="hold delivery of the account's messages")
     setp.add_argument("--simulator-rules", help="e.g. 0000=UNDELIV,delay=0.5 (empty: defaults)")
+    for cls in ("send", "query", "manage"):
+        setp.add_argument(f"--rate-{cls}", type=int, metavar="N",
+                          help=f"{cls} requests per minute (0: no limit, -1: the default)")
 
     keys = acc.add_parser("apikey", help="API keys (used in place of the password)").add_subparsers(
         dest="apikey_command", required=True, parser_class=_Parser)
@@ -79,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     kr.add_argument("key_id", type=int)
 
     sub.add_parser("worker", help="run a delivery worker (dispatch, receipts, callbacks)")
+
+    blocks = sub.add_parser("blocks", help="brute-force locks on logins and addresses"
+                            ).add_subparsers(dest="blocks_command", required=True,
+                                             parser_class=_Parser)
+    blocks.add_parser("list", help="list the locks in force")
+    blocks.add_parser("lift", help="forget the failures and locks of an address or login"
+                      ).add_argument("subject", metavar="ADDRESS|LOGIN")
 
     cb = sub.add_parser("callbacks", help="client notifications").add_subparsers(
         dest="callbacks_command", required=True, parser_class=_Parser)
@@ -110,6 +120,9 @@ def _print_account(account) -> None:
     print(f"callback URL:   {s.callback_url or '-'}{origin}")
     print(f"callback secret: {'set' if s.callback_secret else '-'}")
     print(f"simulator rules: {s.simulator_rules or 'default'}")
+    rates = [f"{c} {getattr(s, 'rate_' + c)}" if getattr(s, "rate_" + c) is not None
+             else f"{c} default" for c in ("send", "query", "manage")]
+    print(f"rates per minute: {', '.join(rates)}")
 
 
 def _upgrade(settings: Settings) -> bool:
@@ -215,6 +228,28 @@ def _callbacks(settings: Settings, args) -> int:
     return 0
 
 
+def _blocks(settings: Settings, args) -> int:
+    from datetime import datetime, timezone
+    guard = _container(settings).use_cases.guard
+    if args.blocks_command == "list":
+        found = guard.blocks()
+        for b in found:
+            until = datetime.fromtimestamp(b.blocked_until, timezone.utc)
+            print(f"login {b.login or '*'}\taddress {b.address or '*'}\tuntil "
+                  f"{until:%Y-%m-%d %H:%M:%S}Z\tstrike {b.strikes}")
+        print(f"{len(found)} block(s) in force")
+        return 0
+    subject = args.subject.strip()
+    if not subject:
+        raise ConfigError("name an address or a login to lift")
+    count = guard.lift(subject)
+    if not count:
+        print(f"smsgw: error: no failures or blocks on record for {subject}", file=sys.stderr)
+        return 1
+    print(f"lifted: {subject} ({count} record(s) forgotten)")
+    return 0
+
+
 def run(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
@@ -228,6 +263,8 @@ def run(argv: list[str] | None = None) -> int:
         return _worker(settings)
     if args.command == "callbacks":
         return _callbacks(settings, args)
+    if args.command == "blocks":
+        return _blocks(settings, args)
     from .app.accounts import parse_amount
     accounts = _container(settings).use_cases.accounts
     if args.account_command == "create":
@@ -247,7 +284,9 @@ def run(argv: list[str] | None = None) -> int:
             args.login, allowed_ips=ips, retention_days=args.retention_days,
             default_sender=args.default_sender, callback_url=args.callback_url,
             callback_secret=args.callback_secret, blocked=args.blocked, password=args.password,
-            paused=args.paused, simulator_rules=args.simulator_rules))
+            paused=args.paused, simulator_rules=args.simulator_rules,
+            rates={c: getattr(args, f"rate_{c}") for c in ("send", "query", "manage")
+                   if getattr(args, f"rate_{c}") is not None}))
     return 0
 
 

@@ -18,6 +18,15 @@ class ConfigError(ValueError):
     """A setting has a value we cannot use; the message names the variable."""
 
 
+# Settings that were replaced: starting with one of them set is an error, not a silent change.
+_REPLACED = {
+    "SMSGW_HTTP_RATE_PER_MINUTE": "SMSGW_RATE_{SEND,QUERY,MANAGE}_PER_MINUTE",
+    "SMSGW_SMSC_IP_BLOCK_ERRORS": "SMSGW_AUTH_ADDRESS_MAX_FAILURES",
+    "SMSGW_SMSC_IP_BLOCK_WINDOW_SECONDS": "SMSGW_AUTH_FAILURE_WINDOW_SECONDS",
+    "SMSGW_SMSC_IP_BLOCK_SECONDS": "SMSGW_AUTH_BLOCK_SECONDS",
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'smsgw.db'}"
@@ -68,11 +77,19 @@ class Settings:
     callback_allowed_networks: str = ""
     embedded_worker: int = 1
     task_threshold: int = 1000
-    http_rate_per_minute: int = 600         # per account and method; 0 turns it off
+    # rate limits per account, operation class and minute (every door); 0 turns one off
+    rate_send_per_minute: int = 300
+    rate_query_per_minute: int = 600
+    rate_manage_per_minute: int = 300
+    # the login guard (brute force, every door; smsc's error 4); a threshold of 0 turns it off
+    auth_max_failures: int = 5              # per login and address, within the window
+    auth_address_max_failures: int = 30     # per address, any login (and smsc request errors)
+    auth_login_max_failures: int = 100      # per login, any address but trusted ones
+    auth_failure_window_seconds: int = 900
+    auth_block_seconds: int = 60            # the first lock; doubles on each repeat
+    auth_block_max_seconds: int = 86400
+    auth_trust_seconds: int = 30 * 86400    # a sign-in exempts its address from wider locks
     smsc_namespace: str = "https://smsc.ru/sys/soap.php"
-    smsc_ip_block_errors: int = 10          # failed smsc requests from one IP that block it
-    smsc_ip_block_window_seconds: int = 60
-    smsc_ip_block_seconds: int = 600
     # Outlook Mobile Service (/oms)
     oms_provider: str = "smsgw"
     oms_service_name: str = "smsgw SMS"
@@ -87,6 +104,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
+        for old, new in _REPLACED.items():
+            if env.get(old):
+                raise ConfigError(f"{old} is gone: use {new} (see README, configuration)")
         values: dict = {}
         for f in fields(cls):
             key = "SMSGW_" + f.name.upper()
@@ -112,6 +132,15 @@ class Settings:
                      "worker_lease_seconds", "callback_timeout_seconds", "smpp_window"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
+        for name in ("auth_failure_window_seconds", "auth_block_seconds",
+                     "auth_block_max_seconds"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
+        for name in ("rate_send_per_minute", "rate_query_per_minute", "rate_manage_per_minute",
+                     "auth_max_failures", "auth_address_max_failures", "auth_login_max_failures",
+                     "auth_trust_seconds"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"SMSGW_{name.upper()} must not be negative")
         if self.unknown_outcome not in ("fail", "retry"):
             raise ConfigError(f"SMSGW_UNKNOWN_OUTCOME={self.unknown_outcome!r}: expected fail or retry")
         if self.connector not in ("simulator", "smpp"):

@@ -28,6 +28,7 @@ class _Store:
         self.messages: dict[int, Message] = {}
         self.send_requests: dict[tuple[int, str], list] = {}
         self.blacklist: dict[int, set[str]] = {}
+        self.login_failures: dict[tuple[str, str], dict] = {}
         self.next_account = 1
         self.next_message = 1
 
@@ -135,6 +136,63 @@ class FakeBlacklistRepository:
         return Page(len(phones), phones[offset:offset + limit])
 
 
+class FakeLoginFailures:
+    """The login guard's store in memory, with the SQL one's semantics."""
+
+    def __init__(self, store: _Store) -> None:
+        self._rows = store.login_failures
+
+    @staticmethod
+    def _record(r):
+        from service.app.ports import FailureRecord
+        return FailureRecord(r["login"], r["address"], r["failures"], r["strikes"],
+                             r["blocked_until"], r["last_success"])
+
+    def _row(self, login, address):
+        return self._rows.setdefault((login, address), dict(
+            login=login, address=address, failures=0, window_start=0, strikes=0,
+            blocked_until=None, last_failure=0, last_success=None))
+
+    def standing(self, login, address):
+        keys = [("", address)] + ([(login, address), (login, "")] if login is not None else [])
+        return [self._record(self._rows[k]) for k in keys if k in self._rows]
+
+    def record(self, login, address, now, window_seconds, forget_seconds):
+        r = self._row(login, address)
+        if r["last_failure"] <= now - forget_seconds and (
+                r["blocked_until"] is None or r["blocked_until"] <= now - forget_seconds):
+            r["strikes"] = 0
+        if r["window_start"] <= now - window_seconds:
+            r["failures"], r["window_start"] = 0, now
+        r["failures"] += 1
+        r["last_failure"] = now
+        if r["failures"] == 1:  # like the SQL store: drop stale rows
+            for key, old in list(self._rows.items()):
+                if (old["last_failure"] < now - forget_seconds - window_seconds
+                        and (old["blocked_until"] is None or old["blocked_until"] < now)
+                        and old["last_success"] is None):
+                    del self._rows[key]
+        return self._record(r)
+
+    def block(self, login, address, until, now):
+        r = self._rows[(login, address)]
+        r.update(blocked_until=until, strikes=r["strikes"] + 1, failures=0, window_start=now)
+
+    def succeeded(self, login, address, now):
+        self._row(login, address).update(failures=0, strikes=0, blocked_until=None,
+                                         last_success=now)
+
+    def blocked(self, now):
+        return [self._record(r) for r in self._rows.values()
+                if r["blocked_until"] and r["blocked_until"] > now]
+
+    def lift(self, subject):
+        gone = [k for k in self._rows if subject and subject in k]
+        for k in gone:
+            del self._rows[k]
+        return len(gone)
+
+
 class FakeUnitOfWork:
     """Copies the store on entry and swaps it back on commit: a rollback is just not committing."""
 
@@ -147,6 +205,7 @@ class FakeUnitOfWork:
         self.messages = FakeMessageRepository(self._work)
         self.send_requests = FakeSendRequestRepository(self._work)
         self.blacklist = FakeBlacklistRepository(self._work)
+        self.login_failures = FakeLoginFailures(self._work)
         return self
 
     def __exit__(self, *exc):

@@ -10,10 +10,12 @@ from ..domain.api_keys import ApiKey, new_key
 from ..domain.callback_url import parse_callback_url
 from ..domain.clock import Clock, SystemClock
 from ..domain.errors import ConstraintViolation, NotFound, ValidationError
+from ..domain.logins import validate_login
 from ..domain.passwords import hash_password
 from ..domain.sender import validate_sender
 from ..domain.simulator_rules import parse_rules
 from .auth import Authenticator, Credentials
+from .rate_limits import Operation
 from .ports import UnitOfWorkFactory
 
 
@@ -42,22 +44,22 @@ class AccountService:
         self._clock = clock or SystemClock()
 
     def authenticate(self, credentials: Credentials) -> Account:
-        """The account these credentials may act for (checked for blocking and IP)."""
+        """The account these credentials may act for (checked for blocking and IP); counted
+        as a query against the account's rate limit."""
         with self._uow() as uow:
-            return self._auth.authenticate(uow, credentials)
+            return self._auth.admit(uow, credentials, Operation.QUERY)
 
     def get_balance(self, credentials: Credentials) -> Balance:
         """The authenticated account's balance and currency."""
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, credentials)
+            account = self._auth.admit(uow, credentials, Operation.QUERY)
             return Balance(account.balance, account.currency)
 
     def create(self, login: str, password: str, balance: Decimal = Decimal("0"),
                currency: str | None = None) -> Account:
-        """Create an account. Raises LoginTaken, or ValidationError for an empty login/password."""
-        login = (login or "").strip()
-        if not login or len(login) > 64:
-            raise ValidationError("login must be 1..64 characters", field="login")
+        """Create an account. Raises LoginTaken, or ValidationError for a login outside the
+        alphabet (domain/logins.py) or an empty password."""
+        login = validate_login(login)
         if not password:
             raise ValidationError("password must not be empty", field="password")
         with self._uow(write=True) as uow:
@@ -84,12 +86,16 @@ class AccountService:
                   callback_url: str | None = None, callback_secret: str | None = None,
                   blocked: bool | None = None, password: str | None = None,
                   paused: bool | None = None, simulator_rules: str | None = None,
-                  callback_url_trusted: bool = True) -> Account:
+                  callback_url_trusted: bool = True,
+                  rates: dict[str, int | None] | None = None) -> Account:
         """Change the given settings; ``None`` leaves a setting as it is, ``""`` clears it.
 
         A callback URL the operator sets (the CLI) is trusted and may reach private networks;
         a use case acting for a client passes ``callback_url_trusted=False``, and the URL may
         then reach only public addresses and SMSGW_CALLBACK_ALLOWED_NETWORKS.
+
+        ``rates`` maps an operation class (send, query, manage) to requests per minute for
+        this account: 0 means no limit, -1 (or None) goes back to the gateway's default.
         """
         with self._uow(write=True) as uow:
             account = self._get(uow, login)
@@ -116,6 +122,13 @@ class AccountService:
                 except ValueError as exc:
                     raise ValidationError(str(exc), field="simulator_rules") from exc
                 changes["simulator_rules"] = simulator_rules or None
+            for name, value in (rates or {}).items():
+                if name not in ("send", "query", "manage"):
+                    raise ValidationError(f"unknown operation class {name!r}", field="rates")
+                if value is not None and not -1 <= value <= 1_000_000:
+                    raise ConstraintViolation(f"rate_{name}", "a rate is -1 (the default), "
+                                              "0 (no limit) or up to 1000000 per minute")
+                changes[f"rate_{name}"] = None if value is None or value < 0 else value
             account.settings = replace(s, **changes) if changes else s
             if blocked is not None:
                 account.blocked = blocked

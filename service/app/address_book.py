@@ -18,6 +18,7 @@ from ..domain.values import INT64_MAX
 from .address_book_ports import ItemResult, Page
 from .auth import Credentials
 from .base import AccountUseCases
+from .rate_limits import Operation
 
 MAX_PAGE_SIZE = 1000
 MAX_IMPORT = 100_000
@@ -86,7 +87,7 @@ class AddressBookService(AccountUseCases):
 
         Above the task threshold the import runs in the background: code 100 and a task id.
         """
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         if not items:
             raise MissingParameter("contacts")
         if len(items) > MAX_IMPORT:
@@ -160,7 +161,7 @@ class AddressBookService(AccountUseCases):
     def update_contact(self, credentials: Credentials, contact_id: int,
                        changes: ContactInput) -> Contact:
         """Change the given fields of one contact card (a new phone must stay unique)."""
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         with self._uow(write=True) as uow:
             contact = uow.contacts.get(account_id, [contact_id]).get(contact_id)
             if contact is None:
@@ -176,7 +177,7 @@ class AddressBookService(AccountUseCases):
         return updated
 
     def delete_contacts(self, credentials: Credentials, ids: list[int]) -> BatchResult:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         self._limit(ids, "contactIds")
         with self._uow(write=True) as uow:
             deleted = set(uow.contacts.delete(account_id, ids))
@@ -188,7 +189,7 @@ class AddressBookService(AccountUseCases):
     def get_contacts(self, credentials: Credentials, group_id: int | None = None,
                      phone_prefix: str | None = None, page: int | None = None,
                      page_size: int | None = None) -> Page[Contact]:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.QUERY)
         offset, limit = paging(page, page_size)
         prefix = None
         if phone_prefix:
@@ -201,7 +202,7 @@ class AddressBookService(AccountUseCases):
     # -- groups -----------------------------------------------------------------------------
 
     def create_group(self, credentials: Credentials, name: str | None) -> Group:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         name = clean_group_name(name)
         with self._uow(write=True) as uow:
             group = uow.groups.add(account_id, name, self._clock.now())
@@ -209,7 +210,7 @@ class AddressBookService(AccountUseCases):
         return group
 
     def rename_group(self, credentials: Credentials, group_id: int, name: str | None) -> Group:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         name = clean_group_name(name)
         with self._uow(write=True) as uow:
             group = self._group(uow, account_id, group_id)
@@ -219,20 +220,20 @@ class AddressBookService(AccountUseCases):
 
     def delete_group(self, credentials: Credentials, group_id: int) -> None:
         """Delete a group; its contacts are kept."""
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         with self._uow(write=True) as uow:
             self._group(uow, account_id, group_id)
             uow.groups.delete(account_id, group_id)
             uow.commit()
 
     def get_groups(self, credentials: Credentials) -> list[Group]:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.QUERY)
         with self._uow() as uow:
             return uow.groups.list(account_id)
 
     def add_to_group(self, credentials: Credentials, group_id: int,
                      contact_ids: list[int]) -> BatchResult:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         self._limit(contact_ids, "contactIds")
         with self._uow(write=True) as uow:
             self._group(uow, account_id, group_id)
@@ -245,7 +246,7 @@ class AddressBookService(AccountUseCases):
 
     def remove_from_group(self, credentials: Credentials, group_id: int,
                           contact_ids: list[int]) -> BatchResult:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         self._limit(contact_ids, "contactIds")
         with self._uow(write=True) as uow:
             self._group(uow, account_id, group_id)
@@ -266,7 +267,7 @@ class AddressBookService(AccountUseCases):
 
     def add_to_blacklist(self, credentials: Credentials, phones: list[str]) -> BatchResult:
         """Blacklisted numbers get status BANNED (23) and are never sent."""
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         self._limit(phones, "phones")
         results, valid = self._phones(phones)
         with self._uow(write=True) as uow:
@@ -275,7 +276,7 @@ class AddressBookService(AccountUseCases):
         return batch_result(results)
 
     def remove_from_blacklist(self, credentials: Credentials, phones: list[str]) -> BatchResult:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         self._limit(phones, "phones")
         results, valid = self._phones(phones)
         with self._uow(write=True) as uow:
@@ -289,7 +290,7 @@ class AddressBookService(AccountUseCases):
 
     def get_blacklist(self, credentials: Credentials, page: int | None = None,
                       page_size: int | None = None) -> Page[str]:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.QUERY)
         offset, limit = paging(page, page_size)
         with self._uow() as uow:
             return uow.blacklist.list(account_id, offset, limit)

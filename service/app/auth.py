@@ -5,6 +5,11 @@ in-process: the cache maps (login, keyed digest of the password) to the stored h
 matched. The account row is still read on every request, so a blocked flag, an IP allowlist or
 a changed password take effect at once: a cache entry only counts while the stored hash is the
 one it was verified against. Plain passwords are never kept.
+
+An unknown login, and one that could never exist, costs a scrypt verification against a dummy
+hash, so that answers take as long as for a wrong password and do not reveal which logins
+exist. Every attempt passes the login guard (brute-force locks shared through the database),
+and ``admit`` adds the rate limit of the use case's operation class.
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ from dataclasses import dataclass
 from ..domain.account import Account
 from ..domain.api_keys import matches, prefix_of
 from ..domain.errors import AuthenticationFailed
-from ..domain.passwords import verify_password
+from ..domain.logins import could_be_stored
+from ..domain.passwords import verify_dummy, verify_password
+from .login_guard import LoginGuard, Standing
 from .ports import UnitOfWork
+from .rate_limits import Operation, RateLimiter
 
 
 @dataclass(frozen=True)
@@ -34,38 +42,71 @@ class Credentials:
     api_key: str | None = None
 
 
+_NO_STANDING = Standing((), False)
+
+
 class Authenticator:
     """Turns credentials into an account that may act now, or raises a domain error."""
 
-    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 10_000) -> None:
+    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 10_000, *,
+                 guard: LoginGuard | None = None, limiter: RateLimiter | None = None) -> None:
         self._ttl = ttl_seconds
         self._max = max_entries
         self._key = os.urandom(32)
         self._verified: OrderedDict[tuple[str, bytes], tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()
+        self.guard = guard
+        self._limiter = limiter
+
+    def admit(self, uow: UnitOfWork, credentials: Credentials, operation: Operation) -> Account:
+        """``authenticate``, then count the request against the account's rate for
+        ``operation``: raises RateLimited above it."""
+        account = self.authenticate(uow, credentials)
+        if self._limiter is not None:
+            self._limiter.hit(account, operation)
+        return account
 
     def authenticate(self, uow: UnitOfWork, credentials: Credentials) -> Account:
         """The account these credentials name, checked for blocking and the IP allowlist.
 
         An API key works on its own (``api_key``) or in place of the password; with a login
-        beside it, the key must belong to that login.
+        beside it, the key must belong to that login. Raises TooManyAttempts while the login
+        guard holds a lock on this login or address, even for the right password.
         """
+        ip = credentials.ip
         key = credentials.api_key or (credentials.password
                                       if prefix_of(credentials.password or "") else None)
         if key:
+            self._check(uow, None, ip)
             account = self._by_key(uow, key)
             if account is not None and credentials.login in (None, "", account.login):
-                account.check_access(credentials.ip)
+                account.check_access(ip)
                 return account
             if credentials.api_key or not credentials.login:
+                self._failed(None, ip)
                 raise AuthenticationFailed("invalid API key")
-        if not credentials.login or credentials.password is None:
+        login, password = credentials.login, credentials.password
+        if not login or password is None:
             raise AuthenticationFailed("credentials are required", missing=True)
-        account = uow.accounts.get_by_login(credentials.login)
-        if account is None or not self._password_ok(account, credentials.password):
+        counted = login if could_be_stored(login) else None
+        standing = self._check(uow, counted, ip)
+        account = uow.accounts.get_by_login(counted) if counted is not None else None
+        if account is None:
+            verify_dummy(password)
+        if account is None or not self._password_ok(account, password):
+            self._failed(counted, ip)
             raise AuthenticationFailed()
-        account.check_access(credentials.ip)
+        if self.guard is not None:
+            self.guard.succeeded(standing, login, ip)
+        account.check_access(ip)
         return account
+
+    def _check(self, uow: UnitOfWork, login: str | None, ip: str | None) -> Standing:
+        return self.guard.check(uow, login, ip) if self.guard is not None else _NO_STANDING
+
+    def _failed(self, login: str | None, ip: str | None) -> None:
+        if self.guard is not None:
+            self.guard.failed(login, ip)
 
     @staticmethod
     def _by_key(uow: UnitOfWork, key: str) -> Account | None:
@@ -78,7 +119,8 @@ class Authenticator:
         return None
 
     def _password_ok(self, account: Account, password: str) -> bool:
-        key = (account.login, hmac.new(self._key, password.encode(), hashlib.sha256).digest())
+        key = (account.login, hmac.new(self._key, password.encode("utf-8", "surrogatepass"),
+                                       hashlib.sha256).digest())
         now = time.monotonic()
         with self._lock:
             hit = self._verified.get(key)

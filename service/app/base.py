@@ -6,6 +6,7 @@ from ..domain.clock import Clock
 from .auth import Authenticator, Credentials
 from .policy import SendingPolicy
 from .ports import UnitOfWorkFactory
+from .rate_limits import Operation
 
 
 class AccountUseCases:
@@ -17,7 +18,8 @@ class AccountUseCases:
         self._clock = clock
         self._threshold = task_threshold
 
-    def _account(self, credentials: Credentials) -> int:
-        """The id of the account these credentials may act for (authenticated, allowed)."""
+    def _account(self, credentials: Credentials, operation: Operation) -> int:
+        """The id of the account these credentials may act for (authenticated, allowed),
+        once this request of class ``operation`` is within the account's rate limit."""
         with self._uow() as uow:
-            return self._auth.authenticate(uow, credentials).id
+            return self._auth.admit(uow, credentials, operation).id

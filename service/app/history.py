@@ -12,6 +12,7 @@ from ..domain.values import utc_time
 from .address_book import paging
 from .address_book_ports import MessageFilter, Page
 from .auth import Authenticator, Credentials
+from .rate_limits import Operation
 from .policy import SendingPolicy
 from .ports import UnitOfWorkFactory
 
@@ -43,5 +44,5 @@ class HistoryQueries:
                             until=utc_time(until, "until") if until else None, status=wanted,
                             recipient=number, mailing_id=mailing_id)
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, credentials)
+            account = self._auth.admit(uow, credentials, Operation.QUERY)
             return uow.history.search(account.id, flt, offset, limit)

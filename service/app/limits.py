@@ -1,7 +1,9 @@
-"""Use case: limits on how often an account may repeat a request (smsc's error 9).
+"""Use case: smsc's documented limits on repeating a request (smsc's error 9).
 
-Counts live in the database, per account and minute, so they hold across every gunicorn
-worker and every node.
+Identical sends, cost and status requests and balance requests are counted per account and
+minute in the database, so they hold across every gunicorn worker and every node. They apply
+on top of the rate limits every door has (app/rate_limits.py); failed requests and logins are
+the login guard's business (app/login_guard.py).
 """
 
 from __future__ import annotations
@@ -14,49 +16,15 @@ from .auth import Authenticator, Credentials
 from .ports import UnitOfWorkFactory
 
 
-NO_ACCOUNT = 0  # counters that belong to a client address, not to an account
-
-
 def _key(what: str) -> str:
-    return hashlib.sha256(what.encode()).hexdigest()
-
-
-class IpBlocked(RateLimited):
-    """Too many failed requests from this address: blocked for a while (smsc error 4)."""
+    return hashlib.sha256(what.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class RequestLimits:
-    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator, clock: Clock, *,
-                 block_threshold: int = 10, block_window_seconds: int = 60,
-                 block_seconds: int = 600) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator, clock: Clock) -> None:
         self._uow = uow_factory
         self._auth = auth
         self._clock = clock
-        self._threshold = block_threshold
-        self._window = block_window_seconds
-        self._block = block_seconds
-
-    def check_ip(self, ip: str | None) -> None:
-        """Raise IpBlocked while this address serves a block for repeated errors."""
-        if not ip or self._threshold <= 0:
-            return
-        with self._uow() as uow:
-            since = uow.counters.latest_window(NO_ACCOUNT, _key(f"blocked|{ip}"))
-        now = int(self._clock.now().timestamp())
-        if since is not None and since + self._block > now:
-            raise IpBlocked(f"{ip} is blocked after repeated errors",
-                            retry_after=since + self._block - now)
-
-    def failed(self, ip: str | None) -> None:
-        """Count a failed request from ``ip``; enough of them within the window block it."""
-        if not ip or self._threshold <= 0:
-            return
-        now = int(self._clock.now().timestamp())
-        with self._uow(write=True) as uow:
-            count = uow.counters.hit(NO_ACCOUNT, _key(f"errors|{ip}"), now // self._window)
-            if count == self._threshold:
-                uow.counters.hit(NO_ACCOUNT, _key(f"blocked|{ip}"), now)
-            uow.commit()
 
     def check(self, credentials: Credentials, what: str, limit: int) -> None:
         """Count this request; raise RateLimited when it is more than ``limit`` this minute."""

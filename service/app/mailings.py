@@ -27,6 +27,7 @@ from .sending import schedule_limit
 from .address_book_ports import Page
 from .auth import Credentials
 from .base import AccountUseCases
+from .rate_limits import Operation
 from .delivery import notification
 from .delivery_ports import Transition
 
@@ -73,7 +74,7 @@ class StartResult:
 class MailingService(AccountUseCases):
     def create(self, cmd: CreateMailing) -> MailingView:
         """Validate and store a mailing in DRAFT; nothing is priced or sent yet."""
-        account_id = self._account(cmd.credentials)
+        account_id = self._account(cmd.credentials, Operation.MANAGE)
         name = (cmd.name or "").strip()
         if not name:
             raise MissingParameter("name")
@@ -115,7 +116,7 @@ class MailingService(AccountUseCases):
     def start(self, credentials: Credentials, mailing_id: int) -> StartResult:
         """Price, debit and queue every recipient in one transaction; a mailing above the
         task threshold is handed to a background task (code 100 and its id) instead."""
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.SEND)
         now = self._clock.now()
         with self._uow(write=True) as uow:
             mailing = self._get(uow, account_id, mailing_id, lock=True)
@@ -296,7 +297,7 @@ class MailingService(AccountUseCases):
         return self._move(credentials, mailing_id, "cancel", cancel)
 
     def _move(self, credentials, mailing_id, move, action) -> MailingView:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.MANAGE)
         now = self._clock.now()
         with self._uow(write=True) as uow:
             mailing = self._get(uow, account_id, mailing_id, lock=True)
@@ -309,13 +310,13 @@ class MailingService(AccountUseCases):
         return view
 
     def get(self, credentials: Credentials, mailing_id: int) -> MailingView:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.QUERY)
         with self._uow() as uow:
             return self._view(uow, self._get(uow, account_id, mailing_id))
 
     def list(self, credentials: Credentials, page: int | None = None,
              page_size: int | None = None) -> Page[MailingView]:
-        account_id = self._account(credentials)
+        account_id = self._account(credentials, Operation.QUERY)
         offset, limit = paging(page, page_size)
         with self._uow() as uow:
             found = uow.mailings.list(account_id, offset, limit)

@@ -22,6 +22,7 @@ from ..domain.status import MessageStatus
 from ..domain.values import utc_time
 from ..domain.vocabularies import smsc_code
 from .auth import Authenticator, Credentials
+from .rate_limits import Operation
 from .errors import DuplicateRequest
 from .policy import SendingPolicy
 from .ports import UnitOfWorkFactory
@@ -120,7 +121,7 @@ class SendingService:
         and InsufficientFunds (nothing stored, nothing debited).
         """
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, cmd.credentials)
+            account = self._auth.admit(uow, cmd.credentials, Operation.SEND)
         now = self._clock.now()
         info, priced = self._price(cmd.recipients, cmd.text)
         sender = validate_sender(cmd.sender) if cmd.sender else account.settings.default_sender
@@ -144,7 +145,7 @@ class SendingService:
         """Price a send without storing or debiting anything."""
         _info, priced = self._price(cmd.recipients, cmd.text)
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, cmd.credentials)
+            account = self._auth.admit(uow, cmd.credentials, Operation.QUERY)
             banned = uow.blacklist.contains(
                 account.id, [p.recipient.e164 for p in priced if p.recipient.valid])
         valid = [p for p in priced if p.recipient.valid and p.recipient.e164 not in banned]

@@ -12,6 +12,7 @@ from ..domain.status import MessageStatus
 from ..domain.values import is_ascii_digits
 from ..domain.vocabularies import NOT_FOUND_SMSC_CODE, smsc_code
 from .auth import Authenticator, Credentials
+from .rate_limits import Operation
 from .policy import SendingPolicy
 from .ports import UnitOfWorkFactory
 
@@ -72,7 +73,7 @@ class StatusQueries:
         self._bound(len(wanted), "id")
         keys = list(dict.fromkeys(key for key, _phone in wanted))
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, credentials)
+            account = self._auth.admit(uow, credentials, Operation.QUERY)
             found = uow.messages.by_client_keys(account.id, keys)
         by_external: dict[str, list[Message]] = {}
         by_id: dict[int, Message] = {}
@@ -102,7 +103,7 @@ class StatusQueries:
             raise MissingParameter("messageIds")
         self._bound(len(ids), "messageIds")
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, query.credentials)
+            account = self._auth.admit(uow, query.credentials, Operation.QUERY)
             found = uow.messages.get_many(account.id, ids)
         views = []
         for message_id in ids:

@@ -20,6 +20,7 @@ from ..domain.errors import NotFound, SmsgwError
 from .address_book import BACKGROUND, ItemResult, paging
 from .address_book_ports import Page
 from .auth import Authenticator, Credentials
+from .rate_limits import Operation
 from .ports import UnitOfWorkFactory
 from .task_ports import TaskRecord
 
@@ -74,7 +75,7 @@ class TaskService:
         """State, progress, result code (0, 98, 99 or an error code) and per-item errors."""
         offset, limit = paging(page, page_size)
         with self._uow() as uow:
-            account = self._auth.authenticate(uow, credentials)
+            account = self._auth.admit(uow, credentials, Operation.QUERY)
             task = uow.tasks.get(account.id, task_id)
             if task is None:
                 raise NotFound("task", task_id)

@@ -8,6 +8,7 @@ from .accounts import AccountService
 from .address_book import AddressBookService
 from .history import HistoryQueries
 from .limits import RequestLimits
+from .login_guard import LoginGuard
 from .mailings import MailingService
 from .tasks import TaskService
 from .sending import SendingService
@@ -24,3 +25,4 @@ class UseCases:
     mailings: MailingService
     tasks: TaskService
     limits: RequestLimits
+    guard: LoginGuard

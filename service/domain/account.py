@@ -39,6 +39,10 @@ class AccountSettings:
     callback_secret: str | None = None
     callback_url_trusted: bool = True
     simulator_rules: str | None = None
+    # requests per minute by operation class; None: the gateway's default, 0: no limit
+    rate_send: int | None = None
+    rate_query: int | None = None
+    rate_manage: int | None = None
 
     def ip_allowed(self, ip: str | None) -> bool:
         if not self.allowed_ips:

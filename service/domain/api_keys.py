@@ -43,7 +43,8 @@ def prefix_of(key: str) -> str | None:
     if not key or not key.startswith(PREFIX):
         return None
     prefix, sep, secret = key[len(PREFIX):].partition("_")
-    return prefix if sep and len(prefix) == 8 and secret else None
+    ok = sep and len(prefix) == 8 and prefix.isascii() and prefix.isalnum() and secret
+    return prefix if ok else None  # a NUL or such never reaches a query
 
 
 def matches(key: str, stored_hash: str) -> bool:

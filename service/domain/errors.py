@@ -8,7 +8,8 @@ Codes follow the seed 004 catalog, so every protocol can show the same number::
     │   └── ConstraintViolation (12)     field, limit
     ├── NotFound (2)                     entity, key
     ├── AuthenticationFailed (8)         reason
-    │   └── IpNotAllowed (8)             ip
+    │   ├── IpNotAllowed (8)             ip
+    │   └── TooManyAttempts (8)          retry_after
     ├── AccountBlocked (14)
     ├── InsufficientFunds (15)           required, balance
     └── RateLimited (30)                 retry_after
@@ -86,6 +87,15 @@ class IpNotAllowed(AuthenticationFailed):
     def __init__(self, ip: str | None) -> None:
         super().__init__(f"access from {ip or 'an unknown address'} is not allowed for this account")
         self.ip = ip
+
+
+class TooManyAttempts(AuthenticationFailed):
+    """Too many failed logins from this address or for this login: refused, even with the
+    right password, for ``retry_after`` seconds. It never says whether the login exists."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed login attempts; try again in {retry_after} s")
+        self.retry_after = retry_after
 
 
 class AccountBlocked(SmsgwError):

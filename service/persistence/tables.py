@@ -42,6 +42,10 @@ accounts = Table(
     # False when a client set callback_url through an API: it may then reach only public
     # addresses and the operator's SMSGW_CALLBACK_ALLOWED_NETWORKS.
     Column("callback_url_trusted", Boolean, nullable=False, default=True, server_default=true()),
+    # requests per minute by operation class; NULL: the global default, 0: no limit
+    Column("rate_send", Integer, nullable=True),
+    Column("rate_query", Integer, nullable=True),
+    Column("rate_manage", Integer, nullable=True),
 )
 
 messages = Table(
@@ -265,6 +269,20 @@ request_counters = Table(
     Column("key", String(64), primary_key=True),      # sha256 of what is being counted
     Column("window", Integer, primary_key=True),      # minute number since the epoch
     Column("count", Integer, nullable=False),
+)
+
+# The login guard (app/login_guard.py): failed logins per (login, address) pair, per login
+# (address '') and per address (login ''). Times are epoch seconds.
+login_failures = Table(
+    "login_failures", metadata,
+    Column("login", String(64), primary_key=True),
+    Column("address", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", BigInteger, nullable=False),
+    Column("strikes", Integer, nullable=False),
+    Column("blocked_until", BigInteger, nullable=True),
+    Column("last_failure", BigInteger, nullable=False, index=True),
+    Column("last_success", BigInteger, nullable=True),
 )
 
 api_keys = Table(

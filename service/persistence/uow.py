@@ -9,6 +9,7 @@ from .address_book import (SqlBlacklistRepository, SqlContactRepository, SqlGrou
                            SqlHistoryRepository)
 from .api_keys import SqlApiKeyRepository
 from .counters import SqlRequestCounters
+from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self.tasks = SqlTaskStore(conn)
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
+        self.login_failures = SqlLoginFailures(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -22,7 +22,10 @@ VALUES = {"string": "x", "integer": "1", "list": "+79991234567", "list-int": "1"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     path = tmp_path_factory.mktemp("oa") / "o.db"
-    c = build_container(Settings(database_url=f"sqlite:///{path}", http_rate_per_minute=0))
+    c = build_container(Settings(
+        database_url=f"sqlite:///{path}", rate_send_per_minute=0, rate_query_per_minute=0,
+        rate_manage_per_minute=0, auth_max_failures=0, auth_address_max_failures=0,
+        auth_login_max_failures=0))
     upgrade(c.engine)
     c.use_cases.accounts.create("alice", "pw", Decimal("100"))
     return build_wsgi_app(c)

@@ -123,3 +123,33 @@ def test_send_requests_remember_a_result_per_account_and_reference(uow_factory):
         uow.commit()
     with uow_factory() as uow:
         assert uow.send_requests.find(alice.id, "r1") == (later, None)
+
+
+def test_login_failures_count_in_windows_lock_forget_and_lift(uow_factory):
+    with uow_factory(write=True) as uow:
+        lf = uow.login_failures
+        assert lf.standing("alice", "192.0.2.1") == []
+        assert [lf.record("alice", "192.0.2.1", 1000, 60, 600).failures
+                for _ in range(3)] == [1, 2, 3]
+        lf.record("", "192.0.2.1", 1000, 60, 600)
+        lf.record("alice", "", 1000, 60, 600)
+        lf.record("bob", "192.0.2.1", 1000, 60, 600)
+        assert sorted((r.login, r.address) for r in lf.standing("alice", "192.0.2.1")) == [
+            ("", "192.0.2.1"), ("alice", ""), ("alice", "192.0.2.1")]
+        assert [(r.login, r.address) for r in lf.standing(None, "192.0.2.1")] == [
+            ("", "192.0.2.1")]
+        assert lf.record("alice", "192.0.2.1", 1060, 60, 600).failures == 1  # a new window
+        lf.block("alice", "192.0.2.1", 1200, 1060)
+        [blocked] = lf.blocked(1100)
+        assert (blocked.login, blocked.blocked_until, blocked.strikes, blocked.failures) == (
+            "alice", 1200, 1, 0)
+        assert lf.blocked(1200) == []
+        assert lf.record("alice", "192.0.2.1", 1300, 60, 600).strikes == 1
+        assert lf.record("alice", "192.0.2.1", 2000, 60, 600).strikes == 0    # quiet: forgotten
+        lf.succeeded("carol", "192.0.2.9", 2000)
+        [trusted] = lf.standing("carol", "192.0.2.9")
+        assert (trusted.last_success, trusted.failures) == (2000, 0)
+        assert lf.standing("bob", "192.0.2.1") == []           # stale rows were dropped
+        lf.record("", "192.0.2.1", 2000, 60, 600)
+        assert lf.lift("192.0.2.1") == 2 and lf.lift("carol") == 1 and lf.lift("nobody") == 0
+        uow.commit()

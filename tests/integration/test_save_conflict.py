@@ -70,7 +70,7 @@ def test_postgres_deadlock_is_a_save_conflict(postgres_url):
 
 def test_http_answers_a_save_conflict_503_with_retry_after(tmp_path, monkeypatch):
     c = build_container(Settings(database_url=f"sqlite:///{tmp_path / 'h.db'}",
-                                 http_rate_per_minute=0))
+                                 rate_send_per_minute=0))
     upgrade(c.engine)
     c.use_cases.accounts.create("alice", "pw", Decimal("100"))
 

@@ -208,7 +208,7 @@ def test_error_9_limits_hold_across_nodes_and_reset_each_minute(smsc):
 def test_error_4_blocks_an_address_after_repeated_errors_for_a_while(tmp_path):
     clock = FixedClock()
     c = build_container(Settings(database_url=f"sqlite:///{tmp_path / 'b.db'}",
-                                 smsc_ip_block_errors=3, smsc_ip_block_seconds=300), clock=clock)
+                                 auth_max_failures=3, auth_block_seconds=300), clock=clock)
     upgrade(c.engine)
     c.use_cases.accounts.create("alex", "123", Decimal("10"))
     from service.api.smsc.adapter import SmscAdapter

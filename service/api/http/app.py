@@ -10,7 +10,7 @@ from werkzeug.wrappers import Request
 
 from ...app.auth import Credentials
 from ...app.errors import SaveConflict
-from ...domain.errors import RateLimited, SmsgwError
+from ...domain.errors import RateLimited, SmsgwError, TooManyAttempts
 from ..client_ip import ClientIpResolver
 from .envelope import code_of, render
 from .handlers import ROUTES
@@ -38,8 +38,7 @@ def _credentials(request: Request, p: Params, ip: str | None) -> Credentials:
     return Credentials(p.get("login"), p.get("password"), ip)
 
 
-def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int,
-             rate_per_minute: int = 0):
+def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int):
     def app(environ, start_response):
         request = Request(environ)
         request.max_content_length = max_request_bytes
@@ -49,8 +48,7 @@ def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int,
         if fmt is None:
             code, data, message, fmt = 6, None, "unknown format: use json or xml", "json"
         else:
-            code, data, message = _dispatch(request, use_cases, client_ip, headers,
-                                            rate_per_minute)
+            code, data, message = _dispatch(request, use_cases, client_ip, headers)
         status, body, ctype = render(code, data, message, fmt)
         headers += [("Content-Type", ctype), ("Content-Length", str(len(body)))]
         if code == 8:
@@ -61,7 +59,7 @@ def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int,
     return app
 
 
-def _dispatch(request, use_cases, client_ip, headers, rate_per_minute: int):
+def _dispatch(request, use_cases, client_ip, headers):
     parts = [x for x in request.path.split("/") if x]
     if len(parts) != 3 or parts[0] != "api":
         return 4, None, "use /api/{Module}/{Method}"
@@ -74,13 +72,10 @@ def _dispatch(request, use_cases, client_ip, headers, rate_per_minute: int):
     try:
         params = Params.from_request(request)
         creds = _credentials(request, params, client_ip.resolve(request.environ))
-        if rate_per_minute:  # per account, counted in the database: the same on every node
-            use_cases.limits.check(creds, f"http|{parts[1].lower()}/{parts[2].lower()}",
-                                   rate_per_minute)
         return handler(use_cases, params, creds)
-    except RateLimited as exc:
+    except (RateLimited, TooManyAttempts) as exc:
         headers.append(("Retry-After", str(exc.retry_after)))
-        return 30, None, exc.message
+        return exc.code, None, exc.message
     except SaveConflict as exc:  # concurrent writers won; nothing was saved, so a retry is safe
         headers.append(("Retry-After", "1"))
         return exc.code, None, exc.message

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
 from ...app.auth import Credentials
-from ...app.limits import IpBlocked
 from ...app.sending import QuoteSms, SendSms
 from ...app.use_cases import UseCases
 from ...domain import errors as e
@@ -26,6 +25,8 @@ STATUS_NAMES = {-3: "Message not found", -2: "Stopped", -1: "Waiting send",
 
 def smsc_error(error: e.SmsgwError) -> int:
     """smsc's request error code for a domain error."""
+    if isinstance(error, e.TooManyAttempts):
+        return 4
     if isinstance(error, (e.AuthenticationFailed, e.AccountBlocked)):
         return 2
     if isinstance(error, e.InsufficientFunds):
@@ -54,12 +55,12 @@ class SmscAdapter:
         API allows) and the answer is one result per id, or one error for the request."""
         creds = Credentials(f.get("login") or None, f.get("psw"), ip, f.get("apikey") or None)
         try:
-            self._uc.limits.check_ip(ip)
-        except IpBlocked:
+            self._uc.guard.check_address(ip)
+        except e.TooManyAttempts:
             return {"error": "4"}
         result = self._call(operation, f, creds, now, many)
-        if isinstance(result, dict) and "error" in result and result["error"] != "9":
-            self._uc.limits.failed(ip)
+        if isinstance(result, dict) and result.get("error") not in (None, "2", "4", "9"):
+            self._uc.guard.request_failed(ip)  # logins count themselves (2, 4)
         return result
 
     def _call(self, operation: str, f: dict[str, str | None], creds: Credentials,

@@ -1,0 +1,63 @@
+"""The one rate limiter: requests per account, operation class and minute, for every door.
+
+Use cases name the class of what they do (send, query, manage) when they admit a request
+(``Authenticator.admit``); counts live in ``request_counters`` in the database, so a limit
+holds across every worker and node. The limit is the account's own (``rate_send`` ...) or
+else the global default; 0 means no limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ..domain.account import Account
+from ..domain.clock import Clock
+from ..domain.errors import RateLimited
+from .ports import UnitOfWorkFactory
+
+
+class Operation(str, Enum):
+    """The class of a use case, for rate limits."""
+
+    SEND = "send"        # anything that sends or starts sending (and spends money)
+    QUERY = "query"      # reads: statuses, history, balance, lists, quotes
+    MANAGE = "manage"    # changes to contacts, groups, mailings, blacklist
+
+    @property
+    def counter_key(self) -> str:
+        return f"rate|{self.value}"
+
+
+@dataclass(frozen=True)
+class RatePolicy:
+    """Requests per minute by class, where the account sets none; 0 means no limit."""
+
+    send: int = 300
+    query: int = 600
+    manage: int = 300
+
+    def limit(self, account: Account, operation: Operation) -> int:
+        own = getattr(account.settings, f"rate_{operation.value}")
+        return own if own is not None else getattr(self, operation.value)
+
+
+class RateLimiter:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock,
+                 policy: RatePolicy = RatePolicy()) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self.policy = policy
+
+    def hit(self, account: Account, operation: Operation) -> None:
+        """Count this request; raise RateLimited (code 30) above the limit for this minute."""
+        limit = self.policy.limit(account, operation)
+        if limit <= 0:
+            return
+        now = self._clock.now().timestamp()
+        with self._uow(write=True) as uow:
+            count = uow.counters.hit(account.id, operation.counter_key, int(now // 60))
+            uow.commit()
+        if count > limit:
+            raise RateLimited(f"more than {limit} {operation.value} requests this minute",
+                              retry_after=max(1, 60 - int(now) % 60))
