@@ -12,7 +12,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from .config import ConfigError, Settings
+from .config import ConfigError, Settings, child_environment
 from .domain.errors import SmsgwError
 
 DEPLOY_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
@@ -109,60 +109,47 @@ def _print_account(account) -> None:
     print(f"simulator rules: {s.simulator_rules or 'default'}")
 
 
-def _upgrade(settings: Settings) -> bool:
-    """Upgrade the schema; True when the database was new."""
+def _upgrade(settings: Settings) -> None:
     from .persistence.engine import make_engine
-    from .persistence.migrate import current_revision, upgrade
+    from .persistence.migrate import upgrade
     engine = make_engine(settings.database_url, pool_size=1)
     try:
-        was_new = current_revision(engine) is None
         upgrade(engine)
     finally:
         engine.dispose()
-    return was_new
 
 
 def _serve(settings: Settings, bind: str | None) -> int:
-    if _upgrade(settings):
-        password = secrets.token_urlsafe(12)
-        _container(settings).use_cases.accounts.create(settings.demo_login, password,
-                                                       balance=Decimal("1000"))
-        print(f"New database: created demo account  login: {settings.demo_login}  "
-              f"password: {password}  balance: 1000 {settings.currency}")
-    print(f"WSDL: {settings.soap_url}?wsdl")
-    sys.stdout.flush()
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "service.wsgi:application"]
+    from .supervisor import listen, supervise
     if bind:
-        argv += ["--bind", bind]  # gunicorn lets the command line override the config file
+        settings = settings.rebound(bind)
+    listener = listen(settings.bind)  # before anything else: a busy port fails at once
+    _upgrade(settings)
+    password = secrets.token_urlsafe(12)
+    if _container(settings).use_cases.accounts.create_first(settings.demo_login, password,
+                                                            Decimal("1000")):
+        print(f"No accounts yet: created demo account  login: {settings.demo_login}  "
+              f"password: {password}  balance: 1000 {settings.currency}")
+    origin = (f"from the bind address {settings.bind}; set SMSGW_PUBLIC_URL to change"
+              if settings.public_url_derived else "from SMSGW_PUBLIC_URL")
+    print(f"WSDL: {settings.soap_url}?wsdl ({origin})")
+    sys.stdout.flush()
+    env = child_environment(**({"bind": bind} if bind else {}))
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "service.wsgi:application"]
+    fds: tuple[int, ...] = ()
+    if listener is not None:  # gunicorn adopts the socket (the command line beats the config)
+        argv += ["--bind", f"fd://{listener.fileno()}"]
+        fds = (listener.fileno(),)
+    elif bind:
+        argv += ["--bind", bind]
     if not settings.embedded_worker:
-        os.execv(argv[0], argv)
-    return _supervise([argv, [sys.executable, "-m", "service.cli", "worker"]])
-
-
-def _supervise(commands: list[list[str]]) -> int:
-    """Run the web server and one worker side by side; a signal stops both, and so does
-    either one exiting."""
-    import signal
-    import subprocess
-    import time
-    children = [subprocess.Popen(cmd) for cmd in commands]
-    stop = []
-
-    def forward(signum, _frame):
-        stop.append(signum)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signum)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, forward)
-    while not stop and all(child.poll() is None for child in children):
-        time.sleep(0.2)
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    codes = [child.wait() for child in children]
-    return 0 if stop else next((c for c in codes if c), 0)
+        os.execve(argv[0], argv, env)
+    try:
+        return supervise([argv, [sys.executable, "-m", "service.cli", "worker"]],
+                         pass_fds=fds, env=env)
+    finally:
+        if listener is not None:
+            listener.close()
 
 
 def _apikeys(accounts, args) -> None:

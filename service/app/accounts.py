@@ -9,6 +9,7 @@ from ..domain.account import Account, AccountSettings, parse_networks
 from ..domain.api_keys import ApiKey, new_key
 from ..domain.clock import Clock, SystemClock
 from ..domain.errors import ConstraintViolation, NotFound, ValidationError
+from .errors import LoginTaken
 from ..domain.passwords import hash_password
 from ..domain.sender import validate_sender
 from ..domain.simulator_rules import parse_rules
@@ -65,6 +66,18 @@ class AccountService:
                 balance=balance, currency=currency or self._currency))
             uow.commit()
         return account
+
+    def create_first(self, login: str, password: str, balance: Decimal) -> bool:
+        """Create this account if no account exists at all (the demo account of a new
+        installation, however its schema was made); True when it was created."""
+        with self._uow() as uow:
+            if uow.accounts.any_exist():
+                return False
+        try:
+            self.create(login, password, balance)
+        except LoginTaken:  # another process got there first
+            return False
+        return True
 
     def top_up(self, login: str, amount: Decimal) -> Decimal:
         """Add ``amount`` to the balance; returns the new balance."""
