@@ -27,6 +27,15 @@ def _bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
+def _whole_number(text: str) -> int:
+    """0, 1, 2...: ASCII digits only (int() would also take "٣", "1_000" and " 5")."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}")
+    if len(text) > 19:
+        raise argparse.ArgumentTypeError(f"{text[:19]}… is too large")
+    return int(text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         """One line, like every other error of this command (argparse would add the usage)."""
@@ -59,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     setp = acc.add_parser("set", help="change an account's settings")
     setp.add_argument("login")
     setp.add_argument("--allowed-ips", help="comma-separated IPs/CIDRs; empty string allows any")
-    setp.add_argument("--retention-days", type=int)
+    setp.add_argument("--retention-days", type=_whole_number)
     setp.add_argument("--default-sender")
     setp.add_argument("--callback-url")
     setp.add_argument("--callback-secret")
@@ -76,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser("list", help="list an account's keys").add_argument("login")
     kr = keys.add_parser("revoke", help="revoke a key")
     kr.add_argument("login")
-    kr.add_argument("key_id", type=int)
+    kr.add_argument("key_id", type=_whole_number)
 
     sub.add_parser("worker", help="run a delivery worker (dispatch, receipts, callbacks)")
 
@@ -206,14 +215,14 @@ def run(argv: list[str] | None = None) -> int:
         return _worker(settings)
     if args.command == "callbacks":
         return _callbacks(settings, args)
-    from .app.accounts import parse_amount
+    from .domain.money import parse_amount
     accounts = _container(settings).use_cases.accounts
     if args.account_command == "create":
         account = accounts.create(args.login, args.password, parse_amount(args.balance, "balance"),
                                   args.currency)
         print(f"created account {account.login} (balance {account.balance} {account.currency})")
     elif args.account_command == "topup":
-        balance = accounts.top_up(args.login, parse_amount(args.amount))
+        balance = accounts.top_up(args.login, parse_amount(args.amount, positive=True))
         print(f"{args.login}: balance is now {balance}")
     elif args.account_command == "show":
         _print_account(accounts.show(args.login))

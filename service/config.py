@@ -161,6 +161,10 @@ class Settings:
                      "worker_lease_seconds", "callback_timeout_seconds", "smpp_window"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
+        from .domain.money import CURRENCIES
+        if self.currency not in CURRENCIES:
+            raise ConfigError(f"SMSGW_CURRENCY={self.currency!r} is not an active ISO 4217 code "
+                              "(like RUB, EUR or USD)")
         if self.unknown_outcome not in ("fail", "retry"):
             raise ConfigError(f"SMSGW_UNKNOWN_OUTCOME={self.unknown_outcome!r}: expected fail or retry")
         if self.connector not in ("simulator", "smpp"):
