@@ -245,8 +245,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"smsgw: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        print(f"smsgw: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"smsgw: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).splitlines()[0].split()) if str(exc) else ""
+    if "database" in text and "does not exist" in text:  # PostgreSQL's, on the first run
+        text += " (create the database first, e.g. with createdb: smsgw makes the tables, not the database)"
+    return f"{type(exc).__name__}: {text}"
 
 
 if __name__ == "__main__":

@@ -262,3 +262,14 @@ def test_serve_after_db_upgrade_still_creates_the_demo_account_once(tmp_path):
             assert creds is None  # the accounts table is no longer empty
     r = Server("http://unused", env).cli("account", "show", "demo")
     assert r.returncode == 0 and "1000.0000 RUB" in r.stdout
+
+
+@pytest.mark.postgres
+def test_a_missing_postgresql_database_is_one_line_that_says_to_create_it(postgres_url):
+    missing = postgres_url.rsplit("/", 1)[0] + "/smsgw_never_created"
+    env = {**os.environ, "SMSGW_DATABASE_URL": missing}
+    for command in (("db", "upgrade"), ("serve", "--bind", f"127.0.0.1:{free_port()}")):
+        r = Server("http://unused", env).cli(*command)
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert 'database "smsgw_never_created" does not exist' in r.stderr
+        assert "create the database first" in r.stderr
