@@ -190,6 +190,11 @@ def test_ctrl_c_on_the_serve_process_group_stops_everything_promptly_every_time(
             serve.wait_ready()
             pids = serve.processes()
             assert len(pids) >= 4  # serve, gunicorn's arbiter and its worker, the delivery worker
+            # the terminal's SIGINT reaches serve alone, which passes it on once to each child
+            children = subprocess.run(["pgrep", "-P", str(serve.proc.pid)], capture_output=True,
+                                      text=True).stdout.split()
+            assert len(children) == 2
+            assert all(os.getpgid(int(pid)) != serve.proc.pid for pid in children)
             os.killpg(serve.proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
             assert serve.proc.wait(timeout=40) == 0, serve.err.read_text()
         finally:
