@@ -2,16 +2,26 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# The stamp names the Python version the venv was built for. A venv built with another Python
+# (`make test PYTHON=python3.12`, or by hand) has no stamp for this one, so the next run
+# rebuilds it from scratch: no `make clean` needed.
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+VENV_VERSION = $$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+STAMP  := $(VENV)/.installed-$(PY_VERSION)
 
 .PHONY: run test venv bench clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
+	@test -n "$(PY_VERSION)" || { echo "$(PYTHON) does not run; smsgw needs Python 3.11" >&2; exit 1; }
+	@if [ -e $(VENV) ] && [ "$(VENV_VERSION)" != "$(PY_VERSION)" ]; then \
+	    echo "$(VENV) was built with another Python; rebuilding it with $(PYTHON) ($(PY_VERSION))"; \
+	    rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed*
 	touch $(STAMP)
 
 run: $(STAMP)

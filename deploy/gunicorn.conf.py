@@ -9,10 +9,10 @@ wsgi_app = "service.wsgi:application"
 workers = _settings.workers
 threads = _settings.threads
 worker_class = "gthread"
-# Each worker gets its own listening socket and the kernel spreads connections over them.
-# Without it, a burst of keep-alive connections tends to land on whichever worker wakes
-# first, and that one process (one GIL) serves them all while the others idle.
-reuse_port = True
+# No reuse_port: with SO_REUSEPORT a second gateway on the same port would start silently and
+# take half the connections. All workers accept from one socket, and a busy port is an error.
+# (`smsgw serve` opens that socket itself and passes it as --bind fd://N.)
+reuse_port = False
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

@@ -12,7 +12,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from .config import ConfigError, Settings
+from .config import ConfigError, Settings, child_environment
 from .domain.errors import SmsgwError
 
 DEPLOY_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
@@ -25,6 +25,15 @@ def _bool(text: str) -> bool:
     if value in ("false", "no", "0", "off"):
         return False
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _whole_number(text: str) -> int:
+    """0, 1, 2...: ASCII digits only (int() would also take "٣", "1_000" and " 5")."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}")
+    if len(text) > 19:
+        raise argparse.ArgumentTypeError(f"{text[:19]}… is too large")
+    return int(text)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     setp = acc.add_parser("set", help="change an account's settings")
     setp.add_argument("login")
     setp.add_argument("--allowed-ips", help="comma-separated IPs/CIDRs; empty string allows any")
-    setp.add_argument("--retention-days", type=int)
+    setp.add_argument("--retention-days", type=_whole_number)
     setp.add_argument("--default-sender")
     setp.add_argument("--callback-url")
     setp.add_argument("--callback-secret")
@@ -79,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_parser("list", help="list an account's keys").add_argument("login")
     kr = keys.add_parser("revoke", help="revoke a key")
     kr.add_argument("login")
-    kr.add_argument("key_id", type=int)
+    kr.add_argument("key_id", type=_whole_number)
 
     sub.add_parser("worker", help="run a delivery worker (dispatch, receipts, callbacks)")
 
@@ -125,60 +134,47 @@ def _print_account(account) -> None:
     print(f"rates per minute: {', '.join(rates)}")
 
 
-def _upgrade(settings: Settings) -> bool:
-    """Upgrade the schema; True when the database was new."""
+def _upgrade(settings: Settings) -> None:
     from .persistence.engine import make_engine
-    from .persistence.migrate import current_revision, upgrade
+    from .persistence.migrate import upgrade
     engine = make_engine(settings.database_url, pool_size=1)
     try:
-        was_new = current_revision(engine) is None
         upgrade(engine)
     finally:
         engine.dispose()
-    return was_new
 
 
 def _serve(settings: Settings, bind: str | None) -> int:
-    if _upgrade(settings):
-        password = secrets.token_urlsafe(12)
-        _container(settings).use_cases.accounts.create(settings.demo_login, password,
-                                                       balance=Decimal("1000"))
-        print(f"New database: created demo account  login: {settings.demo_login}  "
-              f"password: {password}  balance: 1000 {settings.currency}")
-    print(f"WSDL: {settings.soap_url}?wsdl")
-    sys.stdout.flush()
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "service.wsgi:application"]
+    from .supervisor import listen, supervise
     if bind:
-        argv += ["--bind", bind]  # gunicorn lets the command line override the config file
+        settings = settings.rebound(bind)
+    listener = listen(settings.bind)  # before anything else: a busy port fails at once
+    _upgrade(settings)
+    password = secrets.token_urlsafe(12)
+    if _container(settings).use_cases.accounts.create_first(settings.demo_login, password,
+                                                            Decimal("1000")):
+        print(f"No accounts yet: created demo account  login: {settings.demo_login}  "
+              f"password: {password}  balance: 1000 {settings.currency}")
+    origin = (f"from the bind address {settings.bind}; set SMSGW_PUBLIC_URL to change"
+              if settings.public_url_derived else "from SMSGW_PUBLIC_URL")
+    print(f"WSDL: {settings.soap_url}?wsdl ({origin})")
+    sys.stdout.flush()
+    env = child_environment(**({"bind": bind} if bind else {}))
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "service.wsgi:application"]
+    fds: tuple[int, ...] = ()
+    if listener is not None:  # gunicorn adopts the socket (the command line beats the config)
+        argv += ["--bind", f"fd://{listener.fileno()}"]
+        fds = (listener.fileno(),)
+    elif bind:
+        argv += ["--bind", bind]
     if not settings.embedded_worker:
-        os.execv(argv[0], argv)
-    return _supervise([argv, [sys.executable, "-m", "service.cli", "worker"]])
-
-
-def _supervise(commands: list[list[str]]) -> int:
-    """Run the web server and one worker side by side; a signal stops both, and so does
-    either one exiting."""
-    import signal
-    import subprocess
-    import time
-    children = [subprocess.Popen(cmd) for cmd in commands]
-    stop = []
-
-    def forward(signum, _frame):
-        stop.append(signum)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signum)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, forward)
-    while not stop and all(child.poll() is None for child in children):
-        time.sleep(0.2)
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    codes = [child.wait() for child in children]
-    return 0 if stop else next((c for c in codes if c), 0)
+        os.execve(argv[0], argv, env)
+    try:
+        return supervise([argv, [sys.executable, "-m", "service.cli", "worker"]],
+                         pass_fds=fds, env=env)
+    finally:
+        if listener is not None:
+            listener.close()
 
 
 def _apikeys(accounts, args) -> None:
@@ -265,14 +261,14 @@ def run(argv: list[str] | None = None) -> int:
         return _callbacks(settings, args)
     if args.command == "blocks":
         return _blocks(settings, args)
-    from .app.accounts import parse_amount
+    from .domain.money import parse_amount
     accounts = _container(settings).use_cases.accounts
     if args.account_command == "create":
         account = accounts.create(args.login, args.password, parse_amount(args.balance, "balance"),
                                   args.currency)
         print(f"created account {account.login} (balance {account.balance} {account.currency})")
     elif args.account_command == "topup":
-        balance = accounts.top_up(args.login, parse_amount(args.amount))
+        balance = accounts.top_up(args.login, parse_amount(args.amount, positive=True))
         print(f"{args.login}: balance is now {balance}")
     elif args.account_command == "show":
         _print_account(accounts.show(args.login))
@@ -297,8 +293,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"smsgw: error: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        print(f"smsgw: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"smsgw: error: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).splitlines()[0].split()) if str(exc) else ""
+    if "database" in text and "does not exist" in text:  # PostgreSQL's, on the first run
+        text += " (create the database first, e.g. with createdb: smsgw makes the tables, not the database)"
+    return f"{type(exc).__name__}: {text}"
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass, field, fields
+import socket
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -27,11 +28,48 @@ _REPLACED = {
 }
 
 
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+def parse_bind(bind: str, name: str = "SMSGW_BIND") -> tuple[str, int] | None:
+    """``HOST:PORT`` or ``[IPV6]:PORT`` as (host, port); None for gunicorn's ``unix:``/``fd://``."""
+    if bind.startswith(("unix:", "fd://")):
+        return None
+    host, sep, port = bind.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        sep = ""  # a bare IPv6 address: the port is not separable
+    if not sep or not port.isascii() or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(f"{name}={bind!r}: expected HOST:PORT (port 1..65535, IPv6 in [])")
+    if any(c.isspace() or c in "/?#@[]" for c in host) or not host.isascii():
+        raise ConfigError(f"{name}={bind!r}: {host!r} is not a host name or address")
+    return host, int(port)
+
+
+def public_url_for(bind: str) -> str:
+    """The base URL clients reach a gateway bound to ``bind`` at: the bound host, or the
+    machine's name for a wildcard bind (``0.0.0.0``, ``[::]``)."""
+    parsed = parse_bind(bind)
+    if parsed is None:
+        raise ConfigError(f"SMSGW_BIND={bind!r} has no host to derive a URL from: "
+                          "set SMSGW_PUBLIC_URL")
+    host, port = parsed
+    if host in WILDCARD_HOSTS:
+        host = socket.gethostname()
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def child_environment(**overrides: str) -> dict[str, str]:
+    """The environment for a child process: ours, with these settings (``bind=...``) replaced."""
+    return {**os.environ, **{"SMSGW_" + k.upper(): v for k, v in overrides.items()}}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'smsgw.db'}"
     bind: str = "127.0.0.1:8080"
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str = ""  # empty: derived from bind (public_url_for)
     # Processes do the CPU work (one GIL each); a second thread overlaps the database waits.
     # gthread workers with many threads convoy on the GIL and lose more than they gain.
     workers: int = field(default_factory=lambda: (os.cpu_count() or 1) + 1)
@@ -100,6 +138,19 @@ class Settings:
     oms_reply_phone: str = ""
     oms_smtp_address: str = ""
     log_level: str = "info"
+    # True when public_url was derived from bind rather than given
+    public_url_derived: bool = field(default=False, init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.public_url:
+            object.__setattr__(self, "public_url", public_url_for(self.bind))
+            object.__setattr__(self, "public_url_derived", True)
+
+    def rebound(self, bind: str) -> "Settings":
+        """These settings listening on ``bind`` instead (``smsgw serve --bind``); a derived
+        public URL follows the new address."""
+        parse_bind(bind, "--bind")
+        return replace(self, bind=bind, public_url="" if self.public_url_derived else self.public_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -110,7 +161,7 @@ class Settings:
         values: dict = {}
         for f in fields(cls):
             key = "SMSGW_" + f.name.upper()
-            if key not in env or env[key] == "":
+            if not f.init or key not in env or env[key] == "":
                 continue
             raw = env[key]
             if f.type == "int":
@@ -125,6 +176,7 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        parse_bind(self.bind)
         if not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"SMSGW_PUBLIC_URL={self.public_url!r} must start with http(s)://")
         for name in ("workers", "threads", "max_recipients", "max_text_length",
@@ -141,6 +193,10 @@ class Settings:
                      "auth_trust_seconds"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"SMSGW_{name.upper()} must not be negative")
+        from .domain.money import CURRENCIES
+        if self.currency not in CURRENCIES:
+            raise ConfigError(f"SMSGW_CURRENCY={self.currency!r} is not an active ISO 4217 code "
+                              "(like RUB, EUR or USD)")
         if self.unknown_outcome not in ("fail", "retry"):
             raise ConfigError(f"SMSGW_UNKNOWN_OUTCOME={self.unknown_outcome!r}: expected fail or retry")
         if self.connector not in ("simulator", "smpp"):

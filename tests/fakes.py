@@ -51,6 +51,9 @@ class FakeAccountRepository:
         self._s.accounts[account.id] = copy.deepcopy(account)
         return account
 
+    def any_exist(self):
+        return bool(self._s.accounts)
+
     def debit(self, account_id, amount):
         a = self._s.accounts[account_id]
         if a.balance < amount:

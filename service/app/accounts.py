@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from ..domain.account import Account, AccountSettings, parse_networks
 from ..domain.api_keys import ApiKey, new_key
@@ -11,10 +11,12 @@ from ..domain.callback_url import parse_callback_url
 from ..domain.clock import Clock, SystemClock
 from ..domain.errors import ConstraintViolation, NotFound, ValidationError
 from ..domain.logins import validate_login
+from ..domain.money import MONEY_MAX, parse_amount, parse_currency
 from ..domain.passwords import hash_password
 from ..domain.sender import validate_sender
 from ..domain.simulator_rules import parse_rules
 from .auth import Authenticator, Credentials
+from .errors import LoginTaken
 from .rate_limits import Operation
 from .ports import UnitOfWorkFactory
 
@@ -25,14 +27,16 @@ class Balance:
     currency: str
 
 
-def parse_amount(text: str, field: str = "amount") -> Decimal:
-    try:
-        amount = Decimal(str(text))
-    except InvalidOperation as exc:
-        raise ValidationError(f"{text!r} is not a number", field=field) from exc
-    if not amount.is_finite() or amount < 0:
-        raise ConstraintViolation(field, f"{field} must be a non-negative number")
-    return amount
+MAX_RETENTION_DAYS = 36500
+MAX_ID = 2 ** 63 - 1  # the largest id any store keeps (64-bit on SQLite and PostgreSQL)
+
+
+def _check_length(field: str, value: str, limit: int) -> None:
+    """The column's length, and no control characters (they only ever arrive by mistake)."""
+    if len(value) > limit:
+        raise ConstraintViolation(field, f"{field} is longer than {limit} characters", limit=limit)
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValidationError(f"{field} contains a control character", field=field)
 
 
 class AccountService:
@@ -40,7 +44,7 @@ class AccountService:
                  default_currency: str = "RUB", clock: Clock | None = None) -> None:
         self._uow = uow_factory
         self._auth = auth
-        self._currency = default_currency
+        self._currency = parse_currency(default_currency, "SMSGW_CURRENCY")
         self._clock = clock or SystemClock()
 
     def authenticate(self, credentials: Credentials) -> Account:
@@ -62,17 +66,39 @@ class AccountService:
         login = validate_login(login)
         if not password:
             raise ValidationError("password must not be empty", field="password")
+        if not Decimal(0) <= balance <= MONEY_MAX:
+            raise ConstraintViolation("balance", f"balance must be 0..{MONEY_MAX}", limit=MONEY_MAX)
+        currency = self._currency if currency is None else parse_currency(currency)
         with self._uow(write=True) as uow:
             account = uow.accounts.add(Account(
                 id=None, login=login, password_hash=hash_password(password),
-                balance=balance, currency=currency or self._currency))
+                balance=balance, currency=currency))
             uow.commit()
         return account
 
+    def create_first(self, login: str, password: str, balance: Decimal) -> bool:
+        """Create this account if no account exists at all (the demo account of a new
+        installation, however its schema was made); True when it was created."""
+        with self._uow() as uow:
+            if uow.accounts.any_exist():
+                return False
+        try:
+            self.create(login, password, balance)
+        except LoginTaken:  # another process got there first
+            return False
+        return True
+
     def top_up(self, login: str, amount: Decimal) -> Decimal:
-        """Add ``amount`` to the balance; returns the new balance."""
+        """Add ``amount`` (more than 0) to the balance; returns the new balance. The balance
+        may not grow beyond what the store keeps (``MONEY_MAX``)."""
+        if not amount > 0:
+            raise ConstraintViolation("amount", "amount must be more than 0")
         with self._uow(write=True) as uow:
             account = self._get(uow, login)
+            if account.balance + amount > MONEY_MAX:
+                raise ConstraintViolation(
+                    "amount", f"the balance would be {account.balance + amount}, more than the "
+                    f"largest amount kept ({MONEY_MAX})", limit=MONEY_MAX)
             balance = uow.accounts.credit(account.id, amount)
             uow.commit()
         return balance
@@ -104,8 +130,9 @@ class AccountService:
             if allowed_ips is not None:
                 changes["allowed_ips"] = parse_networks(allowed_ips)
             if retention_days is not None:
-                if retention_days < 0:
-                    raise ConstraintViolation("retention_days", "retention must be >= 0 days")
+                if not 0 <= retention_days <= MAX_RETENTION_DAYS:
+                    raise ConstraintViolation("retention_days", "retention must be 0.."
+                                              f"{MAX_RETENTION_DAYS} days", limit=MAX_RETENTION_DAYS)
                 changes["retention_days"] = retention_days
             if default_sender is not None:
                 changes["default_sender"] = validate_sender(default_sender) if default_sender else None
@@ -115,8 +142,10 @@ class AccountService:
                 changes["callback_url"] = callback_url or None
                 changes["callback_url_trusted"] = bool(callback_url_trusted) or not callback_url
             if callback_secret is not None:
+                _check_length("callback_secret", callback_secret, 200)
                 changes["callback_secret"] = callback_secret or None
             if simulator_rules is not None:
+                _check_length("simulator_rules", simulator_rules, 500)
                 try:
                     parse_rules(simulator_rules)
                 except ValueError as exc:
@@ -134,7 +163,9 @@ class AccountService:
                 account.blocked = blocked
             if paused is not None:
                 account.paused = paused
-            if password:
+            if password is not None:
+                if not password:
+                    raise ValidationError("password must not be empty", field="password")
                 account.password_hash = hash_password(password)
             uow.accounts.update(account)
             uow.commit()
@@ -142,11 +173,12 @@ class AccountService:
 
     def create_api_key(self, login: str, name: str | None = None) -> tuple[ApiKey, str]:
         """A new key for the account; the key itself is returned once and stored hashed."""
+        if name is not None:
+            _check_length("name", name, 100)
         key, prefix, digest = new_key()
         with self._uow(write=True) as uow:
             account = self._get(uow, login)
-            record = ApiKey(None, account.id, prefix, digest, self._clock.now(),
-                            name=(name or None) and name[:100])
+            record = ApiKey(None, account.id, prefix, digest, self._clock.now(), name=name or None)
             record = replace(record, id=uow.api_keys.add(record))
             uow.commit()
         return record, key
@@ -156,6 +188,8 @@ class AccountService:
             return uow.api_keys.of_account(self._get(uow, login).id)
 
     def revoke_api_key(self, login: str, key_id: int) -> None:
+        if not 1 <= key_id <= MAX_ID:
+            raise NotFound("API key", key_id)
         with self._uow(write=True) as uow:
             if not uow.api_keys.revoke(self._get(uow, login).id, key_id, self._clock.now()):
                 raise NotFound("API key", key_id)

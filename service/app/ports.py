@@ -31,6 +31,9 @@ class AccountRepository(Protocol):
     def add(self, account: Account) -> Account:
         """Store a new account and return it with its id. Raises LoginTaken when in use."""
 
+    def any_exist(self) -> bool:
+        """True when at least one account is stored."""
+
     def debit(self, account_id: int, amount: Decimal) -> Decimal | None:
         """Atomically take ``amount`` if the balance covers it; the new balance, else None."""
 

@@ -24,6 +24,12 @@ from ..app.tasks import TaskService
 
 log = logging.getLogger(__name__)
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _noted_by_wakeup_fd(_signum, _frame) -> None:
+    """Deliberately empty: the wakeup fd already carries the signal to the watcher thread."""
+
 
 @dataclass(frozen=True)
 class WorkerOptions:
@@ -50,8 +56,33 @@ class Worker:
         self.stopping = threading.Event()
 
     def install_signal_handlers(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: self.stopping.set())
+        """SIGTERM and SIGINT stop the worker gracefully, however many arrive and whenever.
+
+        A Python signal handler runs in the main thread between two bytecodes, possibly while
+        that thread holds the lock inside ``stopping`` (in ``wait`` or ``set``); a handler that
+        called ``stopping.set()`` then waits for itself forever. So the handler does nothing:
+        the interpreter's C-level handler writes the signal number to a socket
+        (``signal.set_wakeup_fd``, as asyncio does), and a watcher thread reads it and sets
+        ``stopping`` like any other thread. Must be called from the main thread.
+        """
+        reader, writer = socket.socketpair()
+        writer.setblocking(False)
+        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, _noted_by_wakeup_fd)
+        self._wakeup = (reader, writer)  # the writer must stay open while handlers are installed
+        threading.Thread(target=self._watch_signals, args=(reader,), name="signals",
+                         daemon=True).start()
+
+    def _watch_signals(self, reader: socket.socket) -> None:
+        while True:
+            data = reader.recv(64)
+            received = [n for n in data if n in STOP_SIGNALS]
+            if received or not data:
+                break
+        if received:
+            log.info("worker %s: %s received, stopping", self.id, signal.Signals(received[0]).name)
+        self.stopping.set()
 
     def run(self) -> None:
         """Work until ``stopping`` is set, then shut down cleanly."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-MONEY_QUANTUM = Decimal("0.0001")
+from .money import MONEY_QUANTUM
 
 
 @dataclass(frozen=True)

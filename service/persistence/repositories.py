@@ -87,6 +87,9 @@ class SqlAccountRepository:
         account.id = new_id
         return account
 
+    def any_exist(self) -> bool:
+        return self._conn.execute(select(accounts.c.id).limit(1)).first() is not None
+
     def debit(self, account_id: int, amount: Decimal) -> Decimal | None:
         return self._conn.execute(_DEBIT, {"account_id": account_id, "amount": amount}
                                   ).scalar_one_or_none()

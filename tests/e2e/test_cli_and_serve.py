@@ -45,7 +45,23 @@ def test_account_lifecycle(cli):
     (("account", "topup", "nobody", "5"), "not found"),
     (("account", "create", "dup", "--password", "pw"), None),
     (("account", "topup", "dup", "lots"), "not a number"),
-    (("account", "topup", "dup", "-5"), "non-negative"),
+    (("account", "topup", "dup", "-5"), "must not be negative"),
+    (("account", "topup", "dup", "99999999999999999999"), "more than the largest amount kept"),
+    (("account", "topup", "dup", "0.00001"), "more than 4 decimal places"),
+    (("account", "topup", "dup", "1e10"), "not a number"),
+    (("account", "topup", "dup", "0"), "more than 0"),
+    (("account", "topup", "dup", "١٢"), "not a number"),
+    (("account", "create", "eve", "--password", "pw", "--currency", "XYZW"), "ISO 4217"),
+    (("account", "create", "eve", "--password", "pw", "--balance", "1e3"), "not a number"),
+    (("account", "set", "dup", "--retention-days", "99999999999999999999999"), "too large"),
+    (("account", "set", "dup", "--retention-days", "40000"), "0..36500"),
+    (("account", "set", "dup", "--retention-days", "٣"), "whole number"),
+    (("account", "set", "dup", "--password", ""), "must not be empty"),
+    (("account", "set", "dup", "--callback-secret", "s" * 201), "longer than 200"),
+    (("account", "apikey", "revoke", "dup", "9999999999999999999"), "not found"),
+    (("account", "apikey", "revoke", "dup", "99999999999999999999"), "too large"),
+    (("account", "apikey", "create", "dup", "--name", "n" * 101), "longer than 100"),
+    (("serve", "--bind", "nonsense"), "expected HOST:PORT"),
     (("account", "set", "dup", "--allowed-ips", "10.0.0.999"), "invalid IP"),
     (("account", "set", "dup", "--default-sender", "Way-Too-Long-Sender"), "invalid sender"),
     (("account", "set", "dup", "--callback-url", "ftp://x"), "http"),
@@ -82,7 +98,7 @@ def test_serve_on_a_new_database_creates_a_demo_account_and_prints_the_wsdl(tmp_
     try:
         banner = proc.stdout.readline() + proc.stdout.readline()
         creds = re.search(r"login: (\S+)\s+password: (\S+)", banner)
-        assert creds and f"WSDL: {base}/soap?wsdl" in banner
+        assert creds and f"WSDL: {base}/soap?wsdl (from SMSGW_PUBLIC_URL)" in banner
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -110,3 +126,155 @@ def test_serve_on_a_new_database_creates_a_demo_account_and_prints_the_wsdl(tmp_
     for pid in children:  # neither outlives serve
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+# -- `smsgw serve` as a process: Ctrl-C, a busy port, the address it prints (issue 10) -------------
+
+class Serve:
+    """`smsgw serve` in a session of its own, as a terminal runs `make run`."""
+
+    def __init__(self, tmp_path, *args: str, env: dict | None = None, port: int | None = None):
+        self.port = port or free_port()
+        self.out, self.err = tmp_path / f"serve-{self.port}.out", tmp_path / f"serve-{self.port}.err"
+        self.env = {k: v for k, v in os.environ.items() if k != "SMSGW_PUBLIC_URL"}
+        self.env.update({"SMSGW_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+                         "SMSGW_WORKERS": "1", "SMSGW_BIND": f"127.0.0.1:{self.port}",
+                         **(env or {})})
+        with open(self.out, "wb") as out, open(self.err, "wb") as err:
+            self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", *args],
+                                         env=self.env, cwd=ROOT, stdout=out, stderr=err,
+                                         start_new_session=True)
+
+    def wait_ready(self) -> None:
+        """Until /health answers and the delivery worker has started its loop."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                healthy = requests.get(f"http://127.0.0.1:{self.port}/health", timeout=1).ok
+            except requests.RequestException:  # not up yet
+                healthy = False
+            if healthy and "starting with connector" in self.err.read_text():
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"serve did not come up:\n{self.err.read_text()}")
+
+    def processes(self) -> list[int]:
+        """serve and every process below it."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo += [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                                    text=True).stdout.split()]
+        return found
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_ctrl_c_on_the_serve_process_group_stops_everything_promptly_every_time(tmp_path):
+    for run in range(4):
+        (tmp_path / f"run{run}").mkdir()
+        serve = Serve(tmp_path / f"run{run}")  # a new database each time
+        try:
+            serve.wait_ready()
+            pids = serve.processes()
+            assert len(pids) >= 4  # serve, gunicorn's arbiter and its worker, the delivery worker
+            # the terminal's SIGINT reaches serve alone, which passes it on once to each child
+            children = subprocess.run(["pgrep", "-P", str(serve.proc.pid)], capture_output=True,
+                                      text=True).stdout.split()
+            assert len(children) == 2
+            assert all(os.getpgid(int(pid)) != serve.proc.pid for pid in children)
+            os.killpg(serve.proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+            assert serve.proc.wait(timeout=40) == 0, serve.err.read_text()
+        finally:
+            serve.stop()
+        for pid in pids:  # nothing outlives serve (gunicorn's worker is reaped by its arbiter)
+            deadline = time.monotonic() + 10
+            while not gone(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert gone(pid), f"process {pid} survived Ctrl-C"
+
+
+def test_a_second_serve_on_a_busy_port_fails_with_address_already_in_use(tmp_path):
+    first = Serve(tmp_path)
+    try:
+        first.wait_ready()
+        (tmp_path / "second").mkdir()
+        second = subprocess.run([sys.executable, "-m", "service.cli", "serve"], cwd=ROOT,
+                                env={**first.env, "SMSGW_DATABASE_URL":
+                                     f"sqlite:///{tmp_path / 'second' / 'other.db'}"},
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 1
+        assert second.stderr.strip() == (
+            f"smsgw: error: cannot listen on 127.0.0.1:{first.port}: address already in use")
+        # gunicorn alone, as the systemd unit runs it, refuses the port too (no SO_REUSEPORT)
+        alone = subprocess.run([sys.executable, "-m", "gunicorn", "-c",
+                                str(ROOT / "deploy" / "gunicorn.conf.py"), "service.wsgi:application"],
+                               cwd=ROOT, env=first.env, capture_output=True, text=True, timeout=60)
+        assert alone.returncode != 0 and "Address already in use" in alone.stderr
+        # and the first gateway still answers every request with its own accounts
+        assert requests.get(f"http://127.0.0.1:{first.port}/health", timeout=5).ok
+        assert f"Listening at: http://127.0.0.1:{first.port} (" in first.err.read_text()
+    finally:
+        first.stop()
+
+
+@pytest.mark.parametrize("how", ["SMSGW_BIND", "--bind"])
+def test_without_a_public_url_the_wsdl_follows_the_bind_address(tmp_path, how):
+    port = free_port()
+    if how == "--bind":
+        serve = Serve(tmp_path, "--bind", f"127.0.0.1:{port}", port=port,
+                      env={"SMSGW_BIND": "127.0.0.1:8080"})
+    else:
+        serve = Serve(tmp_path, port=port)
+    try:
+        serve.wait_ready()
+        base = f"http://127.0.0.1:{port}"
+        assert (f"WSDL: {base}/soap?wsdl (from the bind address 127.0.0.1:{port}; "
+                "set SMSGW_PUBLIC_URL to change)") in serve.out.read_text()
+        wsdl = requests.get(base + "/soap?wsdl", timeout=10).text
+        assert f'location="{base}/soap"' in wsdl and "8080" not in wsdl
+    finally:
+        serve.stop()
+
+
+def test_serve_after_db_upgrade_still_creates_the_demo_account_once(tmp_path):
+    env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}"}
+    assert Server("http://unused", env).cli("db", "upgrade").returncode == 0
+    for run in range(2):
+        serve = Serve(tmp_path)
+        try:
+            serve.wait_ready()
+            banner = serve.out.read_text()
+        finally:
+            os.killpg(serve.proc.pid, signal.SIGINT)
+            serve.proc.wait(timeout=40)
+        creds = re.search(r"login: (\S+)\s+password: (\S+)", banner)
+        if run == 0:
+            assert creds and creds.group(1) == "demo"
+        else:
+            assert creds is None  # the accounts table is no longer empty
+    r = Server("http://unused", env).cli("account", "show", "demo")
+    assert r.returncode == 0 and "1000.0000 RUB" in r.stdout
+
+
+@pytest.mark.postgres
+def test_a_missing_postgresql_database_is_one_line_that_says_to_create_it(postgres_url):
+    missing = postgres_url.rsplit("/", 1)[0] + "/smsgw_never_created"
+    env = {**os.environ, "SMSGW_DATABASE_URL": missing}
+    for command in (("db", "upgrade"), ("serve", "--bind", f"127.0.0.1:{free_port()}")):
+        r = Server("http://unused", env).cli(*command)
+        assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert 'database "smsgw_never_created" does not exist' in r.stderr
+        assert "create the database first" in r.stderr
