@@ -8,7 +8,10 @@ bind = [_settings.bind]
 wsgi_app = "service.wsgi:application"
 workers = _settings.workers
 threads = _settings.threads
-worker_class = "gthread"
+# gthread's threads, but a request reaches a thread only once its head and body have arrived
+# in full, within SMSGW_HEADER_TIMEOUT_SECONDS / SMSGW_BODY_TIMEOUT_SECONDS: slow clients
+# cannot hold the threads (docs/deployment.md).
+worker_class = "service.server.worker.BufferingWorker"
 # Each worker gets its own listening socket and the kernel spreads connections over them.
 # Without it, a burst of keep-alive connections tends to land on whichever worker wakes
 # first, and that one process (one GIL) serves them all while the others idle.
