@@ -10,8 +10,10 @@ pool, where gunicorn's own parser reads it from memory. That is what nginx and w
 
 - ``SMSGW_HEADER_TIMEOUT_SECONDS``: the whole head must arrive within this time of the
   connection being accepted, or of the first byte of a kept-alive connection's next request.
-- ``SMSGW_BODY_TIMEOUT_SECONDS``: the whole body must arrive within this time of the head;
-  it also bounds how long a thread waits for a client to take its response.
+- ``SMSGW_BODY_TIMEOUT_SECONDS``: the whole body must arrive within this time of the head,
+  and the client must take the whole answer within this time of its being ready.
+- The answer goes the same way back: the thread writes it to memory (:class:`ResponseBuffer`)
+  and the loop sends it, so a client that does not read cannot hold a thread either.
 - Kept-alive connections wait in the loop (gunicorn's ``keepalive``), never in a thread.
 - A connection past its deadline gets ``408 Request Timeout`` (or is just closed if it sent
   nothing) and is closed; a head over ``MAX_HEAD_BYTES`` gets ``431``.
@@ -44,6 +46,40 @@ _431 = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
 _100 = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
+class ResponseBuffer:
+    """Stands in for the client socket while a thread serves a request: gunicorn's response
+    writes land here, and the loop sends them once the thread is done."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.data = bytearray()
+
+    def sendall(self, data) -> None:
+        self.data += data
+
+    def send(self, data) -> int:
+        self.data += data
+        return len(data)
+
+    def sendfile(self, file, offset=0, count=None) -> int:
+        file.seek(offset)
+        data = file.read() if count is None else file.read(count)
+        self.data += data
+        return len(data)
+
+    def gettimeout(self):
+        return None
+
+    def setblocking(self, _flag) -> None:
+        pass
+
+    def settimeout(self, _value) -> None:
+        pass
+
+    def __getattr__(self, name):  # getsockname, getpeername, fileno...: the real socket's
+        return getattr(self.sock, name)
+
+
 class BufferedConn(TConn):
     """A client connection; its socket is non-blocking except while a thread has it."""
 
@@ -52,12 +88,14 @@ class BufferedConn(TConn):
         self.data_ready = True       # gthread's handle() must not wait for data itself
         self.frame: RequestFrame | None = None
         self.deadline = 0.0
-        self.state = "idle"          # idle | reading | thread | lingering | closed
+        self.state = "idle"          # idle | reading | thread | writing | lingering | closed
         self.registered = False
         self.requests = 0
         self.close_after = False
         self.continued = False
         self.drained = 0
+        self.out = memoryview(b"")
+        self.keep = False
 
 
 class BufferingWorker(ThreadWorker):
@@ -136,6 +174,7 @@ class BufferingWorker(ThreadWorker):
         conn.parser = http.get_parser(self.cfg, [bytes(conn.frame.buf)], conn.client)
         conn.parser.req_count = conn.requests
         conn.frame = None
+        conn.sock = ResponseBuffer(conn.sock)
         self.enqueue_req(conn)
 
     def finish_request(self, conn, fs):
@@ -145,22 +184,39 @@ class BufferingWorker(ThreadWorker):
         except Exception:
             keep = False
         conn.requests += 1
+        answer, conn.sock = conn.sock.data, conn.sock.sock
         leftover = b""
         if conn.parser is not None:
             leftover = conn.parser.unreader.take_buffered()  # a pipelined next request
         conn.parser, conn.continued = None, False
+        conn.keep = keep and self.alive and not conn.close_after
+        conn.out = memoryview(bytes(answer))
+        conn.state = "writing"
+        self._deadline(conn, self.body_timeout)
+        self._write(conn, leftover)
+
+    def _write(self, conn, leftover: bytes = b"") -> None:
+        """Send what is left of the answer; then the next request, or close."""
         try:
-            conn.sock.setblocking(False)
+            while conn.out:
+                conn.out = conn.out[conn.sock.send(conn.out):]
+        except (BlockingIOError, InterruptedError):
+            self._register(conn, partial(self._on_writable, leftover), selectors.EVENT_WRITE)
+            return
         except OSError:
-            keep = False
-        if keep and self.alive and not conn.close_after:
+            self._close(conn)
+            return
+        if conn.keep:
             self._read_next(conn, leftover, self.cfg.keepalive or self.header_timeout)
         else:
             self._linger(conn)
 
+    def _on_writable(self, leftover, conn, _sock) -> None:
+        self._write(conn, leftover)
+
     def handle_request(self, req, conn):
-        """Runs in a thread, on a request read whole: only writing the answer can block."""
-        conn.sock.settimeout(self.body_timeout)
+        """Runs in a thread, on a request read whole, writing to memory: nothing blocks here
+        but the application itself."""
         if conn.continued:
             req._expected_100_continue = False  # the loop has already said 100 Continue
         if conn.close_after:
@@ -178,6 +234,8 @@ class BufferingWorker(ThreadWorker):
                 continue
             if conn.state == "reading":
                 self._refuse(conn, _408)
+            elif conn.state == "writing":
+                self._close(conn)  # the client does not take its answer
             else:
                 self._close(conn)
 
@@ -240,11 +298,11 @@ class BufferingWorker(ThreadWorker):
         self.nr_conns -= 1
         conn.close()
 
-    def _register(self, conn, callback) -> None:
+    def _register(self, conn, callback, events=selectors.EVENT_READ) -> None:
         if conn.registered:
-            self.poller.modify(conn.sock, selectors.EVENT_READ, partial(callback, conn))
+            self.poller.modify(conn.sock, events, partial(callback, conn))
         else:
-            self.poller.register(conn.sock, selectors.EVENT_READ, partial(callback, conn))
+            self.poller.register(conn.sock, events, partial(callback, conn))
             conn.registered = True
 
     def _unregister(self, conn) -> None:

@@ -122,6 +122,18 @@ def test_an_idle_keep_alive_connection_does_not_hold_the_thread(echo):
     idle.close()
 
 
+def test_a_client_that_does_not_read_its_answer_does_not_hold_the_thread(echo):
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", echo))
+    sock.sendall(b"GET /big?bytes=50000000 HTTP/1.1\r\nHost: x\r\n\r\n")
+    try:
+        assert requests.post(f"http://127.0.0.1:{echo}/", data=b"abc", timeout=10).content \
+            == digest(b"abc")
+    finally:
+        sock.close()
+
+
 def test_bodies_reach_the_app_intact_with_a_length_or_chunked(echo):
     body = os.urandom(LIMIT)
     url = f"http://127.0.0.1:{echo}/"
