@@ -149,3 +149,24 @@ def test_doubtful_framing_is_handed_over_at_once_and_closes_the_connection():
     for body in (b"zz\r\n", b"3\r\nabcXY", b"-1\r\n"):
         f = frame(b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + body)
         assert f.feed(b"") == READY and f.close_after, body
+
+
+HEADS = st.sampled_from([b"POST /x HTTP/1.1\r\n", b"GET / HTTP/1.0\r\n", b"", b"\r\n",
+                         b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n",
+                         b"POST /x HTTP/1.1\r\nContent-Length: 7\r\n"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(HEADS, st.lists(st.binary(max_size=300) | st.sampled_from(
+    [b"\r\n", b"\r\n\r\n", b"0\r\n", b"ff\r\n", b":", b" ", b"\n\n", b"Content-Length: 3\r\n",
+     b"Transfer-Encoding: chunked\r\n", b"Expect: 100-continue\r\n"]), max_size=30))
+def test_any_bytes_in_any_pieces_give_a_verdict_and_never_an_exception(head, pieces):
+    """The frame runs on the worker's event loop: an exception there would kill the process."""
+    f = RequestFrame(512, 1000)
+    verdict = f.feed(head)
+    for piece in pieces:
+        if verdict != MORE:
+            break
+        verdict = f.feed(piece)
+        assert verdict in (MORE, READY, HEAD_TOO_LARGE)
+    assert len(f.buf) <= len(head) + sum(map(len, pieces))
