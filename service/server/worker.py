@@ -12,8 +12,9 @@ pool, where gunicorn's own parser reads it from memory. That is what nginx and w
   connection being accepted, or of the first byte of a kept-alive connection's next request.
 - ``SMSGW_BODY_TIMEOUT_SECONDS``: the whole body must arrive within this time of the head,
   and the client must take the whole answer within this time of its being ready.
-- The answer goes the same way back: the thread writes it to memory (:class:`ResponseBuffer`)
-  and the loop sends it, so a client that does not read cannot hold a thread either.
+- The answer goes the same way back: the thread writes it to memory (:class:`ResponseBuffer`),
+  sends what the socket takes without blocking, and the loop sends the rest, so a client
+  that does not read cannot hold a thread either.
 - Kept-alive connections wait in the loop (gunicorn's ``keepalive``), never in a thread.
 - A connection past its deadline gets ``408 Request Timeout`` (or is just closed if it sent
   nothing) and is closed; a head over ``MAX_HEAD_BYTES`` gets ``431``.
@@ -213,6 +214,19 @@ class BufferingWorker(ThreadWorker):
 
     def _on_writable(self, leftover, conn, _sock) -> None:
         self._write(conn, leftover)
+
+    def handle(self, conn):
+        """Runs in a thread: gthread's handling, then one non-blocking send of the answer.
+        Most answers leave here at once, while this thread holds the GIL; the loop sends
+        whatever the client's socket buffer could not take."""
+        keep = super().handle(conn)
+        out = conn.sock
+        if out.data:
+            try:
+                del out.data[:out.sock.send(out.data)]
+            except OSError:  # would block, or the client is gone: the loop sees to it
+                pass
+        return keep
 
     def handle_request(self, req, conn):
         """Runs in a thread, on a request read whole, writing to memory: nothing blocks here
