@@ -8,7 +8,10 @@ bind = [_settings.bind]
 wsgi_app = "service.wsgi:application"
 workers = _settings.workers
 threads = _settings.threads
-worker_class = "gthread"
+# gthread's threads, but a request reaches a thread only once its head and body have arrived
+# in full, within SMSGW_HEADER_TIMEOUT_SECONDS / SMSGW_BODY_TIMEOUT_SECONDS: slow clients
+# cannot hold the threads (docs/deployment.md).
+worker_class = "service.server.worker.BufferingWorker"
 # No reuse_port: with SO_REUSEPORT a second gateway on the same port would start silently and
 # take half the connections. All workers accept from one socket, and a busy port is an error.
 # (`smsgw serve` opens that socket itself and passes it as --bind fd://N.)

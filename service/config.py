@@ -84,6 +84,10 @@ class Settings:
     max_validity_minutes: int = 10080
     max_schedule_days: int = 90
     max_request_bytes: int = 1024 * 1024
+    # Slow clients: a request's headers, then its body, must arrive within these times
+    # (whole, not per read) or the connection is dropped; see docs/deployment.md.
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 30
     auth_cache_seconds: int = 300
     demo_login: str = "demo"
     trusted_proxies: str = ""
@@ -181,7 +185,8 @@ class Settings:
             raise ConfigError(f"SMSGW_PUBLIC_URL={self.public_url!r} must start with http(s)://")
         for name in ("workers", "threads", "max_recipients", "max_text_length",
                      "max_validity_minutes", "max_request_bytes", "worker_batch", "worker_window",
-                     "worker_lease_seconds", "callback_timeout_seconds", "smpp_window"):
+                     "worker_lease_seconds", "callback_timeout_seconds", "smpp_window",
+                     "header_timeout_seconds", "body_timeout_seconds"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
         for name in ("auth_failure_window_seconds", "auth_block_seconds",

@@ -1,0 +1,1 @@
+"""How smsgw is served: the gunicorn worker class and the request framing it buffers by."""
