@@ -25,8 +25,16 @@ class ClientIpResolver:
         if not peer or not self._trusted or not self._is_trusted(peer):
             return peer
         hops = [h.strip() for h in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        # The rightmost address a trusted proxy did not add is the client.
+        # The rightmost address a trusted proxy did not add is the client. A hop that is not
+        # an address was never written by a proxy we trust: the client forged it, so the
+        # nearest trusted hop is as far as the chain can be believed.
+        nearest = peer
         for hop in reversed(hops):
-            if not self._is_trusted(hop):
-                return hop
+            try:
+                address = str(ipaddress.ip_address(hop))
+            except ValueError:
+                return nearest
+            if not self._is_trusted(address):
+                return address
+            nearest = address
         return peer
