@@ -12,6 +12,7 @@ from ...app.auth import Credentials
 from ...app.errors import SaveConflict
 from ...domain.errors import RateLimited, SmsgwError
 from ..client_ip import ClientIpResolver
+from ..reading import authorization, basic_credentials, request_of
 from .envelope import code_of, render
 from .handlers import ROUTES
 from .params import Params
@@ -28,11 +29,12 @@ def _format(request: Request) -> str | None:
 
 
 def _credentials(request: Request, p: Params, ip: str | None) -> Credentials:
-    auth = request.authorization
+    auth = authorization(request.environ)
     if auth is not None and auth.type == "bearer" and auth.token:
         return Credentials(None, None, ip, api_key=auth.token)
-    if auth is not None and auth.type == "basic":
-        return Credentials(auth.username, auth.password, ip)
+    basic = basic_credentials(request.environ)
+    if basic is not None:
+        return Credentials(*basic, ip)
     if p.get("apikey"):
         return Credentials(p.get("login"), p.get("password"), ip, api_key=p.get("apikey"))
     return Credentials(p.get("login"), p.get("password"), ip)
@@ -41,9 +43,7 @@ def _credentials(request: Request, p: Params, ip: str | None) -> Credentials:
 def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int,
              rate_per_minute: int = 0):
     def app(environ, start_response):
-        request = Request(environ)
-        request.max_content_length = max_request_bytes
-        request.max_form_memory_size = max_request_bytes
+        request = request_of(environ, max_request_bytes)
         fmt = _format(request)
         headers: list[tuple[str, str]] = []
         if fmt is None:

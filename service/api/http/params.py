@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from ...domain.errors import MissingParameter, ValidationError
+from ..reading import check_values
 
 
 class Params:
@@ -19,7 +20,7 @@ class Params:
         values: dict[str, list] = {}
         for k in request.args:
             values.setdefault(k, []).extend(request.args.getlist(k))
-        if request.mimetype == "application/json" and request.content_length:
+        if request.mimetype == "application/json":  # a chunked body has no content_length
             try:
                 body = json.loads(request.get_data(cache=False) or b"{}")
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -31,6 +32,7 @@ class Params:
         else:
             for k in request.form:
                 values.setdefault(k, []).extend(request.form.getlist(k))
+        check_values(values)  # NUL or a lone surrogate, anywhere: the field's validation error
         return cls(values)
 
     def get(self, name: str) -> str | None:
