@@ -24,6 +24,7 @@ from typing import Callable, Iterable
 from werkzeug.datastructures import Authorization
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request
+from werkzeug.wsgi import get_content_length, get_input_stream
 
 from ..domain.errors import ConstraintViolation, SmsgwError, ValidationError
 
@@ -41,9 +42,11 @@ class RequestRefused(Exception):
         self.status = status
 
 
-def request_of(environ, max_bytes: int) -> Request:
-    """A werkzeug Request whose body and form are bounded by ``max_bytes``."""
-    request = Request(environ)
+def read_request(environ, max_bytes: int,
+                 media_types: Iterable[str] | Callable[[str], bool] | None = None) -> Request:
+    """A werkzeug Request over the body read whole by ``read_body`` (so its form and JSON
+    parsing can never see a cut body), bounded by ``max_bytes``."""
+    request = Request(buffered_environ(environ, read_body(environ, max_bytes, media_types)))
     request.max_content_length = max_bytes
     request.max_form_memory_size = max_bytes
     return request
@@ -65,24 +68,30 @@ def read_body(environ, max_bytes: int,
 
     ``media_types``: the types the door speaks (a tuple, or a predicate on the mimetype).
     """
-    request = request_of(environ, max_bytes)
+    mimetype = Request(environ).mimetype
     if media_types is not None:
-        ok = media_types(request.mimetype) if callable(media_types) \
-            else request.mimetype in media_types
+        ok = media_types(mimetype) if callable(media_types) else mimetype in media_types
         if not ok:
-            shown = request.mimetype or "none"
             wanted = "" if callable(media_types) else f"; send {' or '.join(media_types)}"
             raise RequestRefused(ValidationError(
-                f"content type {shown} is not accepted here{wanted}", field="Content-Type"),
-                415)
+                f"content type {mimetype or 'none'} is not accepted here{wanted}",
+                field="Content-Type"), 415)
+    length = get_content_length(environ)
+    if length is not None and length > max_bytes:
+        raise too_large(max_bytes)
+    # werkzeug stops a streamed (chunked) body at its maximum without a word, so the maximum
+    # given is one byte more than allowed: reading that byte is what tells "too large".
     try:
-        return request.get_data(cache=True)
+        body = get_input_stream(environ, max_content_length=max_bytes + 1).read()
     except RequestEntityTooLarge:
         raise too_large(max_bytes) from None
     except HTTPException as exc:  # the client went away or sent less than it announced
         raise RequestRefused(ValidationError(
             f"the request body could not be read: {exc.description}", field="body"),
             400) from exc
+    if len(body) > max_bytes:
+        raise too_large(max_bytes)
+    return body
 
 
 def buffered_environ(environ, body: bytes) -> dict:

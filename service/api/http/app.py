@@ -12,7 +12,8 @@ from ...app.auth import Credentials
 from ...app.errors import SaveConflict
 from ...domain.errors import RateLimited, SmsgwError
 from ..client_ip import ClientIpResolver
-from ..reading import authorization, basic_credentials, request_of
+from ..reading import (RequestRefused, authorization, basic_credentials, buffered_environ,
+                       read_request)
 from .envelope import code_of, render
 from .handlers import ROUTES
 from .params import Params
@@ -43,11 +44,18 @@ def _credentials(request: Request, p: Params, ip: str | None) -> Credentials:
 def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int,
              rate_per_minute: int = 0):
     def app(environ, start_response):
-        request = request_of(environ, max_request_bytes)
+        refused = None
+        try:
+            request = read_request(environ, max_request_bytes)
+        except RequestRefused as exc:  # too large or cut short: the envelope says so
+            request, refused = Request(buffered_environ(environ, b"")), exc
         fmt = _format(request)
         headers: list[tuple[str, str]] = []
         if fmt is None:
             code, data, message, fmt = 6, None, "unknown format: use json or xml", "json"
+        elif refused is not None:
+            error = refused.error
+            code, data, message = code_of(error), {"field": error.field}, error.message
         else:
             code, data, message = _dispatch(request, use_cases, client_ip, headers,
                                             rate_per_minute)

@@ -13,11 +13,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from lxml import etree
 
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
 from ...domain.errors import ValidationError
 from ..client_ip import ClientIpResolver
-from ..reading import RequestRefused, check_storable, read_body, request_of, too_large
+from ..reading import RequestRefused, check_values, read_body, read_request
 from .adapter import SmscAdapter
 
 CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "windows-1251": "cp1251", "cp1251": "cp1251",
@@ -34,12 +35,12 @@ OPERATIONS = {"/sys/send.php": "send_sms2", "/sys/status.php": "get_status2",
 
 def _params(environ, max_bytes: int) -> tuple[dict[str, str], str]:
     """Query and form parameters, decoded in the client's ``charset``. The body is read whole
-    through the shared reading layer (chunked too); too large or unstorable is RequestRefused
-    or ValidationError, never a truncated request."""
+    through the shared reading layer (chunked too); too large is RequestRefused, never a
+    truncated request."""
     raw = environ.get("QUERY_STRING", "")
     form: list[tuple[str, str]] = []
     if environ.get("REQUEST_METHOD") == "POST":
-        if request_of(environ, max_bytes).mimetype == "multipart/form-data":
+        if Request(environ).mimetype == "multipart/form-data":
             form = _multipart(environ, max_bytes)
         else:
             body = read_body(environ, max_bytes).decode("latin-1")
@@ -56,18 +57,13 @@ def _params(environ, max_bytes: int) -> tuple[dict[str, str], str]:
         except UnicodeDecodeError:
             decoded[k] = v.encode("latin-1").decode(charset, errors="replace")
     decoded.update(form)  # multipart parts are UTF-8 (werkzeug decodes them)
-    for k, v in decoded.items():
-        check_storable(k, k)
-        check_storable(k, v)
     return decoded, charset
 
 
 def _multipart(environ, max_bytes: int) -> list[tuple[str, str]]:
-    request = request_of(environ, max_bytes)
+    request = read_request(environ, max_bytes)
     try:
         return list(request.form.items(multi=True))
-    except RequestEntityTooLarge:
-        raise too_large(max_bytes) from None
     except HTTPException as exc:
         raise RequestRefused(ValidationError(f"the form could not be read: {exc.description}",
                                              field="body"), 400) from exc
@@ -148,12 +144,16 @@ def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: 
     def app(environ, start_response):
         try:
             params, charset = _params(environ, max_bytes)
-        except (RequestRefused, ValidationError):  # smsc answers any bad parameter so: error 1
+        except RequestRefused:  # smsc answers any bad parameter so: error 1
             fmt, charset = _query_format(environ)
             return _reply(start_response, _error(1, fmt, None), fmt, charset)
         fmt = params.get("fmt", "0")
         if fmt not in ("0", "1", "2", "3"):
             fmt = "0"
+        try:
+            check_values(params)  # NUL (PostgreSQL cannot store it): before authentication
+        except ValidationError:
+            return _reply(start_response, _error(1, fmt, None), fmt, charset)
         operation = OPERATIONS[environ.get("PATH_INFO", "").rstrip("/")]
         fields = {k: params.get(k) for k in ("login", "psw", "phones", "mes", "id", "sender",
                                              "time", "phone", "all", "apikey")}
