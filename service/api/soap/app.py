@@ -68,8 +68,8 @@ def read_through(spyne_app, max_request_bytes: int):
     give it the body the shared reading layer read whole, or the refusal to answer."""
 
     def app(environ, start_response):
-        if environ.get("REQUEST_METHOD") != "POST":
-            return spyne_app(environ, start_response)
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):  # no body: spyne answers 405
+            return spyne_app(buffered_environ(environ, b""), start_response)
         try:
             body = read_body(environ, max_request_bytes, MEDIA_TYPES)
         except RequestRefused as exc:
