@@ -100,6 +100,17 @@ def test_a_body_shorter_than_its_content_length_is_refused_not_guessed(gw):
     assert gw.untouched()
 
 
+@pytest.mark.parametrize("path,make,basic", xml_doors())
+def test_the_http_charset_decides_how_xml_is_read_on_every_xml_door(gw, path, make, basic):
+    body = make("Привет").encode("cp1251")  # no XML declaration: only the header says so
+    reply = gw.call(path, body, content_type="text/xml; charset=windows-1251", basic=basic)
+    assert reply.code == 200, reply.text
+    for content_type in ("text/xml; charset=utf-16", "text/xml; charset=no-such-charset"):
+        reply = gw.call(path, make("Hi").encode(), content_type=content_type, basic=basic)
+        assert reply.code == 500 and reply.soap_fault() is not None, reply.text
+    assert gw.stored_texts() == ["Привет"]
+
+
 # --- media types ----------------------------------------------------------------------------
 
 def test_soap_and_oms_refuse_a_media_type_they_do_not_speak(gw):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..client_ip import ClientIpResolver
-from ..reading import RequestRefused, read_body
+from ..reading import RequestRefused, charset_of, read_body
 from .adapter import OmsAdapter
 from .envelope import CONTENT_TYPES, EnvelopeError, fault, read_call, response
 from .namespaces import SOAP11, SOAP12
@@ -42,7 +42,7 @@ def oms_app(adapter: OmsAdapter, client_ip: ClientIpResolver, max_request_bytes:
             return reply(start_response, _STATUS[exc.status], soap_ns,
                          fault(EnvelopeError(exc.error.message, soap_ns)))
         try:
-            call = read_call(body, environ.get("HTTP_SOAPACTION"))
+            call = read_call(body, environ.get("HTTP_SOAPACTION"), charset_of(environ))
         except EnvelopeError as exc:
             return reply(start_response, "500 Internal Server Error", exc.soap_ns, fault(exc))
         try:

@@ -33,9 +33,9 @@ class OmsCall:
     soap_ns: str
 
 
-def read_call(body: bytes, soap_action: str | None) -> OmsCall:
+def read_call(body: bytes, soap_action: str | None, charset: str | None = None) -> OmsCall:
     try:
-        root = parse_xml(body)
+        root = parse_xml(body, charset)
     except XmlRefused as exc:
         raise EnvelopeError(f"malformed SOAP envelope: {exc}") from exc
     soap_ns = etree.QName(root).namespace

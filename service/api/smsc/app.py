@@ -13,7 +13,7 @@ from typing import Callable
 from lxml import etree
 
 from ..client_ip import ClientIpResolver
-from ..reading import RequestRefused, not_multipart, read_body
+from ..reading import RequestRefused, charset_of, not_multipart, read_body
 from ..xml import XmlRefused, parse_xml
 from .adapter import SmscAdapter
 from .contract import BY_REQUEST, KNOWN_NAMESPACES, OPERATIONS, field_names
@@ -61,7 +61,7 @@ def smsc_soap_app(adapter: SmscAdapter, client_ip: ClientIpResolver, own_namespa
         except RequestRefused as exc:
             return reply(start_response, _STATUS[exc.status], _fault(exc.error.message))
         try:
-            root = parse_xml(body)
+            root = parse_xml(body, charset_of(environ))
         except XmlRefused as exc:
             return reply(start_response, "500 Internal Server Error",
                          _fault(f"malformed SOAP envelope: {exc}"))
