@@ -66,10 +66,11 @@ def read_body(environ, max_bytes: int,
               media_types: Iterable[str] | Callable[[str], bool] | None = None) -> bytes:
     """The whole body (chunked or not), or RequestRefused; never a truncated one.
 
-    ``media_types``: the types the door speaks (a tuple, or a predicate on the mimetype).
+    ``media_types``: the types the door speaks (a tuple, or a predicate on the mimetype),
+    checked before a byte is read when a body is announced.
     """
     mimetype = Request(environ).mimetype
-    if media_types is not None:
+    if media_types is not None and _announces_body(environ):
         ok = media_types(mimetype) if callable(media_types) else mimetype in media_types
         if not ok:
             wanted = "" if callable(media_types) else f"; send {' or '.join(media_types)}"
@@ -98,6 +99,12 @@ def charset_of(environ) -> str | None:
     """The ``charset`` parameter of the Content-Type, if any: for XML it overrides the
     document's own declaration (RFC 7303 section 3.2), on every XML door alike."""
     return Request(environ).mimetype_params.get("charset") or None
+
+
+def _announces_body(environ) -> bool:
+    """Whether the client says a body follows (an empty one has no type to refuse)."""
+    length = get_content_length(environ)
+    return bool(length) or (length is None and "HTTP_TRANSFER_ENCODING" in environ)
 
 
 def buffered_environ(environ, body: bytes) -> dict:

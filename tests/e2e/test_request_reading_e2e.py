@@ -14,7 +14,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from tests.e2e.conftest import start_server
-from tests.wsgi_doors import oms_send, oms_user_info, smsc_soap, smsc_soap_send, soap_send
+from tests.wsgi_doors import (multipart_related, oms_send, oms_user_info, smsc_soap,
+                              smsc_soap_send, soap_send)
 
 LIMIT = 64 * 1024
 PASSWORD = "Pw-0f-Al1ce-xyz"  # the account's real password
@@ -109,6 +110,16 @@ def test_a_chunked_body_over_the_limit_is_each_doors_error_never_a_cut_request(g
     status, _ = post(gateway, "/sys/send.php", b"", "text/plain", chunked=False,
                      query="login=alice&psw=x&fmt=3")
     assert status == 200
+
+
+def test_soap_with_attachments_is_each_xml_doors_typed_refusal_not_an_html_page(gateway):
+    for path, body, headers in xml_requests("&e;"):
+        hostile = '<!DOCTYPE x [<!ENTITY e "EXPANDED">]>' + body
+        for content_id in ("<root>", None):  # a root part without a Content-ID too
+            data, content_type = multipart_related(hostile.encode(), content_id)
+            status, answer = post(gateway, path, data, content_type, chunked=True,
+                                  headers=headers)
+            assert status == 415 and b"Fault" in answer and b"<html" not in answer.lower()
 
 
 def raw_request(gateway, line: bytes) -> bytes:

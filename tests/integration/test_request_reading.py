@@ -124,6 +124,18 @@ def test_soap_and_oms_refuse_a_media_type_they_do_not_speak(gw):
     assert gw.untouched()
 
 
+def test_the_api_refuses_a_body_it_would_not_read_instead_of_ignoring_it(gw):
+    for content_type in ("text/plain", "application/xml", "multipart/related; boundary=x"):
+        for chunked in (False, True):
+            reply = gw.call("/api/Sms/Send", json.dumps(API_FORM), content_type=content_type,
+                            chunked=chunked, query=urlencode(API_FORM))
+            envelope = reply.json()
+            assert envelope["code"] == 1 and envelope["data"] == {"field": "Content-Type"}
+    reply = gw.call("/api/Sms/Send", b"", content_type="text/plain", query=urlencode(API_FORM))
+    assert reply.json()["code"] == 0  # no body: nothing to refuse, the query is the request
+    assert gw.stored_texts() == ["Hi"]
+
+
 def test_oms_answers_a_refusal_in_the_soap_version_asked_for(gw):
     reply = gw.call("/oms", oms_send(ns=SOAP12) + " " * MAX_BYTES,
                     content_type="application/soap+xml; charset=utf-8")

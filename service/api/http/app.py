@@ -19,6 +19,8 @@ from .handlers import ROUTES
 from .params import Params
 
 log = logging.getLogger(__name__)
+# A body in any other type would be ignored, and the request answered as if it had none.
+MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
 
 
 def _format(request: Request) -> str | None:
@@ -46,8 +48,8 @@ def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int,
     def app(environ, start_response):
         refused = None
         try:
-            request = read_request(environ, max_request_bytes)
-        except RequestRefused as exc:  # too large or cut short: the envelope says so
+            request = read_request(environ, max_request_bytes, MEDIA_TYPES)
+        except RequestRefused as exc:  # too large, cut short, a type we do not read: the envelope
             request, refused = Request(buffered_environ(environ, b"")), exc
         fmt = _format(request)
         headers: list[tuple[str, str]] = []
