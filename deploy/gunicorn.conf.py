@@ -26,6 +26,8 @@ limit_request_field_size = 8190
 accesslog = "-" if _settings.log_level == "debug" else None
 errorlog = "-"
 loglevel = _settings.log_level
+# No password, API key or Authorization value in any log line (issue 10, finding 9).
+logger_class = "service.api.log_redaction.RedactingLogger"
 proc_name = "smsgw"
 # gunicorn >= 25.1 opens a control socket at $HOME/.gunicorn/gunicorn.ctl that every instance
 # on the host shares; smsgw does not use it, so it is off.

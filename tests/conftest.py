@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -31,9 +32,9 @@ def _postgres_unavailable(reason: str):
     pytest.skip(f"PostgreSQL tests need SMSGW_TEST_POSTGRES_URL ({reason})")
 
 
-@pytest.fixture
-def postgres_url():
-    """A URL to a brand-new, empty PostgreSQL database, dropped after the test."""
+@contextmanager
+def postgres_database():
+    """A URL to a brand-new, empty PostgreSQL database, dropped on exit (any scope)."""
     if not PG_URL:
         _postgres_unavailable("SMSGW_TEST_POSTGRES_URL is not set")
     name = f"smsgw_t_{uuid.uuid4().hex[:12]}"
@@ -50,6 +51,13 @@ def postgres_url():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url():
+    """A URL to a brand-new, empty PostgreSQL database, dropped after the test."""
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
+import sys
+
+log = logging.getLogger(__name__)
 
 
 def _respond(start_response, status: str, body: bytes, content_type: str):
@@ -28,6 +32,37 @@ class Router:
             self._wsdl[path] = wsdl
 
     def __call__(self, environ, start_response):
+        """Nothing escapes to gunicorn: its error page is not any door's answer, and its log
+        line would carry the request line, credentials in the query string included."""
+        started = []
+
+        def tracking_start_response(status, headers, exc_info=None):
+            started.append(status)
+            if exc_info is None:
+                return start_response(status, headers)
+            return start_response(status, headers, exc_info)
+
+        try:
+            # Built whole here, so that a failure while rendering is still caught (every
+            # door renders its answer in full anyway).
+            result = self._route(environ, tracking_start_response)
+            try:
+                return [b"".join(result)]
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except Exception:
+            log.exception("unhandled error on %s %s (a bug: every door answers its own errors)",
+                          environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+            body = json.dumps({"code": 999, "data": None, "message": "internal error"}).encode()
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+            if started:  # the door had begun an answer: replace it (PEP 3333 exc_info)
+                start_response("500 Internal Server Error", headers, sys.exc_info())
+            else:
+                start_response("500 Internal Server Error", headers)
+            return [body]
+
+    def _route(self, environ, start_response):
         path = environ.get("PATH_INFO", "") or "/"
         if len(path) > 1:
             path = path.rstrip("/")

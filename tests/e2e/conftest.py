@@ -40,7 +40,9 @@ class Server:
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
-def start_server(tmp_dir: Path, extra_env: dict | None = None):
+def start_server(tmp_dir: Path, extra_env: dict | None = None, keep_stdout: bool = False):
+    """gunicorn's error log goes to tmp_dir/gunicorn.log; its stdout (the access log, at
+    SMSGW_LOG_LEVEL=debug) to tmp_dir/gunicorn.out when ``keep_stdout``."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp_dir / 'e2e.db'}",
@@ -52,7 +54,8 @@ def start_server(tmp_dir: Path, extra_env: dict | None = None):
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
          "service.wsgi:application"], env=env, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=open(tmp_dir / "gunicorn.log", "wb"))
+        stdout=open(tmp_dir / "gunicorn.out", "wb") if keep_stdout else subprocess.DEVNULL,
+        stderr=open(tmp_dir / "gunicorn.log", "wb"))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

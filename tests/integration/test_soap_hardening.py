@@ -175,7 +175,8 @@ def test_ws_security_with_must_understand_is_understood(gw):
 def test_an_oversized_body_is_refused_with_a_fault(gw):
     huge = send("<t:clientRef>" + "x" * 70_000 + "</t:clientRef>")
     reply = gw(huge)
-    assert reply.code in (413, 500) and reply.fault()["code"] == 1
+    # The same constraint (code 12, field body) as /api's, with the HTTP status that says so.
+    assert reply.code == 413 and reply.fault()["code"] == 12 and reply.fault()["field"] == "body"
     assert gw.untouched()
 
 

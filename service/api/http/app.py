@@ -12,11 +12,15 @@ from ...app.auth import Credentials
 from ...app.errors import SaveConflict
 from ...domain.errors import RateLimited, SmsgwError, TooManyAttempts
 from ..client_ip import ClientIpResolver
+from ..reading import (RequestRefused, authorization, basic_credentials, buffered_environ,
+                       read_request)
 from .envelope import code_of, render
 from .handlers import ROUTES
 from .params import Params
 
 log = logging.getLogger(__name__)
+# A body in any other type would be ignored, and the request answered as if it had none.
+MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
 
 
 def _format(request: Request) -> str | None:
@@ -28,11 +32,12 @@ def _format(request: Request) -> str | None:
 
 
 def _credentials(request: Request, p: Params, ip: str | None) -> Credentials:
-    auth = request.authorization
+    auth = authorization(request.environ)
     if auth is not None and auth.type == "bearer" and auth.token:
         return Credentials(None, None, ip, api_key=auth.token)
-    if auth is not None and auth.type == "basic":
-        return Credentials(auth.username, auth.password, ip)
+    basic = basic_credentials(request.environ)
+    if basic is not None:
+        return Credentials(*basic, ip)
     if p.get("apikey"):
         return Credentials(p.get("login"), p.get("password"), ip, api_key=p.get("apikey"))
     return Credentials(p.get("login"), p.get("password"), ip)
@@ -40,13 +45,18 @@ def _credentials(request: Request, p: Params, ip: str | None) -> Credentials:
 
 def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int):
     def app(environ, start_response):
-        request = Request(environ)
-        request.max_content_length = max_request_bytes
-        request.max_form_memory_size = max_request_bytes
+        refused = None
+        try:
+            request = read_request(environ, max_request_bytes, MEDIA_TYPES)
+        except RequestRefused as exc:  # too large, cut short, a type we do not read: the envelope
+            request, refused = Request(buffered_environ(environ, b"")), exc
         fmt = _format(request)
         headers: list[tuple[str, str]] = []
         if fmt is None:
             code, data, message, fmt = 6, None, "unknown format: use json or xml", "json"
+        elif refused is not None:
+            error = refused.error
+            code, data, message = code_of(error), {"field": error.field}, error.message
         else:
             code, data, message = _dispatch(request, use_cases, client_ip, headers)
         status, body, ctype = render(code, data, message, fmt)

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from ...domain.errors import MissingParameter, ValidationError
 from ...domain.values import parse_int
 from .. import client_json
+from ..reading import check_values
 
 
 class Params:
@@ -26,7 +27,7 @@ class Params:
         values: dict[str, list] = {}
         for k in request.args:
             values.setdefault(k, []).extend(request.args.getlist(k))
-        if request.mimetype == "application/json" and request.content_length:
+        if request.mimetype == "application/json":  # a chunked body has no content_length
             body = client_json.loads(request.get_data(cache=False) or b"{}", "body")
             if not isinstance(body, dict):
                 raise ValidationError("the JSON body must be an object", field="body")
@@ -35,6 +36,7 @@ class Params:
         else:
             for k in request.form:
                 values.setdefault(k, []).extend(request.form.getlist(k))
+        check_values(values)  # NUL or a lone surrogate, anywhere: the field's validation error
         return cls(values)
 
     @classmethod

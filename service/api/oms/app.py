@@ -5,9 +5,14 @@ from __future__ import annotations
 import logging
 
 from ..client_ip import ClientIpResolver
+from ..reading import RequestRefused, charset_of, read_body
 from .adapter import OmsAdapter
 from .envelope import CONTENT_TYPES, EnvelopeError, fault, read_call, response
-from .namespaces import SOAP11
+from .namespaces import SOAP11, SOAP12
+
+# SOAP 1.1 (text/xml) and SOAP 1.2 (application/soap+xml); never multipart/related.
+MEDIA_TYPES = ("text/xml", "application/soap+xml")
+_STATUS = {413: "413 Payload Too Large", 415: "415 Unsupported Media Type", 400: "400 Bad Request"}
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +36,13 @@ def oms_app(adapter: OmsAdapter, client_ip: ClientIpResolver, max_request_bytes:
             return reply(start_response, "405 Method Not Allowed", SOAP11,
                          fault(EnvelopeError("POST a SOAP envelope, or GET ?wsdl")))
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > max_request_bytes:
-            return reply(start_response, "413 Payload Too Large", SOAP11, fault(EnvelopeError(
-                f"the request body must be 0..{max_request_bytes} bytes")))
-        body = environ["wsgi.input"].read(length)
+            body = read_body(environ, max_request_bytes, MEDIA_TYPES)
+        except RequestRefused as exc:  # answered in the SOAP version the client asked for
+            soap_ns = SOAP12 if "soap+xml" in environ.get("CONTENT_TYPE", "") else SOAP11
+            return reply(start_response, _STATUS[exc.status], soap_ns,
+                         fault(EnvelopeError(exc.error.message, soap_ns)))
         try:
-            call = read_call(body, environ.get("HTTP_SOAPACTION"))
+            call = read_call(body, environ.get("HTTP_SOAPACTION"), charset_of(environ))
         except EnvelopeError as exc:
             return reply(start_response, "500 Internal Server Error", exc.soap_ns, fault(exc))
         try:

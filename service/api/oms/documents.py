@@ -8,7 +8,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from .envelope import parse_xml
+from ..xml import XmlRefused, parse_xml
 from .namespaces import OMS, SERVICE_INFO
 
 
@@ -38,7 +38,7 @@ def _root(text: str | None, expected: str):
         raise DocumentError(f"the {expected} document is missing")
     try:
         root = parse_xml(text.strip())
-    except (etree.XMLSyntaxError, ValueError) as exc:
+    except XmlRefused as exc:
         raise DocumentError(f"malformed {expected} document: {exc}") from exc
     return _check(root, expected)
 
@@ -55,8 +55,14 @@ def _text(el, path: str) -> str | None:
     return found.text.strip() if found is not None and found.text else None
 
 
+def _exact(el, path: str) -> str | None:
+    found = el.find(path, {"o": OMS})
+    return found.text if found is not None else None
+
+
 def _user(el) -> XmsUser:
-    return XmsUser(_text(el, "o:userId"), _text(el, "o:password"))
+    # Credentials are taken exactly as sent, as on every other door: "alice " is not alice.
+    return XmsUser(_exact(el, "o:userId"), _exact(el, "o:password"))
 
 
 def read_user(text: str | None) -> XmsUser:

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..xml import XmlRefused, parse_xml
 from .namespaces import OMS, OPERATIONS, SOAP11, SOAP12
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False, remove_comments=True, remove_pis=True)
 CONTENT_TYPES = {SOAP11: "text/xml; charset=utf-8", SOAP12: "application/soap+xml; charset=utf-8"}
 
 
@@ -34,20 +33,10 @@ class OmsCall:
     soap_ns: str
 
 
-def parse_xml(body: bytes | str):
-    """Parse XML strictly; a DOCTYPE is refused outright."""
-    data = body.encode() if isinstance(body, str) else body
-    root = etree.fromstring(data, _PARSER)
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None:
-        raise ValueError("a DOCTYPE/DTD is not allowed")
-    return root
-
-
-def read_call(body: bytes, soap_action: str | None) -> OmsCall:
+def read_call(body: bytes, soap_action: str | None, charset: str | None = None) -> OmsCall:
     try:
-        root = parse_xml(body)
-    except (etree.XMLSyntaxError, ValueError) as exc:
+        root = parse_xml(body, charset)
+    except XmlRefused as exc:
         raise EnvelopeError(f"malformed SOAP envelope: {exc}") from exc
     soap_ns = etree.QName(root).namespace
     if soap_ns not in (SOAP11, SOAP12) or etree.QName(root).localname != "Envelope":

@@ -13,12 +13,14 @@ from typing import Callable
 from lxml import etree
 
 from ..client_ip import ClientIpResolver
-from ..oms.envelope import parse_xml
+from ..reading import RequestRefused, charset_of, not_multipart, read_body
+from ..xml import XmlRefused, parse_xml
 from .adapter import SmscAdapter
 from .contract import BY_REQUEST, KNOWN_NAMESPACES, OPERATIONS, field_names
 
 log = logging.getLogger(__name__)
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
+_STATUS = {413: "413 Payload Too Large", 415: "415 Unsupported Media Type", 400: "400 Bad Request"}
 
 
 def _fault(message: str, server: bool = False) -> bytes:
@@ -54,15 +56,13 @@ def smsc_soap_app(adapter: SmscAdapter, client_ip: ClientIpResolver, own_namespa
             return reply(start_response, "405 Method Not Allowed",
                          _fault("POST a SOAP envelope, or GET ?wsdl"))
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= max_request_bytes:
-            return reply(start_response, "413 Payload Too Large",
-                         _fault(f"the request body must be 0..{max_request_bytes} bytes"))
+            # Like smsc's own server, any body is read as the envelope, but never attachments.
+            body = read_body(environ, max_request_bytes, not_multipart)
+        except RequestRefused as exc:
+            return reply(start_response, _STATUS[exc.status], _fault(exc.error.message))
         try:
-            root = parse_xml(environ["wsgi.input"].read(length))
-        except (etree.XMLSyntaxError, ValueError) as exc:
+            root = parse_xml(body, charset_of(environ))
+        except XmlRefused as exc:
             return reply(start_response, "500 Internal Server Error",
                          _fault(f"malformed SOAP envelope: {exc}"))
         body = root.find(f"{{{SOAP11}}}Body") if root.tag == f"{{{SOAP11}}}Envelope" else None

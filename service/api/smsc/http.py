@@ -13,7 +13,12 @@ from urllib.parse import parse_qsl, urlencode
 
 from lxml import etree
 
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
+
+from ...domain.errors import ValidationError
 from ..client_ip import ClientIpResolver
+from ..reading import RequestRefused, check_values, read_body, read_request
 from .adapter import SmscAdapter
 
 CHARSETS = {"utf-8": "utf-8", "utf8": "utf-8", "windows-1251": "cp1251", "cp1251": "cp1251",
@@ -29,17 +34,21 @@ OPERATIONS = {"/sys/send.php": "send_sms2", "/sys/status.php": "get_status2",
 
 
 def _params(environ, max_bytes: int) -> tuple[dict[str, str], str]:
+    """Query and form parameters, decoded in the client's ``charset``. The body is read whole
+    through the shared reading layer (chunked too); too large is RequestRefused, never a
+    truncated request."""
     raw = environ.get("QUERY_STRING", "")
+    form: list[tuple[str, str]] = []
     if environ.get("REQUEST_METHOD") == "POST":
-        try:
-            length = min(int(environ.get("CONTENT_LENGTH") or 0), max_bytes)
-        except ValueError:
-            length = 0
-        body = environ["wsgi.input"].read(length).decode("latin-1")
-        raw = f"{raw}&{body}" if raw else body
+        if Request(environ).mimetype == "multipart/form-data":
+            form = _multipart(environ, max_bytes)
+        else:
+            body = read_body(environ, max_bytes).decode("latin-1")
+            raw = f"{raw}&{body}" if raw else body
     # Bytes first, then the client's charset: smsc clients send cp1251 or koi8-r too.
     pairs = parse_qsl(raw, keep_blank_values=True, encoding="latin-1")
     first = {k: v for k, v in pairs}
+    first.update(form)
     charset = CHARSETS.get((first.get("charset") or "utf-8").lower(), "utf-8")
     decoded = {}
     for k, v in pairs:
@@ -47,7 +56,26 @@ def _params(environ, max_bytes: int) -> tuple[dict[str, str], str]:
             decoded[k] = v.encode("latin-1").decode(charset)
         except UnicodeDecodeError:
             decoded[k] = v.encode("latin-1").decode(charset, errors="replace")
+    decoded.update(form)  # multipart parts are UTF-8 (werkzeug decodes them)
     return decoded, charset
+
+
+def _multipart(environ, max_bytes: int) -> list[tuple[str, str]]:
+    request = read_request(environ, max_bytes)
+    try:
+        return list(request.form.items(multi=True))
+    except HTTPException as exc:
+        raise RequestRefused(ValidationError(f"the form could not be read: {exc.description}",
+                                             field="body"), 400) from exc
+
+
+def _query_format(environ) -> tuple[str, str]:
+    """fmt and charset from the query string alone, to answer a request whose body failed."""
+    first = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True,
+                           encoding="latin-1"))
+    fmt = first.get("fmt", "0")
+    return (fmt if fmt in ("0", "1", "2", "3") else "0",
+            CHARSETS.get((first.get("charset") or "utf-8").lower(), "utf-8"))
 
 
 def _error(code: int, fmt: str, message_id: str | None) -> str:
@@ -114,10 +142,18 @@ def _status(results: list[dict[str, str]], fmt: str, many: bool) -> str:
 def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: int,
                   now: Callable):
     def app(environ, start_response):
-        params, charset = _params(environ, max_bytes)
+        try:
+            params, charset = _params(environ, max_bytes)
+        except RequestRefused:  # smsc answers any bad parameter so: error 1
+            fmt, charset = _query_format(environ)
+            return _reply(start_response, _error(1, fmt, None), fmt, charset)
         fmt = params.get("fmt", "0")
         if fmt not in ("0", "1", "2", "3"):
             fmt = "0"
+        try:
+            check_values(params)  # NUL (PostgreSQL cannot store it): before authentication
+        except ValidationError:
+            return _reply(start_response, _error(1, fmt, None), fmt, charset)
         operation = OPERATIONS[environ.get("PATH_INFO", "").rstrip("/")]
         fields = {k: params.get(k) for k in ("login", "psw", "phones", "mes", "id", "sender",
                                              "time", "phone", "all", "apikey")}
@@ -140,10 +176,14 @@ def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: 
                 body = {"2": _xml(result), "3": json.dumps(result)}.get(fmt, result["balance"])
             else:
                 body = _send(result, fmt, params.get("cost", "0"))
-        data = body.encode(charset, errors="replace")
-        ctype = {"2": "text/xml", "3": "application/json"}.get(fmt, "text/plain")
-        start_response("200 OK", [("Content-Type", f"{ctype}; charset={charset.replace('_', '-')}"),
-                                  ("Content-Length", str(len(data)))])
-        return [data]
+        return _reply(start_response, body, fmt, charset)
 
     return app
+
+
+def _reply(start_response, body: str, fmt: str, charset: str):
+    data = body.encode(charset, errors="replace")
+    ctype = {"2": "text/xml", "3": "application/json"}.get(fmt, "text/plain")
+    start_response("200 OK", [("Content-Type", f"{ctype}; charset={charset.replace('_', '-')}"),
+                              ("Content-Length", str(len(data)))])
+    return [data]

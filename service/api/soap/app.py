@@ -10,9 +10,10 @@ from spyne.server.wsgi import WsgiApplication
 
 from ...app.use_cases import UseCases
 from ..client_ip import ClientIpResolver
+from ..reading import RequestRefused, buffered_environ, read_body
 from .faults import protocol_fault
 from .namespaces import TNS
-from .protocol import SmsgwSoap11Out, StrictSoap11
+from .protocol import REFUSED, SmsgwSoap11Out, StrictSoap11
 from . import book_types as bt
 from . import types as t
 from .book_service import ContactBookService
@@ -56,6 +57,31 @@ def build_application(gateway: Gateway | None, name: str = "smsgw") -> Applicati
     return application
 
 
+# SOAP 1.1 is text/xml; the others reach the envelope check and get its fault. Not
+# multipart/related: attachments are not part of the contract, and spyne's MIME path would
+# parse the root part with lxml's default (entity-expanding) parser.
+MEDIA_TYPES = ("text/xml", "application/soap+xml", "application/xml")
+
+
+def read_through(spyne_app, max_request_bytes: int):
+    """spyne reads ``wsgi.input`` itself (a chunked body it would cut at its limit, silently):
+    give it the body the shared reading layer read whole, or the refusal to answer."""
+
+    def app(environ, start_response):
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):  # no body: spyne answers 405
+            return spyne_app(buffered_environ(environ, b""), start_response)
+        try:
+            body = read_body(environ, max_request_bytes, MEDIA_TYPES)
+        except RequestRefused as exc:
+            environ = {**buffered_environ(environ, b""), REFUSED: exc,
+                       "CONTENT_TYPE": "text/xml; charset=utf-8"}
+        else:
+            environ = buffered_environ(environ, body)
+        return spyne_app(environ, start_response)
+
+    return app
+
+
 def build_wsgi(gateway: Gateway, public_soap_url: str, max_request_bytes: int):
     """Return (wsgi_app, wsdl_bytes). The WSDL is built once here, never per request."""
     # spyne logs every client fault and every unparsable request with a traceback; those are
@@ -64,7 +90,7 @@ def build_wsgi(gateway: Gateway, public_soap_url: str, max_request_bytes: int):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     application = build_application(gateway)
     wsgi = HardenedWsgiApplication(application, max_content_length=max_request_bytes)
-    return wsgi, render_wsdl(application, public_soap_url)
+    return read_through(wsgi, max_request_bytes), render_wsdl(application, public_soap_url)
 
 
 def render_wsdl(application: Application, public_soap_url: str) -> bytes:

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from ...app.auth import Credentials
 from ...domain.errors import AuthenticationFailed
+from ..reading import basic_credentials
 from .namespaces import WSSE, WSSE_PASSWORD_DIGEST
-
-
-def basic_credentials(environ) -> tuple[str, str] | None:
-    header = environ.get("HTTP_AUTHORIZATION", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None
-    try:
-        login, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise AuthenticationFailed("malformed HTTP Basic credentials") from exc
-    return (login, password) if sep else None
 
 
 def wsse_credentials(header_doc) -> tuple[str, str] | None:
