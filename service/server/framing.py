@@ -11,8 +11,12 @@ connection is closed: no bytes after a doubtful request are ever read as a new o
 Memory is bounded per connection: the head by ``max_head``, the body by ``max_body``
 (SMSGW_MAX_REQUEST_BYTES). A body declared larger than ``max_body`` is not waited for: the
 head is handed over at once and the application answers with its own "too large" error.
-A chunked body is buffered until it is complete or just past ``max_body`` decoded bytes,
-which is enough for the application to see that it is too large.
+A chunked body is buffered until it is complete or ``READ_AHEAD`` decoded bytes past
+``max_body``: the application reads one byte past its limit to see that the body is too
+large, and gunicorn reads ahead of what it is asked for (its body reads 1 KiB blocks from a
+chunked reader that pulls whole buffered pieces and then the next chunk's size line, about
+2 KiB at most). A buffer that ended right at the limit would fail that read ("no more
+data"), and the application would answer 400 instead of its own "too large".
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _DIGITS = re.compile(rb"[0-9]{1,18}")
 _HEX = re.compile(rb"[0-9a-fA-F]{1,15}")
 _MAX_CHUNK_LINE = 4096
+READ_AHEAD = 8 * 1024  # four times gunicorn's read-ahead (see above)
 
 
 class RequestFrame:
@@ -99,7 +104,7 @@ class RequestFrame:
             if lengths or codings != [b"chunked"] or version != b"HTTP/1.1":
                 return self._doubtful()
             self.state = "chunk size"
-            self._raw_limit = self._pos + 2 * self.max_body + 64 * 1024
+            self._raw_limit = self._pos + 2 * (self.max_body + READ_AHEAD) + 64 * 1024
         elif lengths:
             if len(set(lengths)) != 1 or not _DIGITS.fullmatch(lengths[0]):
                 return self._doubtful()
@@ -139,7 +144,7 @@ class RequestFrame:
                 self._pos += have
                 self._remaining -= have
                 self._decoded += have
-                if self._decoded > self.max_body:
+                if self._decoded > self.max_body + READ_AHEAD:
                     return self._doubtful()  # enough for the application to refuse it
                 if self._remaining:
                     return MORE

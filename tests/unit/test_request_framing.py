@@ -8,7 +8,7 @@ from gunicorn.config import Config
 from gunicorn.http.parser import RequestParser
 from hypothesis import given, settings, strategies as st
 
-from service.server.framing import HEAD_TOO_LARGE, MORE, READY, RequestFrame
+from service.server.framing import HEAD_TOO_LARGE, MORE, READ_AHEAD, READY, RequestFrame
 
 MAX_HEAD, MAX_BODY = 4096, 10_000
 
@@ -98,12 +98,31 @@ def test_a_declared_length_over_the_limit_is_handed_over_at_once_and_closes():
     assert huge.feed(b"") == READY and huge.close_after
 
 
-def test_a_chunked_body_is_buffered_only_just_past_the_limit():
+def test_a_chunked_body_is_buffered_only_a_little_past_the_limit():
     head = b"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
     f = frame(head)
-    verdicts = [f.feed(b"3e8\r\n" + b"x" * 1000 + b"\r\n") for _ in range(11)]
-    assert verdicts[:10] == [MORE] * 10 and verdicts[10] == READY and f.close_after
-    assert len(f.buf) < len(head) + MAX_BODY + 2000
+    chunks = (MAX_BODY + READ_AHEAD) // 1000 + 1
+    verdicts = [f.feed(b"3e8\r\n" + b"x" * 1000 + b"\r\n") for _ in range(chunks)]
+    assert verdicts[:-1] == [MORE] * (chunks - 1) and verdicts[-1] == READY and f.close_after
+    assert len(f.buf) < len(head) + MAX_BODY + READ_AHEAD + 2000
+
+
+def test_an_oversized_chunked_body_handed_over_reads_past_the_limit_without_running_dry():
+    """gunicorn's reader must find one byte past the limit in the buffer, wherever the chunk
+    boundaries fall (the body is then refused as too large, not as unreadable)."""
+    head = b"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    for size in (1, 7, 1000, 1024, 4096, MAX_BODY, MAX_BODY + 1):
+        f = frame(head)
+        verdict = MORE
+        while verdict == MORE:
+            verdict = f.feed(b"%x\r\n%s\r\n" % (size, b"x" * size))
+        parser = RequestParser(Config(), [bytes(f.buf)], ("127.0.0.1", 1))
+        body = next(parser).body
+        read = b""
+        while len(read) <= MAX_BODY:
+            piece = body.read(4096)
+            assert piece, size
+            read += piece
 
 
 def test_tiny_chunks_cannot_buffer_unbounded_framing():
