@@ -184,7 +184,10 @@ def test_a_nul_in_any_api_parameter_names_the_field(gw):
 def test_nul_or_a_lone_surrogate_anywhere_in_json_names_the_field(gw):
     for value in ('"a\\ud800b"', '["+79991234567", "\\u0000"]', '{"x": ["\\udfff"]}',
                   '{"\\u0000": 1}'):
-        body = json.dumps(API_FORM)[:-1] + f', "recipients": {value}}}'
+        # Built as text: json.dumps would escape what is under test. recipients is left out
+        # of the base object, since a repeated key is refused on its own (as the body's).
+        base = {k: v for k, v in API_FORM.items() if k != "recipients"}
+        body = json.dumps(base)[:-1] + f', "recipients": {value}}}'
         reply = gw.call("/api/Sms/Send", body, content_type="application/json")
         assert reply.json()["code"] == 1 and reply.json()["data"] == {"field": "recipients"}
     assert gw.untouched()
