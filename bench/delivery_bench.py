@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from service.app.auth import Credentials  # noqa: E402
-from service.app.sending import SendSms  # noqa: E402
+from service.app.access.auth import Credentials  # noqa: E402
+from service.app.sending.sending import SendSms  # noqa: E402
 from service.bootstrap import build_container  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.persistence.migrate import upgrade  # noqa: E402

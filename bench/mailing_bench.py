@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sqlalchemy import insert  # noqa: E402
 
 from delivery_bench import cpu_model, fresh_pg  # noqa: E402
-from service.app.address_book import ContactInput  # noqa: E402
-from service.app.auth import Credentials  # noqa: E402
-from service.app.mailings import CreateMailing  # noqa: E402
+from service.app.book.address_book import ContactInput  # noqa: E402
+from service.app.access.auth import Credentials  # noqa: E402
+from service.app.mailings.mailings import CreateMailing  # noqa: E402
 from service.bootstrap import build_container  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.persistence.migrate import upgrade  # noqa: E402

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from service.app.carrier import Accepted, OutboundSms  # noqa: E402
+from service.app.delivery.carrier import Accepted, OutboundSms  # noqa: E402
 from service.delivery.smpp import SmppConfig, SmppConnector  # noqa: E402
 from service.domain.encoding import analyse  # noqa: E402
 

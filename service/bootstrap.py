@@ -20,18 +20,18 @@ from .api.smsc.app import smsc_soap_app
 from .api.smsc.http import smsc_http_app
 from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
-from .app.accounts import AccountService
-from .app.address_book import IMPORT_TASK, AddressBookService
-from .app.history import HistoryQueries
-from .app.limits import RequestLimits
-from .app.login_guard import GuardPolicy, LoginGuard
-from .app.rate_limits import RateLimiter, RatePolicy
-from .app.mailings import START_TASK, MailingService
-from .app.tasks import TaskService
-from .app.auth import Authenticator
-from .app.policy import SendingPolicy
-from .app.sending import SendingService
-from .app.status_query import StatusQueries
+from .app.accounts.accounts import AccountService
+from .app.book.address_book import IMPORT_TASK, AddressBookService
+from .app.sending.history import HistoryQueries
+from .app.access.limits import RequestLimits
+from .app.access.login_guard import GuardPolicy, LoginGuard
+from .app.access.rate_limits import RateLimiter, RatePolicy
+from .app.mailings.mailings import START_TASK, MailingService
+from .app.tasks.tasks import TaskService
+from .app.access.auth import Authenticator
+from .app.sending.policy import SendingPolicy
+from .app.sending.sending import SendingService
+from .app.sending.status_query import StatusQueries
 from .app.use_cases import UseCases
 from .config import Settings
 from .domain.clock import Clock, SystemClock
@@ -160,8 +160,8 @@ def build_connector(container: Container):
 
 def build_delivery(container: Container):
     """(DeliveryService, CallbackService) for workers and the CLI."""
-    from .app.callbacks import CallbackPolicy, CallbackService
-    from .app.delivery import DeliveryPolicy, DeliveryService
+    from .app.delivery.callbacks import CallbackPolicy, CallbackService
+    from .app.delivery.delivery import DeliveryPolicy, DeliveryService
     from .delivery.http_transport import Urllib3Transport
     from .delivery.resolver import SystemResolver
     from .domain.callback_url import parse_networks

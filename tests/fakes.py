@@ -134,7 +134,7 @@ class FakeBlacklistRepository:
         return gone
 
     def list(self, account_id, offset, limit):
-        from service.app.address_book_ports import Page
+        from service.app.results import Page
         phones = sorted(self._s.blacklist.get(account_id, set()))
         return Page(len(phones), phones[offset:offset + limit])
 
@@ -147,7 +147,7 @@ class FakeLoginFailures:
 
     @staticmethod
     def _record(r):
-        from service.app.ports import FailureRecord
+        from service.app.access.ports import FailureRecord
         return FailureRecord(r["login"], r["address"], r["failures"], r["strikes"],
                              r["blocked_until"], r["last_success"])
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..domain.clock import Clock
-from .auth import Authenticator, Credentials
-from .policy import SendingPolicy
-from .ports import UnitOfWorkFactory
-from .rate_limits import Operation
+from .access.auth import Authenticator, Credentials
+from .sending.policy import SendingPolicy
+from .uow import UnitOfWorkFactory
+from .access.rate_limits import Operation
 
 
 class AccountUseCases:

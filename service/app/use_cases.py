@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .accounts import AccountService
-from .address_book import AddressBookService
-from .history import HistoryQueries
-from .limits import RequestLimits
-from .login_guard import LoginGuard
-from .mailings import MailingService
-from .tasks import TaskService
-from .sending import SendingService
-from .status_query import StatusQueries
+from .accounts.accounts import AccountService
+from .book.address_book import AddressBookService
+from .sending.history import HistoryQueries
+from .access.limits import RequestLimits
+from .access.login_guard import LoginGuard
+from .mailings.mailings import MailingService
+from .tasks.tasks import TaskService
+from .sending.sending import SendingService
+from .sending.status_query import StatusQueries
 
 
 @dataclass(frozen=True)

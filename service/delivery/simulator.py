@@ -30,7 +30,7 @@ from typing import Sequence
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
 
-from ..app.carrier import Accepted, OutboundSms, Receipt, ReceiptSink, Rejected
+from ..app.delivery.carrier import Accepted, OutboundSms, Receipt, ReceiptSink, Rejected
 from ..domain.clock import Clock
 from ..domain.simulator_rules import DEFAULT_RULES, OUTCOMES, parse_rules
 from ..persistence.engine import write_transaction

@@ -17,10 +17,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from ..app.callbacks import CallbackService
-from ..app.carrier import Connector
-from ..app.delivery import DeliveryService
-from ..app.tasks import TaskService
+from ..app.delivery.callbacks import CallbackService
+from ..app.delivery.carrier import Connector
+from ..app.delivery.delivery import DeliveryService
+from ..app.tasks.tasks import TaskService
 
 log = logging.getLogger(__name__)
 

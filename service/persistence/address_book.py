@@ -9,7 +9,8 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..app.address_book_ports import MessageFilter, Page
+from ..app.sending.ports import MessageFilter
+from ..app.results import Page
 from ..domain.contacts import Contact, Group
 from ..domain.errors import ConstraintViolation
 from ..domain.message import Message

@@ -1,4 +1,4 @@
-"""SQL implementation of the DeliveryStore port (service/app/delivery_ports.py).
+"""SQL implementation of the DeliveryStore port (service/app/delivery/ports.py).
 
 Claims use ``FOR UPDATE ... SKIP LOCKED`` on PostgreSQL, so any number of workers share the
 queue; on SQLite the write transaction (BEGIN IMMEDIATE) already serialises them. Every batch
@@ -15,8 +15,8 @@ from sqlalchemy import (and_, bindparam, exists, false, func, insert, literal_co
                         update)
 from sqlalchemy.engine import Connection
 
-from ..app.carrier import Receipt
-from ..app.delivery_ports import (CallbackJob, ClaimedMessage, MessageState, PartMatch,
+from ..app.delivery.carrier import Receipt
+from ..app.delivery.ports import (CallbackJob, ClaimedMessage, MessageState, PartMatch,
                                   PendingReceipt, ReplayResult, Transition)
 from ..domain.carrier_ids import normalise_carrier_id
 from ..domain.encoding import Encoding

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from ..app.ports import FailureRecord
+from ..app.access.ports import FailureRecord
 from .tables import login_failures as lf
 
 _STANDING = select(lf).where(or_(

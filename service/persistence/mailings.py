@@ -10,8 +10,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from ..app.address_book_ports import Page
-from ..app.mailings import decode_targets, encode_targets
+from ..app.results import Page
+from ..app.mailings.mailings import decode_targets, encode_targets
 from ..domain.mailing import Mailing, MailingState
 from .address_book import _contact, _chunks
 from .tables import contacts, group_members, mailing_recipients, mailings, messages

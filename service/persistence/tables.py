@@ -271,7 +271,7 @@ request_counters = Table(
     Column("count", Integer, nullable=False),
 )
 
-# The login guard (app/login_guard.py): failed logins per (login, address) pair, per login
+# The login guard (app/access/login_guard.py): failed logins per (login, address) pair, per login
 # (address '') and per address (login ''). Times are epoch seconds.
 login_failures = Table(
     "login_failures", metadata,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from ..app.address_book_ports import ItemResult, Page
-from ..app.task_ports import TaskRecord
+from ..app.results import ItemResult, Page
+from ..app.tasks.ports import TaskRecord
 from .delivery_store import _lit
 from .tables import task_errors, tasks
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from service.app.address_book import ContactInput
-from service.app.auth import Credentials
-from service.app.sending import QuoteSms, SendSms
+from service.app.book.address_book import ContactInput
+from service.app.access.auth import Credentials
+from service.app.sending.sending import QuoteSms, SendSms
 from service.bootstrap import build_container
 from service.config import Settings
 from service.domain import errors
@@ -139,7 +139,7 @@ def test_history_is_newest_first_filtered_and_private(app):
 
 
 def test_mass_operations_are_limited(app):
-    from service.app.address_book import MAX_IMPORT
+    from service.app.book.address_book import MAX_IMPORT
     with pytest.raises(errors.ConstraintViolation):
         book(app).create_contacts(ME, [ContactInput(phone="+79991234567")] * (MAX_IMPORT + 1))
     with pytest.raises(errors.ConstraintViolation):

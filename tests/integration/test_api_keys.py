@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from service.api.smsc.adapter import SmscAdapter
-from service.app.auth import Credentials
+from service.app.access.auth import Credentials
 from service.bootstrap import build_container
 from service.config import Settings
 from service.domain import errors

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from service.app.callbacks import CallbackPolicy, CallbackService
+from service.app.delivery.callbacks import CallbackPolicy, CallbackService
 from service.delivery.http_transport import Urllib3Transport
 from service.domain.callback_url import parse_networks
 from service.persistence.tables import callbacks

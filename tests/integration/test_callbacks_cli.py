@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from service.app.callbacks import sign
+from service.app.delivery.callbacks import sign
 from service.cli import main
 from service.persistence.tables import callbacks
 from tests.conftest import STORES, store_url

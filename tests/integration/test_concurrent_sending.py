@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from service.app.auth import Credentials
-from service.app.sending import SendSms
+from service.app.access.auth import Credentials
+from service.app.sending.sending import SendSms
 from service.bootstrap import build_container
 from service.config import Settings
 from service.domain.errors import InsufficientFunds

@@ -10,12 +10,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from service.app.auth import Credentials
-from service.app.callbacks import CallbackPolicy, CallbackService, sign
-from service.app.carrier import Accepted, Receipt, Rejected, Unknown
-from service.app.delivery import DeliveryPolicy, DeliveryService
-from service.app.sending import SendSms
-from service.app.status_query import GetStatus
+from service.app.access.auth import Credentials
+from service.app.delivery.callbacks import CallbackPolicy, CallbackService, sign
+from service.app.delivery.carrier import Accepted, Receipt, Rejected, Unknown
+from service.app.delivery.delivery import DeliveryPolicy, DeliveryService
+from service.app.sending.sending import SendSms
+from service.app.sending.status_query import GetStatus
 from service.bootstrap import build_container
 from service.config import Settings
 from service.delivery.simulator import SimulatorConnector

@@ -9,7 +9,7 @@ import ssl
 import pytest
 import trustme
 
-from service.app.callback_guard import CallbackGuard
+from service.app.delivery.callback_guard import CallbackGuard
 from service.delivery.http_transport import Urllib3Transport
 from service.delivery.resolver import SystemResolver
 from service.domain.callback_url import parse_callback_url

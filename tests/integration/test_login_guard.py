@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from service.app.auth import Credentials
+from service.app.access.auth import Credentials
 from service.bootstrap import build_container
 from service.config import Settings
 from service.domain.errors import AuthenticationFailed, TooManyAttempts

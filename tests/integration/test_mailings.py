@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from service.app.address_book import ContactInput
-from service.app.auth import Credentials
-from service.app.carrier import Accepted
-from service.app.delivery import DeliveryPolicy, DeliveryService
-from service.app.mailings import CreateMailing
-from service.app.status_query import GetStatus
+from service.app.book.address_book import ContactInput
+from service.app.access.auth import Credentials
+from service.app.delivery.carrier import Accepted
+from service.app.delivery.delivery import DeliveryPolicy, DeliveryService
+from service.app.mailings.mailings import CreateMailing
+from service.app.sending.status_query import GetStatus
 from service.bootstrap import build_container
 from service.config import Settings
 from service.domain import errors
@@ -198,8 +198,8 @@ def test_a_mailing_above_the_threshold_starts_in_the_background(app):
 
 
 def test_a_restart_in_the_middle_of_a_background_start_neither_loses_nor_repeats(app, monkeypatch):
-    import service.app.mailings as module
-    from service.app.tasks import TaskLost
+    import service.app.mailings.mailings as module
+    from service.app.tasks.tasks import TaskLost
     monkeypatch.setattr(module, "CHUNK", 25)
     app.use_cases.accounts.top_up("alice", Decimal("1000"))
     mid = mailing(app, text="Hi", phones=tuple(f"+7999123{n:04d}" for n in range(200)))

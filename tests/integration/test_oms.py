@@ -11,8 +11,8 @@ from xml.sax.saxutils import escape
 import pytest
 from lxml import etree
 
-from service.app.auth import Credentials
-from service.app.status_query import GetStatus
+from service.app.access.auth import Credentials
+from service.app.sending.status_query import GetStatus
 from service.bootstrap import build_container, build_wsgi_app
 from service.config import Settings
 from service.persistence.migrate import upgrade

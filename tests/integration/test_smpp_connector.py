@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import pytest
 
-from service.app.auth import Credentials
-from service.app.carrier import Accepted, OutboundSms, Rejected, Unknown
-from service.app.delivery import DeliveryPolicy, DeliveryService
-from service.app.sending import SendSms
-from service.app.status_query import GetStatus
+from service.app.access.auth import Credentials
+from service.app.delivery.carrier import Accepted, OutboundSms, Rejected, Unknown
+from service.app.delivery.delivery import DeliveryPolicy, DeliveryService
+from service.app.sending.sending import SendSms
+from service.app.sending.status_query import GetStatus
 from service.bootstrap import build_container
 from service.config import Settings
 from service.delivery.smpp import SmppConfig, SmppConnector

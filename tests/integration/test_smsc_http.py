@@ -10,7 +10,7 @@ from urllib.parse import quote_from_bytes, urlencode
 import pytest
 from lxml import etree
 
-from service.app.auth import Credentials
+from service.app.access.auth import Credentials
 from service.bootstrap import build_container, build_wsgi_app
 from service.config import Settings
 from service.persistence.migrate import upgrade

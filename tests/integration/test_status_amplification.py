@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event
 
-from service.app.auth import Credentials
-from service.app.sending import SendSms
+from service.app.access.auth import Credentials
+from service.app.sending.sending import SendSms
 from tests.integration.doors import LOGIN, PASSWORD, Doors, smsc_soap_result, soap_fault
 
 LIMIT = 300

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service.app.auth import Credentials
-from service.app.sending import SendSms
+from service.app.access.auth import Credentials
+from service.app.sending.sending import SendSms
 from service.bootstrap import build_container
 from service.config import Settings
 from service.persistence.tables import accounts, messages, simulator_submissions

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from service.app.callback_guard import CallbackGuard, CallbackRefused
+from service.app.delivery.callback_guard import CallbackGuard, CallbackRefused
 from service.domain.callback_url import (CallbackTarget, address_refusal, parse_callback_url,
                                          parse_networks)
 from service.domain.errors import ValidationError

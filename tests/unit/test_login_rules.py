@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from service.app.accounts import AccountService
-from service.app.auth import Authenticator, Credentials
-from service.app.login_guard import GuardPolicy, LoginGuard
+from service.app.accounts.accounts import AccountService
+from service.app.access.auth import Authenticator, Credentials
+from service.app.access.login_guard import GuardPolicy, LoginGuard
 from service.domain.errors import AuthenticationFailed, TooManyAttempts, ValidationError
 from service.domain.logins import could_be_stored, validate_login
 from service.domain.passwords import hash_password

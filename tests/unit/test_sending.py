@@ -4,11 +4,11 @@ from unittest import mock
 
 import pytest
 
-from service.app.accounts import AccountService
-from service.app.auth import Authenticator, Credentials
-from service.app.policy import SendingPolicy
-from service.app.sending import QuoteSms, SendingService, SendSms
-from service.app.status_query import GetStatus, StatusQueries
+from service.app.accounts.accounts import AccountService
+from service.app.access.auth import Authenticator, Credentials
+from service.app.sending.policy import SendingPolicy
+from service.app.sending.sending import QuoteSms, SendingService, SendSms
+from service.app.sending.status_query import GetStatus, StatusQueries
 from service.domain import errors
 from service.domain.pricing import Tariff
 from service.domain.status import MessageStatus
@@ -181,7 +181,7 @@ def test_status_needs_ids(world):
 
 
 def test_the_slow_hash_runs_once_then_the_cache_answers_until_the_password_changes(world):
-    with mock.patch("service.app.auth.verify_password", wraps=__import__(
+    with mock.patch("service.app.access.auth.verify_password", wraps=__import__(
             "service.domain.passwords", fromlist=["verify_password"]).verify_password) as verify:
         send(world, ["+79991234567"])
         send(world, ["+79991234567"])

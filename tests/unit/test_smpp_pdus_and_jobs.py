@@ -6,7 +6,7 @@ import struct
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from service.app.carrier import Accepted, OutboundSms, Rejected, Unknown
+from service.app.delivery.carrier import Accepted, OutboundSms, Rejected, Unknown
 from service.delivery.smpp import pdus
 from service.delivery.smpp.encoding import PartPayload
 from service.delivery.smpp.jobs import Job, PartState

@@ -8,7 +8,7 @@ import logging
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
-from ...app.auth import Credentials
+from ...app.access.auth import Credentials
 from ...app.errors import SaveConflict
 from ...domain.errors import RateLimited, SmsgwError, TooManyAttempts
 from ..client_ip import ClientIpResolver

@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from ...app.address_book import ContactInput
-from ...app.mailings import CreateMailing
-from ...app.sending import QuoteSms, SendSms
-from ...app.status_query import GetStatus
+from ...app.book.address_book import ContactInput
+from ...app.mailings.mailings import CreateMailing
+from ...app.results import ResultCode as R
+from ...app.sending.sending import QuoteSms, SendSms
+from ...app.sending.status_query import GetStatus
 from ...domain.errors import ValidationError
 from .params import Params
 
@@ -25,8 +26,9 @@ def _batch(result) -> tuple[int, dict, str]:
     data = {"items": [asdict(i) for i in result.items]}
     if result.task_id is not None:
         data["taskId"] = result.task_id
-    return result.code, data, {0: "OK", 98: "some items failed", 99: "every item failed",
-                               100: "running in the background"}[result.code]
+    return result.code, data, {R.OK: "OK", R.PARTIAL: "some items failed",
+                               R.NONE: "every item failed",
+                               R.BACKGROUND: "running in the background"}[result.code]
 
 
 def _mailing(view) -> dict:
@@ -57,8 +59,8 @@ def sms_send(uc, p: Params, creds):
                           "statusCode": m.status_code, "statusName": m.status,
                           "segments": m.segments, "cost": m.cost, "errorCode": m.error_code,
                           "errorMessage": m.error_message} for m in r.messages]}
-    return r.code, data, {0: "OK", 98: "some recipients were refused",
-                          99: "no recipient was accepted"}[r.code]
+    return r.code, data, {R.OK: "OK", R.PARTIAL: "some recipients were refused",
+                          R.NONE: "no recipient was accepted"}[r.code]
 
 
 def sms_get_status(uc, p: Params, creds):
@@ -196,8 +198,9 @@ def mailing_start(uc, p: Params, creds):
             "items": [asdict(i) for i in r.errors]}
     if r.task_id is not None:
         data["taskId"] = r.task_id
-    return r.code, data, {0: "OK", 98: "some recipients failed", 99: "no recipient was queued",
-                          100: "running in the background"}[r.code]
+    return r.code, data, {R.OK: "OK", R.PARTIAL: "some recipients failed",
+                          R.NONE: "no recipient was queued",
+                          R.BACKGROUND: "running in the background"}[r.code]
 
 
 def _mailing_move(name):

@@ -10,8 +10,8 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ...app.auth import Credentials
-from ...app.sending import QuoteSms, SendSms
+from ...app.access.auth import Credentials
+from ...app.sending.sending import QuoteSms, SendSms
 from ...app.use_cases import UseCases
 from ...domain import errors as e
 from ...domain.encoding import is_gsm7

@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
-from ...app.auth import Credentials
-from ...app.sending import QuoteSms, SendSms
+from ...app.access.auth import Credentials
+from ...app.results import ResultCode
+from ...app.sending.sending import QuoteSms, SendSms
 from ...app.use_cases import UseCases
 from ...domain import errors as e
 from ...domain.status import MessageStatus
@@ -137,7 +138,7 @@ class SmscAdapter:
         result = self._uc.sending.send(SendSms(
             creds, phones, text, sender=f.get("sender") or None, scheduled_at=when,
             validity_minutes=validity_minutes(query), external_id=f.get("id") or None))
-        if result.code == 99:  # no number was usable: badly written (7) or refused (8)
+        if result.code == ResultCode.NONE:  # no number was usable: badly written (7) or refused (8)
             banned = any(m.status == MessageStatus.BANNED.canonical_name for m in result.messages)
             return {"error": "8" if banned else "7"}
         first = result.messages[0].message_id

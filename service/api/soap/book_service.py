@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from spyne import ServiceBase, rpc
 from spyne.model.primitive import Integer32, Integer64, Unicode
 
-from ...app.address_book import ContactInput
+from ...app.book.address_book import ContactInput
 from . import book_types as b
 from .service import FAULTS, _credentials, _domain_errors
 

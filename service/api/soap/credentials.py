@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...app.auth import Credentials
+from ...app.access.auth import Credentials
 from ...domain.errors import AuthenticationFailed
 from ..reading import basic_credentials
 from .namespaces import WSSE, WSSE_PASSWORD_DIGEST

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from spyne import ServiceBase, rpc
 from spyne.model.primitive import DateTime, Integer32, Integer64, Unicode
 
-from ...app.mailings import CreateMailing as CreateMailingCommand
+from ...app.mailings.mailings import CreateMailing as CreateMailingCommand
 from . import book_types as b
 from .book_service import _items
 from .service import FAULTS, _credentials, _domain_errors

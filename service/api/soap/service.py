@@ -12,8 +12,8 @@ from types import SimpleNamespace
 from spyne import ServiceBase, rpc
 from spyne.model.primitive import DateTime, Decimal, Integer32, Integer64, Unicode
 
-from ...app.sending import QuoteSms, SendSms
-from ...app.status_query import GetStatus as GetStatusQuery
+from ...app.sending.sending import QuoteSms, SendSms
+from ...app.sending.status_query import GetStatus as GetStatusQuery
 from ...domain.errors import AuthenticationFailed, SmsgwError
 from ...domain.vocabularies import smsc_code
 from . import book_types as bt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ...app.carrier import OutboundSms, ReceiptSink, Rejected, SubmitOutcome, Unknown
+from ...app.delivery.carrier import OutboundSms, ReceiptSink, Rejected, SubmitOutcome, Unknown
 from .config import SmppConfig
 from .encoding import part_payloads
 from .jobs import Job, Latch, PartState

@@ -12,7 +12,7 @@ import enum
 import threading
 from typing import Callable
 
-from ...app.carrier import Accepted, OutboundSms, Rejected, SubmitOutcome, Unknown
+from ...app.delivery.carrier import Accepted, OutboundSms, Rejected, SubmitOutcome, Unknown
 
 
 class PartState(enum.Enum):

@@ -7,7 +7,7 @@ import queue
 import threading
 from typing import Callable
 
-from ...app.carrier import Receipt, ReceiptSink
+from ...app.delivery.carrier import Receipt, ReceiptSink
 from .pdus import ESME_ROK, ESME_RX_T_APPN
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timezone
 from typing import Mapping
 
-from ...app.carrier import Receipt
+from ...app.delivery.carrier import Receipt
 
 ESM_CLASS_RECEIPT = 0x04
 TAG_RECEIPTED_MESSAGE_ID = 0x001E

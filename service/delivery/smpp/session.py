@@ -17,7 +17,7 @@ import time
 from collections import Counter, deque
 from contextlib import suppress
 
-from ...app.carrier import ReceiptSink
+from ...app.delivery.carrier import ReceiptSink
 from . import pdus
 from .config import SmppConfig
 from .flow import SubmitFlow, describe

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
-from ..domain.carrier_ids import receipt_lookup_keys
-from ..domain.clock import Clock
-from ..domain.encoding import analyse
-from ..domain.lifecycle import aggregate, at_validity_end, retry_delay
-from ..domain.status import MessageStatus as S
-from ..domain.vocabularies import callback_names, smsc_code, status_from_receipt
+from ...domain.carrier_ids import receipt_lookup_keys
+from ...domain.clock import Clock
+from ...domain.encoding import analyse
+from ...domain.lifecycle import aggregate, at_validity_end, retry_delay
+from ...domain.status import MessageStatus as S
+from ...domain.vocabularies import callback_names, smsc_code, status_from_receipt
 from .carrier import Accepted, Connector, OutboundSms, Receipt, Rejected, Unknown
-from .delivery_ports import ClaimedMessage, MessageState, Transition
-from .ports import UnitOfWorkFactory
+from .ports import ClaimedMessage, MessageState, Transition
+from ..uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 

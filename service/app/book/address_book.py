@@ -1,29 +1,27 @@
 """Use cases of the contact book: contacts, groups and the blacklist.
 
-Mass operations answer per item: ``code`` 0 when every item succeeded, 98 when some did, 99
-when none did, and each failed item carries its own code, message and field.
+Mass operations answer per item (see app/results.py): ``code`` 0 when every item succeeded, 98
+when some did, 99 when none did, and each failed item carries its own code, message and field.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 
-from ..domain.contacts import (Contact, Group, clean_email, clean_fields, clean_group_name,
+from ...domain.contacts import (Contact, Group, clean_email, clean_fields, clean_group_name,
                                clean_name, contact_phone)
-from ..domain.errors import ConstraintViolation, MissingParameter, NotFound, SmsgwError
-from ..domain.phones import normalise
-from ..domain.values import INT64_MAX
-from .address_book_ports import ItemResult, Page
-from .auth import Credentials
-from .base import AccountUseCases
-from .rate_limits import Operation
+from ...domain.errors import ConstraintViolation, MissingParameter, NotFound, SmsgwError
+from ...domain.phones import normalise
+from ..access.auth import Credentials
+from ..access.rate_limits import Operation
+from ..base import AccountUseCases
+from ..results import (BACKGROUND, BatchResult, ItemResult, Page, batch_result, failure, outcome,
+                       paging)
 
-MAX_PAGE_SIZE = 1000
 MAX_IMPORT = 100_000
 IMPORT_TASK = "import_contacts"
-BACKGROUND = 100
 
 
 @dataclass(frozen=True)
@@ -36,40 +34,6 @@ class ContactInput:
     birthday: date | None = None
     fields: dict[str, str] | None = None
     group_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    code: int
-    items: list[ItemResult] = field(default_factory=list)
-    task_id: int | None = None  # with code 100: the background task doing the work
-
-
-def _code(total: int, failed: int) -> int:
-    return 0 if not failed else 99 if failed == total else 98
-
-
-def batch_result(items: list[ItemResult]) -> BatchResult:
-    return BatchResult(_code(len(items), sum(1 for i in items if i.code)), items)
-
-
-def failure(index: int, error: SmsgwError, key: int | None = None) -> ItemResult:
-    return ItemResult(index, error.code, key, error.message, error.field)
-
-
-def paging(page: int | None, page_size: int | None) -> tuple[int, int]:
-    page = 1 if page is None else page
-    size = 100 if page_size is None else page_size
-    if page < 1:
-        raise ConstraintViolation("page", "page starts at 1")
-    if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ConstraintViolation("pageSize", f"page size must be 1..{MAX_PAGE_SIZE}",
-                                  limit=MAX_PAGE_SIZE)
-    last = INT64_MAX // size  # the databases' OFFSET is a 64-bit integer
-    if page > last:
-        raise ConstraintViolation("page", f"page must be 1..{last} with pageSize {size}",
-                                  limit=last)
-    return (page - 1) * size, size
 
 
 class AddressBookService(AccountUseCases):
@@ -117,7 +81,7 @@ class AddressBookService(AccountUseCases):
                 uow.tasks.add_errors(task.id, failed)
                 state = {"next": end, "failed": state["failed"] + len(failed)}
                 ctx.commit_chunk(uow, state, end)
-        return _code(len(items), state["failed"]), None
+        return outcome(len(items), state["failed"]), None
 
     def _import(self, uow, account_id: int,
                 indexed: list[tuple[int, ContactInput]]) -> list[ItemResult]:

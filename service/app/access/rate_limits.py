@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..domain.account import Account
-from ..domain.clock import Clock
-from ..domain.errors import RateLimited
-from .ports import UnitOfWorkFactory
+from ...domain.account import Account
+from ...domain.clock import Clock
+from ...domain.errors import RateLimited
+from ..uow import UnitOfWorkFactory
 
 
 class Operation(str, Enum):

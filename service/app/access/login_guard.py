@@ -23,9 +23,10 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 
-from ..domain.clock import Clock
-from ..domain.errors import TooManyAttempts
-from .ports import FailureRecord, UnitOfWork, UnitOfWorkFactory
+from ...domain.clock import Clock
+from ...domain.errors import TooManyAttempts
+from ..uow import UnitOfWork, UnitOfWorkFactory
+from .ports import FailureRecord
 
 NO_ADDRESS = "-"   # the address key of a request whose client address is unknown
 ANY = ""           # the login, or the address, of a login-wide or address-wide row

@@ -14,22 +14,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from ..domain.contacts import clean_fields
-from ..domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter, NotFound
-from ..domain.mailing import Mailing, MailingState, check_move
-from ..domain.phones import normalise
-from ..domain.sender import validate_sender
-from ..domain.status import MessageStatus as S
-from ..domain.templates import parse
-from .address_book import BACKGROUND, ItemResult, failure, paging
-from .mailing_messages import Target, build_messages, send_time
-from .sending import schedule_limit
-from .address_book_ports import Page
-from .auth import Credentials
-from .base import AccountUseCases
-from .rate_limits import Operation
-from .delivery import notification
-from .delivery_ports import Transition
+from ...domain.contacts import clean_fields
+from ...domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter, NotFound
+from ...domain.mailing import Mailing, MailingState, check_move
+from ...domain.phones import normalise
+from ...domain.sender import validate_sender
+from ...domain.status import MessageStatus as S
+from ...domain.templates import parse
+from .messages import Target, build_messages, send_time
+from ..sending.sending import schedule_limit
+from ..results import BACKGROUND, ItemResult, Page, failure, outcome, paging
+from ..access.auth import Credentials
+from ..base import AccountUseCases
+from ..access.rate_limits import Operation
+from ..delivery.delivery import notification
+from ..delivery.ports import Transition
 
 START_TASK = "start_mailing"
 CHUNK = 1000
@@ -137,7 +136,7 @@ class MailingService(AccountUseCases):
             self._started(uow, mailing, now, len(messages), total)
             view = self._view(uow, mailing)
             uow.commit()
-        code = 0 if not errors else 99 if not messages else 98
+        code = outcome(len(messages) + len(errors), len(errors))
         return StartResult(code, view, len(messages), balance, errors)
 
     @staticmethod
@@ -215,7 +214,7 @@ class MailingService(AccountUseCases):
                 state = {**state, "phase": "done"}
                 ctx.commit_chunk(uow, state, state["queued"] + state["failed"])
         failed, queued = state["failed"], state["queued"]
-        return (0 if not failed else 99 if not queued else 98), None
+        return outcome(queued + failed, failed), None
 
     def _abandon(self, account_id: int, mailing_id: int) -> None:
         """Without the funds: nothing stays queued, and the mailing is a DRAFT again."""

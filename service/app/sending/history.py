@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..domain.errors import ValidationError
-from ..domain.message import Message
-from ..domain.phones import normalise
-from ..domain.status import MessageStatus
-from ..domain.values import utc_time
-from .address_book import paging
-from .address_book_ports import MessageFilter, Page
-from .auth import Authenticator, Credentials
-from .rate_limits import Operation
+from ...domain.errors import ValidationError
+from ...domain.message import Message
+from ...domain.phones import normalise
+from ...domain.status import MessageStatus
+from ...domain.values import utc_time
+from ..results import Page, paging
+from .ports import MessageFilter
+from ..access.auth import Authenticator, Credentials
+from ..access.rate_limits import Operation
 from .policy import SendingPolicy
-from .ports import UnitOfWorkFactory
+from ..uow import UnitOfWorkFactory
 
 
 class HistoryQueries:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..domain.pricing import Tariff
+from ...domain.pricing import Tariff
 
 
 @dataclass(frozen=True)

@@ -1,49 +1,17 @@
-"""Ports of the contact book (contacts, groups, blacklist) and of the message history.
+"""Ports of the contact book: contacts, groups and the blacklist.
 
 They are reached through the unit of work (``uow.contacts``, ``uow.groups``,
-``uow.blacklist``, ``uow.history``) and change nothing until it commits. Every method is
+``uow.blacklist``) and change nothing until it commits. Every method is
 scoped to one account: another account's rows are never seen.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, Sequence, TypeVar
+from typing import Protocol, Sequence
 
-from ..domain.contacts import Contact, Group
-from ..domain.message import Message
-from ..domain.status import MessageStatus
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of a listing and the total number of matching items."""
-
-    total: int
-    items: list[T]
-
-
-@dataclass(frozen=True)
-class ItemResult:
-    """The outcome of one item of a mass operation (``index`` in request order)."""
-
-    index: int
-    code: int = 0
-    id: int | None = None
-    message: str | None = None
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class MessageFilter:
-    since: datetime | None = None
-    until: datetime | None = None
-    status: MessageStatus | None = None
-    recipient: str | None = None
-    mailing_id: int | None = None
+from ...domain.contacts import Contact, Group
+from ..results import Page
 
 
 class ContactRepository(Protocol):
@@ -106,9 +74,3 @@ class BlacklistRepository(Protocol):
         """Remove phones; return those that were listed."""
 
     def list(self, account_id: int, offset: int, limit: int) -> Page[str]: ...
-
-
-class HistoryRepository(Protocol):
-    def search(self, account_id: int, flt: MessageFilter, offset: int,
-               limit: int) -> Page[Message]:
-        """The account's messages, newest first."""

@@ -20,12 +20,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..domain.callback_url import IPNetwork
-from ..domain.clock import Clock
-from ..domain.errors import ConstraintViolation, NotFound
+from ...domain.callback_url import IPNetwork
+from ...domain.clock import Clock
+from ...domain.errors import ConstraintViolation, NotFound
 from .callback_guard import CallbackGuard, CallbackRefused
-from .delivery_ports import CallbackJob, CallbackTransport, HostResolver, ReplayResult
-from .ports import UnitOfWorkFactory
+from .ports import CallbackJob, CallbackTransport, HostResolver, ReplayResult
+from ..uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Smsgw-Signature"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, Sequence
 
-from .address_book_ports import ItemResult, Page
+from ..results import ItemResult, Page
 
 
 @dataclass(frozen=True)

@@ -12,22 +12,22 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ..domain.clock import Clock
-from ..domain.encoding import SegmentInfo, analyse
-from ..domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter
-from ..domain.message import Message
-from ..domain.phones import Recipient, normalise, split_recipients
-from ..domain.sender import validate_sender
-from ..domain.status import MessageStatus
-from ..domain.values import utc_time
-from ..domain.vocabularies import smsc_code
-from .auth import Authenticator, Credentials
-from .rate_limits import Operation
-from .errors import DuplicateRequest
+from ...domain.clock import Clock
+from ...domain.encoding import SegmentInfo, analyse
+from ...domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter
+from ...domain.message import Message
+from ...domain.phones import Recipient, normalise, split_recipients
+from ...domain.sender import validate_sender
+from ...domain.status import MessageStatus
+from ...domain.values import utc_time
+from ...domain.vocabularies import smsc_code
+from ..access.auth import Authenticator, Credentials
+from ..access.rate_limits import Operation
+from ..errors import DuplicateRequest
 from .policy import SendingPolicy
-from .ports import UnitOfWorkFactory
+from ..results import outcome
+from ..uow import UnitOfWorkFactory
 
-RESULT_OK, RESULT_PARTIAL, RESULT_NONE = 0, 98, 99
 INVALID_NUMBER_ERROR = 1
 BLACKLISTED_ERROR = 12
 
@@ -251,7 +251,7 @@ class SendingService:
                                  error_code=m.error_code, error_message=m.error_message)
                    for m, i in zip(messages, ids)]
         accepted = sum(1 for m in messages if not m.status.final)
-        code = RESULT_OK if accepted == len(messages) else RESULT_NONE if accepted == 0 else RESULT_PARTIAL
+        code = outcome(len(messages), len(messages) - accepted)
         return SendResult(code=code, total_cost=total,
                           total_segments=sum(m.segments for m in messages if not m.status.final),
                           balance=balance, messages=results)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..domain.callback_url import (CallbackTarget, IPNetwork, address_refusal,
+from ...domain.callback_url import (CallbackTarget, IPNetwork, address_refusal,
                                    parse_callback_url)
-from ..domain.errors import ValidationError
-from .delivery_ports import HostResolver
+from ...domain.errors import ValidationError
+from .ports import HostResolver
 
 ALLOWED_NETWORKS_SETTING = "SMSGW_CALLBACK_ALLOWED_NETWORKS"
 

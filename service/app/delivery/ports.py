@@ -12,9 +12,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, Sequence
 
-from ..domain.callback_url import CallbackTarget
-from ..domain.encoding import Encoding
-from ..domain.status import MessageStatus
+from ...domain.callback_url import CallbackTarget
+from ...domain.encoding import Encoding
+from ...domain.status import MessageStatus
 from .carrier import Receipt
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from ..domain.account import Account, AccountSettings, parse_networks
-from ..domain.api_keys import ApiKey, new_key
-from ..domain.callback_url import parse_callback_url
-from ..domain.clock import Clock, SystemClock
-from ..domain.errors import ConstraintViolation, NotFound, ValidationError
-from ..domain.logins import validate_login
-from ..domain.money import MONEY_MAX, parse_amount, parse_currency
-from ..domain.passwords import hash_password
-from ..domain.sender import validate_sender
-from ..domain.simulator_rules import parse_rules
-from .auth import Authenticator, Credentials
-from .errors import LoginTaken
-from .rate_limits import Operation
-from .ports import UnitOfWorkFactory
+from ...domain.account import Account, AccountSettings, parse_networks
+from ...domain.api_keys import ApiKey, new_key
+from ...domain.callback_url import parse_callback_url
+from ...domain.clock import Clock, SystemClock
+from ...domain.errors import ConstraintViolation, NotFound, ValidationError
+from ...domain.logins import validate_login
+from ...domain.money import MONEY_MAX, parse_amount, parse_currency
+from ...domain.passwords import hash_password
+from ...domain.sender import validate_sender
+from ...domain.simulator_rules import parse_rules
+from ..access.auth import Authenticator, Credentials
+from ..errors import LoginTaken
+from ..access.rate_limits import Operation
+from ..uow import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Protocol, Sequence, Union
 
-from ..domain.encoding import Encoding
+from ...domain.encoding import Encoding
 
 
 @dataclass(frozen=True)

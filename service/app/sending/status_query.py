@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..domain.errors import ConstraintViolation, MissingParameter
-from ..domain.message import Message
-from ..domain.phones import normalise
-from ..domain.status import MessageStatus
-from ..domain.values import is_ascii_digits
-from ..domain.vocabularies import NOT_FOUND_SMSC_CODE, smsc_code
-from .auth import Authenticator, Credentials
-from .rate_limits import Operation
+from ...domain.errors import ConstraintViolation, MissingParameter
+from ...domain.message import Message
+from ...domain.phones import normalise
+from ...domain.status import MessageStatus
+from ...domain.values import is_ascii_digits
+from ...domain.vocabularies import NOT_FOUND_SMSC_CODE, smsc_code
+from ..access.auth import Authenticator, Credentials
+from ..access.rate_limits import Operation
 from .policy import SendingPolicy
-from .ports import UnitOfWorkFactory
+from ..uow import UnitOfWorkFactory
 
 NOT_FOUND_NAME = "NOT_FOUND"
 

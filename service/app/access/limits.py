@@ -2,18 +2,18 @@
 
 Identical sends, cost and status requests and balance requests are counted per account and
 minute in the database, so they hold across every gunicorn worker and every node. They apply
-on top of the rate limits every door has (app/rate_limits.py); failed requests and logins are
-the login guard's business (app/login_guard.py).
+on top of the rate limits every door has (app/access/rate_limits.py); failed requests and logins are
+the login guard's business (app/access/login_guard.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 
-from ..domain.clock import Clock
-from ..domain.errors import RateLimited
+from ...domain.clock import Clock
+from ...domain.errors import RateLimited
 from .auth import Authenticator, Credentials
-from .ports import UnitOfWorkFactory
+from ..uow import UnitOfWorkFactory
 
 
 def _key(what: str) -> str:

@@ -6,9 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, Sequence
 
-from ..domain.contacts import Contact
-from ..domain.mailing import Mailing, MailingState
-from .address_book_ports import Page
+from ...domain.contacts import Contact
+from ...domain.mailing import Mailing, MailingState
+from ..results import Page
 
 
 class MailingRepository(Protocol):

@@ -15,17 +15,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
-from ..domain.clock import Clock
-from ..domain.errors import NotFound, SmsgwError
-from .address_book import BACKGROUND, ItemResult, paging
-from .address_book_ports import Page
-from .auth import Authenticator, Credentials
-from .rate_limits import Operation
-from .ports import UnitOfWorkFactory
-from .task_ports import TaskRecord
+from ...domain.clock import Clock
+from ...domain.errors import NotFound, SmsgwError
+from ..results import ItemResult, Page, paging
+from ..access.auth import Authenticator, Credentials
+from ..access.rate_limits import Operation
+from ..uow import UnitOfWorkFactory
+from .ports import TaskRecord
 
 log = logging.getLogger(__name__)
-__all__ = ["BACKGROUND", "TaskContext", "TaskLost", "TaskService", "TaskView"]
+__all__ = ["TaskContext", "TaskLost", "TaskService", "TaskView"]
 
 
 class TaskLost(Exception):

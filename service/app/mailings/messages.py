@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ..domain.encoding import analyse
-from ..domain.errors import SmsgwError
-from ..domain.mailing import Mailing
-from ..domain.message import Message
-from ..domain.status import MessageStatus as S
-from ..domain.templates import parse
-from .address_book_ports import ItemResult
-from .policy import SendingPolicy
+from ...domain.encoding import analyse
+from ...domain.errors import SmsgwError
+from ...domain.mailing import Mailing
+from ...domain.message import Message
+from ...domain.status import MessageStatus as S
+from ...domain.templates import parse
+from ..results import ItemResult
+from ..sending.policy import SendingPolicy
 
 
 @dataclass(frozen=True)

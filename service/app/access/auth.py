@@ -22,13 +22,13 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ..domain.account import Account
-from ..domain.api_keys import matches, prefix_of
-from ..domain.errors import AuthenticationFailed
-from ..domain.logins import could_be_stored
-from ..domain.passwords import verify_dummy, verify_password
+from ...domain.account import Account
+from ...domain.api_keys import matches, prefix_of
+from ...domain.errors import AuthenticationFailed
+from ...domain.logins import could_be_stored
+from ...domain.passwords import verify_dummy, verify_password
 from .login_guard import LoginGuard, Standing
-from .ports import UnitOfWork
+from ..uow import UnitOfWork
 from .rate_limits import Operation, RateLimiter
 
 

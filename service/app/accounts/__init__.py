@@ -1,0 +1,1 @@
+"""Accounts: balance for clients, and administration (accounts, API keys) for the CLI."""

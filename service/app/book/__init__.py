@@ -1,0 +1,1 @@
+"""The contact book: contacts, groups and the blacklist."""

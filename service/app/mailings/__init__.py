@@ -1,0 +1,1 @@
+"""Mailings: one text to groups, contacts and numbers, started, paused, resumed, cancelled."""

@@ -1,0 +1,48 @@
+"""The unit of work: one transaction over every capability's repositories.
+
+Each capability declares its own ports beside its use cases (``app/<capability>/ports.py``);
+the unit of work gathers them. ``persistence`` implements it; tests have in-memory fakes.
+Use it as a context manager; nothing it did is kept unless ``commit()`` was called before it
+closes.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+from .access.ports import LoginFailures, RequestCounters
+from .accounts.ports import AccountRepository, ApiKeyRepository
+from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
+from .delivery.ports import DeliveryStore
+from .mailings.ports import MailingRepository
+from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
+from .tasks.ports import TaskStore
+
+
+class UnitOfWork(Protocol):
+    accounts: AccountRepository
+    messages: MessageRepository
+    send_requests: SendRequestRepository
+    delivery: DeliveryStore
+    contacts: ContactRepository
+    groups: GroupRepository
+    blacklist: BlacklistRepository
+    history: HistoryRepository
+    mailings: MailingRepository
+    tasks: TaskStore
+    counters: RequestCounters
+    api_keys: ApiKeyRepository
+    login_failures: LoginFailures
+
+    def __enter__(self) -> "UnitOfWork": ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None:
+        """Make everything done in this unit permanent."""
+
+
+UnitOfWorkFactory = Callable[..., UnitOfWork]
+"""``factory(write=False)``: a new unit of work; ``write=True`` takes the write lock up front."""
+
+__all__ = ["UnitOfWork", "UnitOfWorkFactory"]
