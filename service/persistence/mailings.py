@@ -11,7 +11,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from ..app.results import Page
-from ..app.mailings.mailings import decode_targets, encode_targets
 from ..domain.mailing import Mailing, MailingState
 from .address_book import _contact, _chunks
 from .tables import contacts, group_members, mailing_recipients, mailings, messages
@@ -21,6 +20,17 @@ _REQUEUE = (update(messages).where(messages.c.id == bindparam("mid"),
                                    messages.c.status == "STOPPED")
             .values(status=bindparam("status"), scheduled_at=bindparam("at"),
                     updated_at=bindparam("now"), lease_owner=None, lease_until=None))
+
+
+def encode_targets(m: Mailing) -> str:
+    """The ``targets`` column: a mailing's groups, contacts and phones, as JSON."""
+    return json.dumps({"groups": list(m.group_ids), "contacts": list(m.contact_ids),
+                       "phones": list(m.phones)})
+
+
+def decode_targets(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[str, ...]]:
+    raw = json.loads(text)
+    return tuple(raw["groups"]), tuple(raw["contacts"]), tuple(raw["phones"])
 
 
 def _mailing(row) -> Mailing:

@@ -349,14 +349,4 @@ class MailingService(AccountUseCases):
                            round(100.0 * done / total, 1) if total else 0.0)
 
 
-def encode_targets(m: Mailing) -> str:
-    return json.dumps({"groups": list(m.group_ids), "contacts": list(m.contact_ids),
-                       "phones": list(m.phones)})
-
-
-def decode_targets(text: str) -> tuple[tuple[int, ...], tuple[int, ...], tuple[str, ...]]:
-    raw = json.loads(text)
-    return tuple(raw["groups"]), tuple(raw["contacts"]), tuple(raw["phones"])
-
-
 __all__ = ["CreateMailing", "MailingService", "MailingView", "StartResult"]
