@@ -22,4 +22,4 @@ class AccountUseCases:
         """The id of the account these credentials may act for (authenticated, allowed),
         once this request of class ``operation`` is within the account's rate limit."""
         with self._uow() as uow:
-            return self._auth.admit(uow, credentials, operation).id
+            return self._auth.admit(uow, credentials, operation).stored_id

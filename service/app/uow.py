@@ -41,6 +41,9 @@ class UnitOfWork(Protocol):
     def commit(self) -> None:
         """Make everything done in this unit permanent."""
 
+    def rollback(self) -> None:
+        """Undo everything done in this unit so far; the unit can still be used afterwards."""
+
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]
 """``factory(write=False)``: a new unit of work; ``write=True`` takes the write lock up front."""

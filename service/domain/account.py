@@ -67,6 +67,13 @@ class Account:
     paused: bool = False  # delivery held: workers claim none of its messages
     settings: AccountSettings = field(default_factory=AccountSettings)
 
+    @property
+    def stored_id(self) -> int:
+        """The id of an account read from the store (only a new, unsaved account has none)."""
+        if self.id is None:
+            raise ValueError("this account is not stored yet")
+        return self.id
+
     def check_access(self, ip: str | None) -> None:
         """Raise unless this account may act from ``ip`` right now."""
         if self.blocked:

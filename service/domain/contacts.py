@@ -53,7 +53,7 @@ def contact_phone(raw: str | None, region: str) -> str:
     if raw is None or not raw.strip():
         raise MissingParameter("phone")
     recipient = normalise(raw, region)
-    if not recipient.valid:
+    if recipient.e164 is None:
         raise ValidationError(f"invalid phone number {raw!r}", field="phone")
     return recipient.e164
 

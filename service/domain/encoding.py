@@ -10,6 +10,7 @@ is never split either.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 GSM_BASIC = frozenset(
@@ -52,7 +53,7 @@ def _ucs2_cost(ch: str) -> int:
     return 2 if ord(ch) > 0xFFFF else 1
 
 
-def _split(text: str, cost, single: int, per_part: int) -> tuple[int, tuple[str, ...]]:
+def _split(text: str, cost: Callable[[str], int], single: int, per_part: int) -> tuple[int, tuple[str, ...]]:
     units = sum(cost(ch) for ch in text)
     if units <= single:
         return units, (text,)

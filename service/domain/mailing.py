@@ -62,3 +62,10 @@ class Mailing:
     started_at: datetime | None = None
     recipients: int = 0
     total_cost: Decimal = Decimal("0")
+
+    @property
+    def stored_id(self) -> int:
+        """The id of a mailing read from the store (only a new, unsaved mailing has none)."""
+        if self.id is None:
+            raise ValueError("this mailing is not stored yet")
+        return self.id

@@ -32,3 +32,10 @@ class Message:
     error_message: str | None = None
     mailing_id: int | None = None
     external_id: str | None = None
+
+    @property
+    def stored_id(self) -> int:
+        """The id of a message read from the store (only a new, unsaved message has none)."""
+        if self.id is None:
+            raise ValueError("this message is not stored yet")
+        return self.id

@@ -33,7 +33,7 @@ class RequestLimits:
         key = _key(what)
         now = self._clock.now()
         with self._uow(write=True) as uow:
-            count = uow.counters.hit(account.id, key, int(now.timestamp() // 60))
+            count = uow.counters.hit(account.stored_id, key, int(now.timestamp() // 60))
             uow.commit()
         if count > limit:
             raise RateLimited(f"more than {limit} such requests this minute",

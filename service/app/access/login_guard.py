@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from dataclasses import dataclass
+from typing import Sequence
 
 from ...domain.clock import Clock
 from ...domain.errors import TooManyAttempts
@@ -54,7 +55,8 @@ class GuardPolicy:
     trust_seconds: int = 30 * 86400    # how long a successful sign-in exempts its address
 
     def block_for(self, strikes: int) -> int:
-        return min(self.max_block_seconds, self.block_seconds * 2 ** min(strikes, 40))
+        doubled: int = self.block_seconds * 2 ** min(strikes, 40)
+        return min(self.max_block_seconds, doubled)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class LoginGuard:
         now = self._now()
         pair = _find(standing.rows, login, address)
         fresh = pair is not None and pair.last_success and pair.last_success > now - 3600
-        if fresh and not pair.failures and not pair.strikes:
+        if fresh and pair is not None and not pair.failures and not pair.strikes:
             return
         with self._uow(write=True) as uow:
             uow.login_failures.succeeded(login, address, now)
@@ -173,5 +175,5 @@ class LoginGuard:
         return count
 
 
-def _find(rows, login, address) -> FailureRecord | None:
+def _find(rows: Sequence[FailureRecord], login: str | None, address: str) -> FailureRecord | None:
     return next((r for r in rows if r.login == login and r.address == address), None)

@@ -38,8 +38,9 @@ class RatePolicy:
     manage: int = 300
 
     def limit(self, account: Account, operation: Operation) -> int:
-        own = getattr(account.settings, f"rate_{operation.value}")
-        return own if own is not None else getattr(self, operation.value)
+        own: int | None = getattr(account.settings, f"rate_{operation.value}")
+        default: int = getattr(self, operation.value)
+        return own if own is not None else default
 
 
 class RateLimiter:
@@ -56,7 +57,7 @@ class RateLimiter:
             return
         now = self._clock.now().timestamp()
         with self._uow(write=True) as uow:
-            count = uow.counters.hit(account.id, operation.counter_key, int(now // 60))
+            count = uow.counters.hit(account.stored_id, operation.counter_key, int(now // 60))
             uow.commit()
         if count > limit:
             raise RateLimited(f"more than {limit} {operation.value} requests this minute",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from ...domain.account import Account, AccountSettings, parse_networks
 from ...domain.api_keys import ApiKey, new_key
@@ -18,7 +19,7 @@ from ...domain.simulator_rules import parse_rules
 from ..access.auth import Authenticator, Credentials
 from ..errors import LoginTaken
 from ..access.rate_limits import Operation
-from ..uow import UnitOfWorkFactory
+from ..uow import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class AccountService:
                 raise ConstraintViolation(
                     "amount", f"the balance would be {account.balance + amount}, more than the "
                     f"largest amount kept ({MONEY_MAX})", limit=MONEY_MAX)
-            balance = uow.accounts.credit(account.id, amount)
+            balance = uow.accounts.credit(account.stored_id, amount)
             uow.commit()
         return balance
 
@@ -126,7 +127,7 @@ class AccountService:
         with self._uow(write=True) as uow:
             account = self._get(uow, login)
             s = account.settings
-            changes: dict = {}
+            changes: dict[str, Any] = {}
             if allowed_ips is not None:
                 changes["allowed_ips"] = parse_networks(allowed_ips)
             if retention_days is not None:
@@ -178,25 +179,25 @@ class AccountService:
         key, prefix, digest = new_key()
         with self._uow(write=True) as uow:
             account = self._get(uow, login)
-            record = ApiKey(None, account.id, prefix, digest, self._clock.now(), name=name or None)
+            record = ApiKey(None, account.stored_id, prefix, digest, self._clock.now(), name=name or None)
             record = replace(record, id=uow.api_keys.add(record))
             uow.commit()
         return record, key
 
     def api_keys(self, login: str) -> list[ApiKey]:
         with self._uow() as uow:
-            return uow.api_keys.of_account(self._get(uow, login).id)
+            return uow.api_keys.of_account(self._get(uow, login).stored_id)
 
     def revoke_api_key(self, login: str, key_id: int) -> None:
         if not 1 <= key_id <= MAX_ID:
             raise NotFound("API key", key_id)
         with self._uow(write=True) as uow:
-            if not uow.api_keys.revoke(self._get(uow, login).id, key_id, self._clock.now()):
+            if not uow.api_keys.revoke(self._get(uow, login).stored_id, key_id, self._clock.now()):
                 raise NotFound("API key", key_id)
             uow.commit()
 
     @staticmethod
-    def _get(uow, login: str) -> Account:
+    def _get(uow: UnitOfWork, login: str) -> Account:
         account = uow.accounts.get_by_login(login)
         if account is None:
             raise NotFound("account", login)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any, Sequence
 
 from ...domain.contacts import (Contact, Group, clean_email, clean_fields, clean_group_name,
                                clean_name, contact_phone)
@@ -19,6 +20,9 @@ from ..access.rate_limits import Operation
 from ..base import AccountUseCases
 from ..results import (BACKGROUND, BatchResult, ItemResult, Page, batch_result, failure, outcome,
                        paging)
+from ..tasks.ports import TaskRecord
+from ..tasks.tasks import TaskContext
+from ..uow import UnitOfWork
 
 MAX_IMPORT = 100_000
 IMPORT_TASK = "import_contacts"
@@ -37,7 +41,7 @@ class ContactInput:
 
 
 class AddressBookService(AccountUseCases):
-    def _limit(self, items: list, name: str) -> None:
+    def _limit(self, items: Sequence[object], name: str) -> None:
         if not items:
             raise MissingParameter(name)
         if len(items) > self._policy.max_recipients:
@@ -68,7 +72,7 @@ class AddressBookService(AccountUseCases):
             uow.commit()
         return batch_result(results)
 
-    def run_import(self, task, ctx) -> tuple[int, str | None]:
+    def run_import(self, task: TaskRecord, ctx: TaskContext) -> tuple[int, str | None]:
         """The background import: chunks of 500, each committed with its checkpoint."""
         items = [_from_json(raw) for raw in json.loads(task.payload)["contacts"]]
         state = dict(ctx.checkpoint) or {"next": 0, "failed": 0}
@@ -83,7 +87,7 @@ class AddressBookService(AccountUseCases):
                 ctx.commit_chunk(uow, state, end)
         return outcome(len(items), state["failed"]), None
 
-    def _import(self, uow, account_id: int,
+    def _import(self, uow: UnitOfWork, account_id: int,
                 indexed: list[tuple[int, ContactInput]]) -> list[ItemResult]:
         region = self._policy.default_region
         results: list[ItemResult] = []
@@ -221,7 +225,7 @@ class AddressBookService(AccountUseCases):
                              for n, i in enumerate(contact_ids)])
 
     @staticmethod
-    def _group(uow, account_id: int, group_id: int) -> Group:
+    def _group(uow: UnitOfWork, account_id: int, group_id: int) -> Group:
         group = uow.groups.get(account_id, group_id)
         if group is None:
             raise NotFound("group", group_id)
@@ -263,7 +267,7 @@ class AddressBookService(AccountUseCases):
         results, valid = [], {}
         for index, raw in enumerate(phones):
             recipient = normalise(raw or "", self._policy.default_region)
-            if recipient.valid:
+            if recipient.e164 is not None:
                 valid[index] = recipient.e164
                 results.append(ItemResult(index))
             else:
@@ -271,13 +275,13 @@ class AddressBookService(AccountUseCases):
         return results, valid
 
 
-def _to_json(item: ContactInput) -> dict:
+def _to_json(item: ContactInput) -> dict[str, Any]:
     return {"phone": item.phone, "name": item.name, "email": item.email,
             "birthday": item.birthday.isoformat() if item.birthday else None,
             "fields": item.fields, "group_ids": list(item.group_ids)}
 
 
-def _from_json(raw: dict) -> ContactInput:
+def _from_json(raw: dict[str, Any]) -> ContactInput:
     return ContactInput(phone=raw["phone"], name=raw["name"], email=raw["email"],
                         birthday=date.fromisoformat(raw["birthday"]) if raw["birthday"] else None,
                         fields=raw["fields"], group_ids=tuple(raw["group_ids"]))

@@ -7,6 +7,7 @@ scoped to one account: another account's rows are never seen.
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Protocol, Sequence
 
@@ -33,7 +34,7 @@ class ContactRepository(Protocol):
     def update_many(self, contacts: list[Contact]) -> None:
         """Store every field of existing contacts together."""
 
-    def delete(self, account_id: int, ids: Sequence[int]) -> list[int]:
+    def delete(self, account_id: int, ids: Sequence[int]) -> builtins.list[int]:
         """Delete; return the ids that existed."""
 
     def search(self, account_id: int, group_id: int | None, phone_prefix: str | None,
@@ -53,13 +54,13 @@ class GroupRepository(Protocol):
     def delete(self, account_id: int, group_id: int) -> None:
         """Delete the group; its contacts stay."""
 
-    def list(self, account_id: int) -> list[Group]:
+    def list(self, account_id: int) -> builtins.list[Group]:
         """Every group of the account with its member count."""
 
     def add_members(self, group_id: int, contact_ids: Sequence[int]) -> None:
         """Add members; ones already in the group are left as they are."""
 
-    def remove_members(self, group_id: int, contact_ids: Sequence[int]) -> list[int]:
+    def remove_members(self, group_id: int, contact_ids: Sequence[int]) -> builtins.list[int]:
         """Remove members; return the ids that were members."""
 
 
@@ -70,7 +71,7 @@ class BlacklistRepository(Protocol):
     def add(self, account_id: int, phones: Sequence[str], now: datetime) -> None:
         """Add phones; ones already listed stay as they are."""
 
-    def remove(self, account_id: int, phones: Sequence[str]) -> list[str]:
+    def remove(self, account_id: int, phones: Sequence[str]) -> builtins.list[str]:
         """Remove phones; return those that were listed."""
 
     def list(self, account_id: int, offset: int, limit: int) -> Page[str]: ...

@@ -109,7 +109,8 @@ class DeliveryService:
             outcomes = [Unknown(c.id, f"connector error: {exc}") for c in window]
         now = self._clock.now()
         by_id = {c.id: c for c in window}
-        accepted, partial, transitions, retries = [], [], [], []
+        accepted, partial, transitions = [], [], []
+        retries: list[tuple[int, str, datetime]] = []
         for outcome in outcomes:
             c = by_id[outcome.message_id]
             if isinstance(outcome, Accepted):

@@ -13,10 +13,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Callable, Iterator
 
 from ...domain.contacts import clean_fields
 from ...domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter, NotFound
 from ...domain.mailing import Mailing, MailingState, check_move
+from ...domain.message import Message
 from ...domain.phones import normalise
 from ...domain.sender import validate_sender
 from ...domain.status import MessageStatus as S
@@ -29,6 +31,9 @@ from ..base import AccountUseCases
 from ..access.rate_limits import Operation
 from ..delivery.delivery import notification
 from ..delivery.ports import Transition
+from ..tasks.ports import TaskRecord
+from ..tasks.tasks import TaskContext
+from ..uow import UnitOfWork
 
 START_TASK = "start_mailing"
 CHUNK = 1000
@@ -140,14 +145,14 @@ class MailingService(AccountUseCases):
         return StartResult(code, view, len(messages), balance, errors)
 
     @staticmethod
-    def _estimate(uow, mailing: Mailing) -> int:
+    def _estimate(uow: UnitOfWork, mailing: Mailing) -> int:
         """An upper bound of the recipients, before duplicates are removed."""
         sizes = {g.id: g.size for g in uow.groups.list(mailing.account_id)}
         return (sum(sizes.get(g, 0) for g in mailing.group_ids) + len(mailing.contact_ids)
                 + len(mailing.phones))
 
     @staticmethod
-    def _debit(uow, account_id: int, total: Decimal) -> Decimal:
+    def _debit(uow: UnitOfWork, account_id: int, total: Decimal) -> Decimal:
         if not total:
             return uow.accounts.balance(account_id)
         balance = uow.accounts.debit(account_id, total)
@@ -155,13 +160,13 @@ class MailingService(AccountUseCases):
             raise InsufficientFunds(total, uow.accounts.balance(account_id))
         return balance
 
-    def _started(self, uow, mailing: Mailing, now: datetime, count: int, total: Decimal) -> None:
+    def _started(self, uow: UnitOfWork, mailing: Mailing, now: datetime, count: int, total: Decimal) -> None:
         future = mailing.scheduled_at and mailing.scheduled_at > now
         mailing.state = MailingState.SCHEDULED if future else MailingState.RUNNING
         mailing.started_at, mailing.recipients, mailing.total_cost = now, count, total
         uow.mailings.update(mailing)
 
-    def run_start(self, task, ctx) -> tuple[int, str | None]:
+    def run_start(self, task: TaskRecord, ctx: TaskContext) -> tuple[int, str | None]:
         """The background start, in one pass over the recipients.
 
         The recipients are staged in SQL; then, chunk by chunk, each is rendered and priced
@@ -175,12 +180,12 @@ class MailingService(AccountUseCases):
         if state["phase"] == "stage":
             with self._uow(write=True) as uow:
                 m = self._get(uow, task.account_id, mailing_id, lock=True)
-                uow.mailings.clear_stage(m.id)
-                uow.mailings.discard_held(m.id)
+                uow.mailings.clear_stage(mailing_id)
+                uow.mailings.discard_held(mailing_id)
                 uow.tasks.clear_errors(task.id)
                 phones = [r.e164 for r in (normalise(p, self._policy.default_region)
-                                           for p in m.phones) if r.valid]
-                uow.mailings.stage(m.id, m.account_id, m.group_ids, m.contact_ids, phones)
+                                           for p in m.phones) if r.e164 is not None]
+                uow.mailings.stage(mailing_id, m.account_id, m.group_ids, m.contact_ids, phones)
                 state = {"phase": "queue", "start": self._clock.now().isoformat(), "after": 0,
                          "queued": 0, "failed": 0, "cost": "0"}
                 ctx.commit_chunk(uow, state, 0)
@@ -226,7 +231,9 @@ class MailingService(AccountUseCases):
             uow.mailings.update(m)
             uow.commit()
 
-    def _staged_messages(self, task, mailing_id: int, after: int, state: dict, queued: int = 0):
+    def _staged_messages(self, task: TaskRecord, mailing_id: int, after: int,
+                         state: dict[str, Any], queued: int = 0
+                         ) -> Iterator[tuple[int, list[Message], list[ItemResult]]]:
         """(last staging id, messages, errors) per chunk of the staged recipients."""
         start = datetime.fromisoformat(state["start"])
         while True:
@@ -243,7 +250,7 @@ class MailingService(AccountUseCases):
             after = rows[-1][0]
             yield after, messages, errors
 
-    def _targets(self, uow, mailing: Mailing) -> tuple[list[Target], list[ItemResult]]:
+    def _targets(self, uow: UnitOfWork, mailing: Mailing) -> tuple[list[Target], list[ItemResult]]:
         """Everyone the mailing names, each number once: groups, then contacts, then numbers."""
         seen: dict[str, Target] = {}
         errors: list[ItemResult] = []
@@ -251,14 +258,14 @@ class MailingService(AccountUseCases):
             seen.setdefault(contact.phone, Target(contact.phone, contact.placeholders()))
         found = uow.contacts.get(mailing.account_id, mailing.contact_ids)
         for index, contact_id in enumerate(mailing.contact_ids):
-            contact = found.get(contact_id)
-            if contact is None:
+            card = found.get(contact_id)
+            if card is None:
                 errors.append(failure(index, NotFound("contact", contact_id), contact_id))
             else:
-                seen.setdefault(contact.phone, Target(contact.phone, contact.placeholders()))
+                seen.setdefault(card.phone, Target(card.phone, card.placeholders()))
         for index, raw in enumerate(mailing.phones):
             recipient = normalise(raw, self._policy.default_region)
-            if not recipient.valid:
+            if recipient.e164 is None:
                 errors.append(ItemResult(index, 1, None, f"invalid phone number {raw!r}", "phones"))
             else:
                 seen.setdefault(recipient.e164, Target(recipient.e164, {"phone": recipient.e164}))
@@ -267,14 +274,14 @@ class MailingService(AccountUseCases):
     def pause(self, credentials: Credentials, mailing_id: int) -> MailingView:
         """Messages not yet handed to a carrier become STOPPED (-2)."""
         return self._move(credentials, mailing_id, "pause",
-                          lambda uow, m, now: uow.mailings.stop_unsent(m.id, now))
+                          lambda uow, m, now: uow.mailings.stop_unsent(m.stored_id, now))
 
     def resume(self, credentials: Credentials, mailing_id: int) -> MailingView:
         """Stopped messages are queued again (spread anew when the mailing has a rate cap)."""
-        def requeue(uow, m, now):
+        def requeue(uow: UnitOfWork, m: Mailing, now: datetime) -> None:
             start = max(m.scheduled_at or now, now)
             rows = []
-            for position, message_id in enumerate(uow.mailings.stopped(m.id)):
+            for position, message_id in enumerate(uow.mailings.stopped(m.stored_id)):
                 at = send_time(start, position, m.rate_per_minute)
                 rows.append((message_id, "SCHEDULED" if at > now else "QUEUED",
                              at if at > now else None))
@@ -283,9 +290,9 @@ class MailingService(AccountUseCases):
 
     def cancel(self, credentials: Credentials, mailing_id: int) -> MailingView:
         """Messages not yet handed to a carrier become final and are refunded."""
-        def cancel(uow, m, now):
+        def cancel(uow: UnitOfWork, m: Mailing, now: datetime) -> None:
             # Through the shared state change: refunds and client notifications included.
-            ids = uow.mailings.unsent(m.id)
+            ids = uow.mailings.unsent(m.stored_id)
             for start in range(0, len(ids), CHUNK):
                 states = uow.delivery.states(ids[start:start + CHUNK])
                 uow.delivery.apply([Transition(
@@ -295,13 +302,14 @@ class MailingService(AccountUseCases):
                     for st in states.values()], now)
         return self._move(credentials, mailing_id, "cancel", cancel)
 
-    def _move(self, credentials, mailing_id, move, action) -> MailingView:
+    def _move(self, credentials: Credentials, mailing_id: int, move: str,
+              action: Callable[[UnitOfWork, Mailing, datetime], object]) -> MailingView:
         account_id = self._account(credentials, Operation.MANAGE)
         now = self._clock.now()
         with self._uow(write=True) as uow:
             mailing = self._get(uow, account_id, mailing_id, lock=True)
             state = self._effective(uow, mailing)
-            mailing.state = check_move(state, move)
+            mailing.state = check_move(state, move) or state  # pause/resume/cancel name a state
             action(uow, mailing, now)
             uow.mailings.update(mailing)
             view = self._view(uow, mailing)
@@ -322,16 +330,16 @@ class MailingService(AccountUseCases):
             return Page(found.total, [self._view(uow, m) for m in found.items])
 
     @staticmethod
-    def _get(uow, account_id: int, mailing_id: int, lock: bool = False) -> Mailing:
+    def _get(uow: UnitOfWork, account_id: int, mailing_id: int, lock: bool = False) -> Mailing:
         mailing = uow.mailings.get(account_id, mailing_id, lock=lock)
         if mailing is None:
             raise NotFound("mailing", mailing_id)
         return mailing
 
-    def _effective(self, uow, mailing: Mailing) -> MailingState:
+    def _effective(self, uow: UnitOfWork, mailing: Mailing) -> MailingState:
         """RUNNING/SCHEDULED with every message final reads COMPLETED; a due schedule RUNNING."""
         if mailing.state in (MailingState.RUNNING, MailingState.SCHEDULED):
-            stats = uow.mailings.stats(mailing.id)
+            stats = uow.mailings.stats(mailing.stored_id)
             if all(S.from_name(name).final for name in stats):
                 return MailingState.COMPLETED
             if mailing.state is MailingState.SCHEDULED and mailing.scheduled_at \
@@ -339,7 +347,7 @@ class MailingService(AccountUseCases):
                 return MailingState.RUNNING
         return mailing.state
 
-    def _view(self, uow, mailing: Mailing) -> MailingView:
+    def _view(self, uow: UnitOfWork, mailing: Mailing) -> MailingView:
         stats = uow.mailings.stats(mailing.id) if mailing.id else {}
         counts = {name: count for name, (count, _cost) in stats.items()}
         total = sum(counts.values())

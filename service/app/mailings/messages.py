@@ -14,6 +14,7 @@ from ...domain.status import MessageStatus as S
 from ...domain.templates import parse
 from ..results import ItemResult
 from ..sending.policy import SendingPolicy
+from ..uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def send_time(start: datetime, position: int, rate: int | None) -> datetime:
     return start + timedelta(minutes=position / rate) if rate else start
 
 
-def build_messages(uow, policy: SendingPolicy, mailing: Mailing, targets: list[Target],
+def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, targets: list[Target],
                    errors: list[ItemResult], now: datetime, position: int,
                    started: datetime) -> list[Message]:
     """Render and price ``targets``; ``position`` counts the messages before them."""
@@ -38,7 +39,7 @@ def build_messages(uow, policy: SendingPolicy, mailing: Mailing, targets: list[T
     validity = timedelta(minutes=mailing.validity_minutes
                          or policy.default_validity_minutes)
     start = max(mailing.scheduled_at or started, started)
-    messages = []
+    messages: list[Message] = []
     for target in targets:
         try:
             text = template.render(target.values, mailing.defaults)

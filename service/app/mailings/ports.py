@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol, Sequence
@@ -22,7 +23,7 @@ class MailingRepository(Protocol):
 
     def list(self, account_id: int, offset: int, limit: int) -> Page[Mailing]: ...
 
-    def group_contacts(self, account_id: int, group_ids: Sequence[int]) -> list[Contact]:
+    def group_contacts(self, account_id: int, group_ids: Sequence[int]) -> builtins.list[Contact]:
         """The account's contacts in any of these groups, each once."""
 
     def stats(self, mailing_id: int) -> dict[str, tuple[int, Decimal]]:
@@ -31,7 +32,7 @@ class MailingRepository(Protocol):
     def stop_unsent(self, mailing_id: int, now: datetime) -> int:
         """Messages not yet handed to a carrier become STOPPED; returns how many."""
 
-    def stopped(self, mailing_id: int) -> list[int]:
+    def stopped(self, mailing_id: int) -> builtins.list[int]:
         """Ids of the mailing's STOPPED messages, in order."""
 
     def requeue(self, rows: Sequence[tuple[int, str, datetime | None]], now: datetime) -> None:
@@ -42,7 +43,7 @@ class MailingRepository(Protocol):
         """Write the mailing's recipients, each phone once (groups, contacts, numbers)."""
 
     def staged(self, mailing_id: int, after_id: int,
-               limit: int) -> list[tuple[int, str, Contact | None]]:
+               limit: int) -> builtins.list[tuple[int, str, Contact | None]]:
         """The next staged recipients after ``after_id``: (id, phone, contact card or None)."""
 
     def clear_stage(self, mailing_id: int) -> None: ...
@@ -53,7 +54,7 @@ class MailingRepository(Protocol):
     def discard_held(self, mailing_id: int) -> None:
         """Delete the mailing's held messages (a start that will not happen)."""
 
-    def unsent(self, mailing_id: int) -> list[int]:
+    def unsent(self, mailing_id: int) -> builtins.list[int]:
         """Ids of the mailing's messages not yet handed to a carrier (queued or stopped)."""
 
 

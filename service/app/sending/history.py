@@ -45,4 +45,4 @@ class HistoryQueries:
                             recipient=number, mailing_id=mailing_id)
         with self._uow() as uow:
             account = self._auth.admit(uow, credentials, Operation.QUERY)
-            return uow.history.search(account.id, flt, offset, limit)
+            return uow.history.search(account.stored_id, flt, offset, limit)

@@ -28,6 +28,10 @@ class MessageRepository(Protocol):
     def add_many(self, messages: list[Message]) -> list[int]:
         """Insert the messages in order; return their new ids in the same order."""
 
+    def insert_bulk(self, messages: list[Message], *, held: bool = False) -> None:
+        """Insert many messages at once without reading their ids back. ``held`` ones wait
+        (no worker claims them) until their mailing releases them."""
+
     def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
         """This account's messages among ``ids``; other accounts' ids are simply absent."""
 

@@ -26,7 +26,7 @@ from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
 from .policy import SendingPolicy
 from ..results import outcome
-from ..uow import UnitOfWorkFactory
+from ..uow import UnitOfWork, UnitOfWorkFactory
 
 INVALID_NUMBER_ERROR = 1
 BLACKLISTED_ERROR = 12
@@ -128,7 +128,7 @@ class SendingService:
         scheduled_at = self._schedule(cmd.scheduled_at, now)
         valid_until = (scheduled_at or now) + timedelta(minutes=self._validity(cmd.validity_minutes))
         client_ref = self._client_ref(cmd.client_ref)
-        messages = [self._message(account.id, p, cmd.text, sender, info, now, scheduled_at,
+        messages = [self._message(account.stored_id, p, cmd.text or "", sender, info, now, scheduled_at,
                                   valid_until, client_ref) for p in priced]
         if cmd.external_id is not None and len(cmd.external_id) > 64:
             raise ConstraintViolation("id", "a message id is at most 64 characters", limit=64)
@@ -136,7 +136,7 @@ class SendingService:
             m.external_id = cmd.external_id
         for _attempt in range(3):
             try:
-                return self._store(account.id, client_ref, messages, now)
+                return self._store(account.stored_id, client_ref, messages, now)
             except DuplicateRequest:
                 continue
         raise DuplicateRequest(client_ref)
@@ -147,7 +147,8 @@ class SendingService:
         with self._uow() as uow:
             account = self._auth.admit(uow, cmd.credentials, Operation.QUERY)
             banned = uow.blacklist.contains(
-                account.id, [p.recipient.e164 for p in priced if p.recipient.valid])
+                account.stored_id,
+                [p.recipient.e164 for p in priced if p.recipient.e164 is not None])
         valid = [p for p in priced if p.recipient.valid and p.recipient.e164 not in banned]
         return Quote(cost=sum((p.cost for p in valid), Decimal("0")),
                      segments=sum(p.segments for p in valid),
@@ -198,7 +199,7 @@ class SendingService:
         priced = []
         for item in items:
             recipient = normalise(item, region)
-            if recipient.valid:
+            if recipient.e164 is not None:
                 priced.append(_Priced(recipient, info.segments, tariff.cost(recipient.e164, info.segments)))
             else:
                 priced.append(_Priced(recipient, info.segments, Decimal("0")))
@@ -229,8 +230,9 @@ class SendingService:
         return ref
 
     @staticmethod
-    def _message(account_id, priced: _Priced, text, sender, info: SegmentInfo, now,
-                 scheduled_at, valid_until, client_ref) -> Message:
+    def _message(account_id: int, priced: _Priced, text: str, sender: str | None,
+                 info: SegmentInfo, now: datetime, scheduled_at: datetime | None,
+                 valid_until: datetime, client_ref: str | None) -> Message:
         r = priced.recipient
         if r.valid:
             status = MessageStatus.SCHEDULED if scheduled_at else MessageStatus.QUEUED
@@ -266,7 +268,7 @@ def schedule_limit(scheduled_at: datetime, now: datetime, max_days: int) -> date
     return when
 
 
-def _ban_blacklisted(uow, account_id: int, messages: list[Message]) -> None:
+def _ban_blacklisted(uow: UnitOfWork, account_id: int, messages: list[Message]) -> None:
     """Numbers on the account's blacklist become BANNED, free, and are never sent."""
     sendable = [m.recipient for m in messages if not m.status.final]
     banned = uow.blacklist.contains(account_id, sendable) if sendable else set()

@@ -74,11 +74,11 @@ class StatusQueries:
         keys = list(dict.fromkeys(key for key, _phone in wanted))
         with self._uow() as uow:
             account = self._auth.admit(uow, credentials, Operation.QUERY)
-            found = uow.messages.by_client_keys(account.id, keys)
+            found = uow.messages.by_client_keys(account.stored_id, keys)
         by_external: dict[str, list[Message]] = {}
         by_id: dict[int, Message] = {}
         for message in found:
-            by_id[message.id] = message
+            by_id[message.stored_id] = message
             if message.external_id is not None:
                 by_external.setdefault(message.external_id, []).append(message)
         out: list[Message | None] = []
@@ -104,7 +104,7 @@ class StatusQueries:
         self._bound(len(ids), "messageIds")
         with self._uow() as uow:
             account = self._auth.admit(uow, query.credentials, Operation.QUERY)
-            found = uow.messages.get_many(account.id, ids)
+            found = uow.messages.get_many(account.stored_id, ids)
         views = []
         for message_id in ids:
             m = found.get(message_id)

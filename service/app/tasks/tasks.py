@@ -13,14 +13,14 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
+from typing import Any, Callable
 
 from ...domain.clock import Clock
 from ...domain.errors import NotFound, SmsgwError
 from ..results import ItemResult, Page, paging
 from ..access.auth import Authenticator, Credentials
 from ..access.rate_limits import Operation
-from ..uow import UnitOfWorkFactory
+from ..uow import UnitOfWork, UnitOfWorkFactory
 from .ports import TaskRecord
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,9 @@ class TaskContext:
 
     def __init__(self, service: "TaskService", task: TaskRecord, owner: str) -> None:
         self._service, self.task, self._owner = service, task, owner
-        self.checkpoint: dict = json.loads(task.checkpoint) if task.checkpoint else {}
+        self.checkpoint: dict[str, Any] = json.loads(task.checkpoint) if task.checkpoint else {}
 
-    def commit_chunk(self, uow, checkpoint: dict, processed: int) -> None:
+    def commit_chunk(self, uow: UnitOfWork, checkpoint: dict[str, Any], processed: int) -> None:
         """Save progress inside the chunk's own unit of work, then commit both together."""
         lease = self._service.clock.now() + timedelta(seconds=self._service.lease_seconds)
         if not uow.tasks.save(self.task.id, self._owner, json.dumps(checkpoint), processed, lease):
@@ -75,7 +75,7 @@ class TaskService:
         offset, limit = paging(page, page_size)
         with self._uow() as uow:
             account = self._auth.admit(uow, credentials, Operation.QUERY)
-            task = uow.tasks.get(account.id, task_id)
+            task = uow.tasks.get(account.stored_id, task_id)
             if task is None:
                 raise NotFound("task", task_id)
             errors = uow.tasks.errors(task.id, offset, limit)
