@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 from service.app.errors import DuplicateRequest, LoginTaken
 from service.domain.account import Account
+from service.domain.api_keys import ApiKey
 from service.domain.message import Message
 
 
@@ -29,13 +31,20 @@ class _Store:
         self.send_requests: dict[tuple[int, str], list] = {}
         self.blacklist: dict[int, set[str]] = {}
         self.login_failures: dict[tuple[str, str], dict] = {}
+        self.counters: dict[tuple[int, str, int], int] = {}
+        self.api_keys: dict[int, ApiKey] = {}
         self.next_account = 1
         self.next_message = 1
+        self.next_api_key = 1
 
 
 class FakeAccountRepository:
     def __init__(self, store: _Store) -> None:
         self._s = store
+
+    def get(self, account_id):
+        a = self._s.accounts.get(account_id)
+        return copy.deepcopy(a) if a is not None else None
 
     def get_by_login(self, login):
         for a in self._s.accounts.values():
@@ -89,6 +98,9 @@ class FakeMessageRepository:
             ids.append(m.id)
         return ids
 
+    def insert_bulk(self, items, *, held=False):
+        self.add_many([copy.copy(m) for m in items])  # like SQL: the ids are not read back
+
     def by_client_keys(self, account_id, keys):
         numeric = {int(k) for k in keys if k.isascii() and k.isdigit() and len(k) <= 18}
         return [copy.deepcopy(m) for _, m in sorted(self._s.messages.items())
@@ -137,6 +149,46 @@ class FakeBlacklistRepository:
         from service.app.results import Page
         phones = sorted(self._s.blacklist.get(account_id, set()))
         return Page(len(phones), phones[offset:offset + limit])
+
+
+class FakeRequestCounters:
+    def __init__(self, store: _Store) -> None:
+        self._c = store.counters
+
+    def hit(self, account_id, key, window):
+        count = self._c[(account_id, key, window)] = self._c.get((account_id, key, window), 0) + 1
+        if count == 1:  # like SQL: a new minute forgets this account's older ones
+            for old in [k for k in self._c if k[0] == account_id and k[2] < window - 1]:
+                del self._c[old]
+        return count
+
+    def latest_window(self, account_id, key):
+        return max((w for a, k, w in self._c if a == account_id and k == key), default=None)
+
+
+class FakeApiKeyRepository:
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def add(self, key):
+        key_id = self._s.next_api_key
+        self._s.next_api_key += 1
+        self._s.api_keys[key_id] = replace(key, id=key_id)
+        return key_id
+
+    def by_prefix(self, prefix):
+        return [k for k in self._s.api_keys.values()
+                if k.prefix == prefix and k.revoked_at is None]
+
+    def of_account(self, account_id):
+        return [k for _, k in sorted(self._s.api_keys.items()) if k.account_id == account_id]
+
+    def revoke(self, account_id, key_id, now):
+        key = self._s.api_keys.get(key_id)
+        if key is None or key.account_id != account_id or key.revoked_at is not None:
+            return False
+        self._s.api_keys[key_id] = replace(key, revoked_at=now)
+        return True
 
 
 class FakeLoginFailures:
@@ -209,6 +261,8 @@ class FakeUnitOfWork:
         self.send_requests = FakeSendRequestRepository(self._work)
         self.blacklist = FakeBlacklistRepository(self._work)
         self.login_failures = FakeLoginFailures(self._work)
+        self.counters = FakeRequestCounters(self._work)
+        self.api_keys = FakeApiKeyRepository(self._work)
         return self
 
     def __exit__(self, *exc):
@@ -217,6 +271,10 @@ class FakeUnitOfWork:
     def commit(self):
         self._owner.store = self._work
         self._owner.commits += 1
+
+    def rollback(self):
+        """Forget everything done in this unit so far."""
+        self.__enter__()
 
 
 class FakeUnitOfWorkFactory:

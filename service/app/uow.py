@@ -42,7 +42,7 @@ class UnitOfWork(Protocol):
         """Make everything done in this unit permanent."""
 
     def rollback(self) -> None:
-        """Undo everything done in this unit so far; the unit can still be used afterwards."""
+        """Undo everything done in this unit so far."""
 
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]

@@ -153,3 +153,71 @@ def test_login_failures_count_in_windows_lock_forget_and_lift(uow_factory):
         lf.record("", "192.0.2.1", 2000, 60, 600)
         assert lf.lift("192.0.2.1") == 2 and lf.lift("carol") == 1 and lf.lift("nobody") == 0
         uow.commit()
+
+
+def test_accounts_are_read_by_id(uow_factory):
+    account = add_account(uow_factory)
+    with uow_factory() as uow:
+        assert uow.accounts.get(account.id).login == "alice"
+        assert uow.accounts.get(account.id + 1000) is None
+        assert uow.accounts.any_exist()
+
+
+def test_bulk_inserted_messages_are_found_by_their_client_ids(uow_factory):
+    alice = add_account(uow_factory)
+    batch = [message(alice.id, f"+7999123456{i}") for i in range(3)]
+    for i, m in enumerate(batch):
+        m.external_id = f"x{i}"
+    with uow_factory(write=True) as uow:
+        uow.messages.insert_bulk(batch, held=True)
+        uow.commit()
+    with uow_factory() as uow:
+        found = uow.messages.by_client_keys(alice.id, ["x0", "x1", "x2", "x9"])
+    assert [m.recipient for m in found] == ["+79991234560", "+79991234561", "+79991234562"]
+
+
+def test_a_rollback_forgets_what_the_unit_did(uow_factory):
+    account = add_account(uow_factory)
+    with uow_factory(write=True) as uow:
+        uow.accounts.debit(account.id, Decimal("40"))
+        uow.rollback()
+    with uow_factory() as uow:
+        assert uow.accounts.balance(account.id) == Decimal("100")
+
+
+def test_request_counters_count_per_minute_and_forget_old_minutes(uow_factory):
+    alice, bob = add_account(uow_factory), add_account(uow_factory, "bob")
+    with uow_factory(write=True) as uow:
+        c = uow.counters
+        assert c.latest_window(alice.id, "send") is None
+        assert [c.hit(alice.id, "send", 100) for _ in range(3)] == [1, 2, 3]
+        assert c.hit(alice.id, "query", 100) == 1 and c.hit(bob.id, "send", 100) == 1
+        assert c.hit(alice.id, "send", 101) == 1 and c.latest_window(alice.id, "send") == 101
+        assert c.hit(alice.id, "send", 100) == 4        # the previous minute is still kept
+        assert c.hit(alice.id, "send", 103) == 1        # a new minute forgets older ones
+        assert c.hit(alice.id, "send", 100) == 1
+        assert c.hit(bob.id, "send", 100) == 2          # another account's minutes stay
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.counters.latest_window(alice.id, "send") == 103
+
+
+def test_api_keys_are_listed_found_by_prefix_and_revoked_once(uow_factory):
+    from service.domain.api_keys import ApiKey
+    alice, bob = add_account(uow_factory), add_account(uow_factory, "bob")
+    with uow_factory(write=True) as uow:
+        k1 = uow.api_keys.add(ApiKey(None, alice.id, "aaaa1111", "h1", NOW, name="ci"))
+        k2 = uow.api_keys.add(ApiKey(None, alice.id, "bbbb2222", "h2", NOW))
+        uow.api_keys.add(ApiKey(None, bob.id, "aaaa1111", "h3", NOW))
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        assert [k.id for k in uow.api_keys.of_account(alice.id)] == [k1, k2]
+        assert sorted(k.key_hash for k in uow.api_keys.by_prefix("aaaa1111")) == ["h1", "h3"]
+        assert not uow.api_keys.revoke(bob.id, k1, NOW)   # not bob's key
+        assert uow.api_keys.revoke(alice.id, k1, NOW)
+        assert not uow.api_keys.revoke(alice.id, k1, NOW)  # already revoked
+        uow.commit()
+    with uow_factory() as uow:
+        assert [k.key_hash for k in uow.api_keys.by_prefix("aaaa1111")] == ["h3"]
+        [revoked, live] = uow.api_keys.of_account(alice.id)
+        assert (revoked.name, revoked.revoked_at, live.revoked_at) == ("ci", NOW, None)
