@@ -36,6 +36,8 @@ class _Store:
         self.next_account = 1
         self.next_message = 1
         self.next_api_key = 1
+        self.tasks: dict[int, dict] = {}  # each: the TaskRecord's fields, lease and errors
+        self.next_task = 1
 
 
 class FakeAccountRepository:
@@ -191,6 +193,65 @@ class FakeApiKeyRepository:
         return True
 
 
+class FakeTaskStore:
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    @staticmethod
+    def _record(t):
+        from service.app.tasks.ports import TaskRecord
+        return TaskRecord(**{k: v for k, v in t.items()
+                             if k not in ("lease_owner", "lease_until", "errors")})
+
+    def add(self, account_id, kind, payload, total, now):
+        task_id = self._s.next_task
+        self._s.next_task += 1
+        self._s.tasks[task_id] = dict(
+            id=task_id, account_id=account_id, kind=kind, payload=payload, checkpoint=None,
+            state="queued", total=total, processed=0, result_code=None, message=None,
+            created_at=now, finished_at=None, lease_owner=None, lease_until=None, errors=[])
+        return task_id
+
+    def get(self, account_id, task_id):
+        t = self._s.tasks.get(task_id)
+        return self._record(t) if t is not None and t["account_id"] == account_id else None
+
+    def claim(self, owner, now, lease_until):
+        for _, t in sorted(self._s.tasks.items()):
+            if t["state"] in ("queued", "running") and (
+                    t["lease_until"] is None or t["lease_until"] < now):
+                claimed = self._record(t)  # like SQL: the row as it was found
+                t.update(state="running", lease_owner=owner, lease_until=lease_until)
+                return claimed
+        return None
+
+    def save(self, task_id, owner, checkpoint, processed, lease_until):
+        t = self._s.tasks.get(task_id)
+        if t is None or t["lease_owner"] != owner or t["state"] != "running":
+            return False
+        t.update(checkpoint=checkpoint, processed=processed, lease_until=lease_until)
+        return True
+
+    def add_errors(self, task_id, errors):
+        from service.app.results import ItemResult
+        self._s.tasks[task_id]["errors"].extend(
+            ItemResult(e.index, e.code, None, (e.message or "")[:500] or None, e.field)
+            for e in errors)
+
+    def clear_errors(self, task_id):
+        self._s.tasks[task_id]["errors"] = []
+
+    def finish(self, task_id, state, result_code, message, now):
+        self._s.tasks[task_id].update(state=state, result_code=result_code,
+                                      message=(message or "")[:500] or None, finished_at=now,
+                                      lease_owner=None, lease_until=None)
+
+    def errors(self, task_id, offset, limit):
+        from service.app.results import Page
+        errors = self._s.tasks[task_id]["errors"]
+        return Page(len(errors), errors[offset:offset + limit])
+
+
 class FakeLoginFailures:
     """The login guard's store in memory, with the SQL one's semantics."""
 
@@ -263,6 +324,7 @@ class FakeUnitOfWork:
         self.login_failures = FakeLoginFailures(self._work)
         self.counters = FakeRequestCounters(self._work)
         self.api_keys = FakeApiKeyRepository(self._work)
+        self.tasks = FakeTaskStore(self._work)
         return self
 
     def __exit__(self, *exc):

@@ -221,3 +221,38 @@ def test_api_keys_are_listed_found_by_prefix_and_revoked_once(uow_factory):
         assert [k.key_hash for k in uow.api_keys.by_prefix("aaaa1111")] == ["h3"]
         [revoked, live] = uow.api_keys.of_account(alice.id)
         assert (revoked.name, revoked.revoked_at, live.revoked_at) == ("ci", NOW, None)
+
+
+def test_tasks_are_leased_one_worker_at_a_time_and_keep_their_errors(uow_factory):
+    from service.app.results import ItemResult
+    alice = add_account(uow_factory)
+    later = NOW + timedelta(minutes=5)
+    with uow_factory(write=True) as uow:
+        first = uow.tasks.add(alice.id, "import_contacts", '{"n": 1}', 10, NOW)
+        second = uow.tasks.add(alice.id, "start_mailing", '{"n": 2}', 5, NOW)
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        assert uow.tasks.get(alice.id + 1000, first) is None      # another account's task
+        claimed = uow.tasks.claim("w1", NOW, later)
+        assert (claimed.id, claimed.kind, claimed.payload) == (first, "import_contacts", '{"n": 1}')
+        assert uow.tasks.claim("w2", NOW, later).id == second     # the first one is leased
+        assert uow.tasks.claim("w3", NOW, later) is None
+        assert uow.tasks.save(first, "w1", '{"at": 4}', 4, later)
+        assert not uow.tasks.save(first, "w2", '{"at": 9}', 9, later)  # not w2's lease
+        uow.tasks.add_errors(first, [ItemResult(0, 1, None, "bad phone", "phone"),
+                                     ItemResult(3, 12, None, None, None)])
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        taken = uow.tasks.claim("w4", later + timedelta(seconds=1), later + timedelta(minutes=5))
+        assert (taken.id, taken.checkpoint, taken.processed) == (first, '{"at": 4}', 4)
+        assert not uow.tasks.save(first, "w1", '{"at": 5}', 5, later)  # the lease moved on
+        errors = uow.tasks.errors(first, 1, 10)
+        assert errors.total == 2 and errors.items == [ItemResult(3, 12, None, None, None)]
+        uow.tasks.finish(first, "done", 98, "some failed", later)
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        done = uow.tasks.get(alice.id, first)
+        assert (done.state, done.result_code, done.message, done.finished_at) == (
+            "done", 98, "some failed", later)
+        uow.tasks.clear_errors(first)
+        assert uow.tasks.errors(first, 0, 10).total == 0
