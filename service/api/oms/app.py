@@ -8,7 +8,8 @@ from ..client_ip import ClientIpResolver
 from ..reading import RequestRefused, charset_of, read_body
 from .adapter import OmsAdapter
 from .envelope import CONTENT_TYPES, EnvelopeError, fault, read_call, response
-from .namespaces import SOAP11, SOAP12
+from ..ns import SOAP11_ENV as SOAP11
+from ..ns import SOAP12_ENV as SOAP12
 
 # SOAP 1.1 (text/xml) and SOAP 1.2 (application/soap+xml); never multipart/related.
 MEDIA_TYPES = ("text/xml", "application/soap+xml")

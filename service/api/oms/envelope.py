@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..xml import XmlRefused, parse_xml
-from .namespaces import OMS, OPERATIONS, SOAP11, SOAP12
+from ..ns import OMS, XML
+from ..ns import SOAP11_ENV as SOAP11
+from ..ns import SOAP12_ENV as SOAP12
+from .contract import OPERATIONS
 
 CONTENT_TYPES = {SOAP11: "text/xml; charset=utf-8", SOAP12: "application/soap+xml; charset=utf-8"}
 
@@ -80,6 +83,6 @@ def fault(error: EnvelopeError) -> bytes:
         etree.SubElement(code, f"{{{ns}}}Value").text = "soap:Sender" if error.client else "soap:Receiver"
         reason = etree.SubElement(f, f"{{{ns}}}Reason")
         text = etree.SubElement(reason, f"{{{ns}}}Text")
-        text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+        text.set(f"{{{XML}}}lang", "en")
         text.text = str(error)
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")

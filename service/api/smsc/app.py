@@ -13,13 +13,13 @@ from typing import Callable
 from lxml import etree
 
 from ..client_ip import ClientIpResolver
+from ..ns import SMSC_KNOWN, SOAP11_ENV as SOAP11
 from ..reading import RequestRefused, charset_of, not_multipart, read_body
 from ..xml import XmlRefused, parse_xml
 from .adapter import SmscAdapter
-from .contract import BY_REQUEST, KNOWN_NAMESPACES, OPERATIONS, field_names
+from .contract import BY_REQUEST, OPERATIONS, field_names
 
 log = logging.getLogger(__name__)
-SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 _STATUS = {413: "413 Payload Too Large", 415: "415 Unsupported Media Type", 400: "400 Bad Request"}
 
 
@@ -44,7 +44,7 @@ def _answer(namespace: str, operation: str, result: dict[str, str]) -> bytes:
 
 def smsc_soap_app(adapter: SmscAdapter, client_ip: ClientIpResolver, own_namespace: str,
                   max_request_bytes: int, now: Callable):
-    namespaces = set(KNOWN_NAMESPACES) | {own_namespace}
+    namespaces = set(SMSC_KNOWN) | {own_namespace}
 
     def reply(start_response, status: str, body: bytes):
         start_response(status, [("Content-Type", "text/xml; charset=utf-8"),

@@ -13,7 +13,7 @@ from lxml.builder import ElementMaker
 from spyne import Fault
 
 from ...domain import errors as e
-from .namespaces import TNS
+from ..ns import TNS
 from .types import InsufficientFundsFault, SmsgwFault
 
 _E = ElementMaker(namespace=TNS, nsmap={"tns": TNS})
