@@ -17,7 +17,7 @@ from ...domain import errors as e
 from ...domain.encoding import is_gsm7
 from ...domain.status import MessageStatus
 from . import documents as d
-from .errors import oms_code
+from .errors import USER_INFO_CODES, oms_code
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class OmsAdapter:
             account = self._uc.accounts.authenticate(Credentials(user.user_id, user.password, ip))
         except e.SmsgwError as exc:
             code = oms_code(exc)
-            return d.user_info(code if code in ("unregisteredUser", "expiredUser") else "invalidUser")
+            return d.user_info(code if code in USER_INFO_CODES else "invalidUser")
         reply = self._s.reply_phone or account.settings.default_sender or account.login
         return d.user_info("ok", reply, self._s.smtp_address)
 

@@ -14,6 +14,7 @@ from ...app.use_cases import UseCases
 from ...domain import errors as e
 from ...domain.status import MessageStatus
 from ...domain.vocabularies import smsc_code
+from ..errors import Entry, translate
 from .params import DateFormatError, parse_query, send_time, transliterate, validity_minutes, zone
 
 CENTS = Decimal("0.01")
@@ -23,21 +24,24 @@ STATUS_NAMES = {-3: "Message not found", -2: "Stopped", -1: "Waiting send",
                 24: "Insufficient funds", 25: "Unavailable number"}
 
 
+# smsc's errors 5 and 6 are about one parameter, whatever the rule it broke.
+BY_FIELD = {"scheduledAt": 5, "time": 5, "sender": 6}
+
+# smsc's one translation table: domain errors to smsc request error codes.
+SMSC_ERRORS: dict[type[e.SmsgwError], Entry[int]] = {
+    e.TooManyAttempts: 4,            # before AuthenticationFailed (2), which it is
+    e.AuthenticationFailed: 2,
+    e.AccountBlocked: 2,
+    e.InsufficientFunds: 3,
+    DateFormatError: 5,
+    e.RateLimited: 9,
+    e.SmsgwError: lambda error: BY_FIELD.get(error.field, 1),
+}
+
+
 def smsc_error(error: e.SmsgwError) -> int:
     """smsc's request error code for a domain error."""
-    if isinstance(error, e.TooManyAttempts):
-        return 4
-    if isinstance(error, (e.AuthenticationFailed, e.AccountBlocked)):
-        return 2
-    if isinstance(error, e.InsufficientFunds):
-        return 3
-    if isinstance(error, DateFormatError) or error.field in ("scheduledAt", "time"):
-        return 5
-    if error.field == "sender":
-        return 6
-    if isinstance(error, e.RateLimited):
-        return 9
-    return 1
+    return translate(SMSC_ERRORS, error)
 
 
 def money(value: Decimal) -> str:
