@@ -13,15 +13,11 @@ from ...app.sending import QuoteSms, SendSms
 from ...app.use_cases import UseCases
 from ...domain import errors as e
 from ...domain.status import MessageStatus
-from ...domain.vocabularies import smsc_code
+from ...domain.vocabularies import smsc_code, smsc_status_name
 from ..errors import Entry, translate
 from .params import DateFormatError, parse_query, send_time, transliterate, validity_minutes, zone
 
 CENTS = Decimal("0.01")
-STATUS_NAMES = {-3: "Message not found", -2: "Stopped", -1: "Waiting send",
-                0: "Transferred to the operator", 1: "Delivered", 2: "Read", 3: "Expired",
-                4: "Click on link", 20: "Unable to deliver", 22: "Wrong number", 23: "Banned",
-                24: "Insufficient funds", 25: "Unavailable number"}
 
 
 # smsc's errors 5 and 6 are about one parameter, whatever the rule it broke.
@@ -182,7 +178,8 @@ def _status_fields(message, tz: timezone, detail: str) -> dict[str, str]:
         out |= {"send_date": _date(message.created_at, tz),
                 "send_timestamp": str(int(message.created_at.timestamp())),
                 "phone": message.recipient, "cost": money(message.cost),
-                "sender_id": message.sender or "", "status_name": STATUS_NAMES[code],
+                "sender_id": message.sender or "",
+                "status_name": smsc_status_name(message.status),
                 "message": message.text}
     if detail == "2":
         out |= {"operator": "", "region": ""}
