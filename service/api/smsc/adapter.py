@@ -97,26 +97,11 @@ class SmscAdapter:
         items = [p.strip() for p in (phones or "").replace(";", ",").split(",") if p.strip()]
         if not items:
             raise e.MissingParameter("phones")
+        refs = [item[1:] for item in items if _is_group(item)]
+        members = self._uc.address_book.group_phones(creds, refs) if refs else {}
         out: list[str] = []
-        groups = None
         for item in items:
-            if item[0] in "Gg" and len(item) > 1:  # no phone number starts with a letter
-                groups = groups or {str(g.id): g for g in self._uc.address_book.get_groups(creds)}
-                key = item[1:]
-                group = groups.get(key) or next(
-                    (g for g in groups.values() if g.name.lower() == key.lower()), None)
-                if group is None:
-                    raise e.ValidationError(f"unknown group {key!r}", field="phones")
-                page = 1
-                while True:
-                    found = self._uc.address_book.get_contacts(creds, group.id, page=page,
-                                                               page_size=1000)
-                    out += [c.phone for c in found.items]
-                    if page * 1000 >= found.total:
-                        break
-                    page += 1
-            else:
-                out.append(item)
+            out += members[item[1:]] if _is_group(item) else [item]
         return out
 
     def _text(self, f: dict[str, str | None], query: dict[str, str]) -> str:
@@ -165,6 +150,10 @@ class SmscAdapter:
         detail = (f.get("all") or "0").strip()
         found = self._uc.statuses.by_client_ids(creds, pairs)
         return [_status_fields(message, tz, detail) for message in found]
+
+
+def _is_group(item: str) -> bool:
+    return item[0] in "Gg" and len(item) > 1  # no phone number starts with a letter
 
 
 def _status_fields(message, tz: timezone, detail: str) -> dict[str, str]:
