@@ -8,6 +8,7 @@ leaves no trace. A client reference makes a retry idempotent for ``idempotency_h
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -147,9 +148,9 @@ class SendingService:
         if not cmd.texts:
             raise MissingParameter("text")
         return self._send(SendSms(cmd.credentials, cmd.recipients, None, cmd.sender,
-                                  cmd.scheduled_at, cmd.validity_minutes), list(cmd.texts))
+                                  cmd.scheduled_at, cmd.validity_minutes), cmd.texts)
 
-    def _send(self, cmd: SendSms, texts: list[str | None]) -> SendResult:
+    def _send(self, cmd: SendSms, texts: Sequence[str | None]) -> SendResult:
         with self._uow() as uow:
             account = self._auth.admit(uow, cmd.credentials, Operation.SEND)
         now = self._clock.now()
