@@ -41,6 +41,14 @@ class RequestRefused(Exception):
         self.error = error
         self.status = status
 
+    @property
+    def status_line(self) -> str:
+        return _STATUS_LINES[self.status]
+
+
+_STATUS_LINES = {413: "413 Payload Too Large", 415: "415 Unsupported Media Type",
+                 400: "400 Bad Request"}
+
 
 def read_request(environ, max_bytes: int,
                  media_types: Iterable[str] | Callable[[str], bool] | None = None) -> Request:

@@ -11,7 +11,7 @@ Codes follow the seed 004 catalog, so every protocol can show the same number::
     │   ├── IpNotAllowed (8)             ip
     │   └── TooManyAttempts (8)          retry_after
     ├── AccountBlocked (14)
-    ├── InsufficientFunds (15)           required, balance
+    ├── InsufficientFunds (15)           required, balance, currency
     └── RateLimited (30)                 retry_after
 """
 
@@ -115,11 +115,13 @@ class InsufficientFunds(SmsgwError):
     code = 15
     is_client_error = True
 
-    def __init__(self, required: Decimal, balance: Decimal) -> None:
+    def __init__(self, required: Decimal, balance: Decimal, *,
+                 currency: str | None = None) -> None:
         super().__init__(f"insufficient funds: {required} required, balance is {balance}, "
                          f"short by {required - balance}")
         self.required = required
         self.balance = balance
+        self.currency = currency  # the account's, where the raiser knows it
 
 
 class RateLimited(SmsgwError):

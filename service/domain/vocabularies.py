@@ -2,7 +2,8 @@
 
 One row per canonical state (see docs/statuses.md for the table and its sources):
 
-- ``smsc``: smsc.ru numeric status code (seed 001), -3..25.
+- ``smsc``: smsc.ru numeric status code (seed 001), -3..25; ``SMSC_STATUS_NAMES`` gives the
+  ``status_name`` smsc answers for each code.
 - ``seed004``: the ENQUEUD/ACCEPTD/DELIVRD family (seed 004).
 - ``seed003``: the channel-neutral names (seed 003), SMS column.
 - ``dlr_stat`` / ``send_status`` / ``dlr_error``: the delivery-notification fields (seed 002),
@@ -21,6 +22,13 @@ from typing import NamedTuple
 from .status import MessageStatus as S
 
 NOT_FOUND_SMSC_CODE = -3
+
+# smsc's ``status_name`` for each of its codes (seed 001), as smsc's own API words them.
+SMSC_STATUS_NAMES = {
+    -3: "Message not found", -2: "Stopped", -1: "Waiting send", 0: "Transferred to the operator",
+    1: "Delivered", 2: "Read", 3: "Expired", 4: "Click on link", 20: "Unable to deliver",
+    22: "Wrong number", 23: "Banned", 24: "Insufficient funds", 25: "Unavailable number",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,11 @@ def names_of(status: S) -> StatusNames:
 
 def smsc_code(status: S) -> int:
     return _ROWS[status].smsc
+
+
+def smsc_status_name(status: S) -> str:
+    """smsc's ``status_name`` of a state."""
+    return SMSC_STATUS_NAMES[_ROWS[status].smsc]
 
 
 def all_rows() -> dict[S, StatusNames]:

@@ -186,6 +186,19 @@ class SqlGroupRepository:
             removed += present
         return removed
 
+    def phones(self, account_id, group_ids) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {g: [] for g in group_ids}
+        if out:
+            rows = self._conn.execute(
+                select(group_members.c.group_id, contacts.c.phone)
+                .join(contacts, contacts.c.id == group_members.c.contact_id)
+                .where(contacts.c.account_id == account_id,
+                       group_members.c.group_id.in_(list(out)))
+                .order_by(group_members.c.group_id, contacts.c.id))
+            for group_id, phone in rows:
+                out[group_id].append(phone)
+        return out
+
 
 class SqlBlacklistRepository:
     def __init__(self, conn: Connection) -> None:

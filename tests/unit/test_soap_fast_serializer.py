@@ -14,7 +14,7 @@ from spyne.protocol.soap import Soap11
 from service.api.soap import types as t
 from service.api.soap.protocol import SmsgwSoap11Out, StrictSoap11
 from service.api.soap.service import SmsgwService
-from service.api.soap.namespaces import TNS
+from service.api.ns import TNS
 
 RESULTS = [
     dict(recipient="+79991234567", messageId=1, statusCode=-1, statusName="QUEUED", segments=1,

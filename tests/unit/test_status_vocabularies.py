@@ -24,8 +24,10 @@ def test_every_state_has_exactly_one_row_in_every_vocabulary():
 
 
 def test_each_row_uses_only_words_of_its_seed():
+    assert set(v.SMSC_STATUS_NAMES) == SMSC_CODES  # every smsc code has its status_name
     for status, row in v.all_rows().items():
         assert row.smsc in SMSC_CODES, status
+        assert v.smsc_status_name(status) == v.SMSC_STATUS_NAMES[row.smsc], status
         assert row.seed004 in v.SEED004_FINAL, status
         assert row.seed003 in SEED003, status
         if row.dlr_stat is None:

@@ -9,12 +9,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
 from ...app.access.auth import Credentials
-from ...app.errors import SaveConflict
-from ...domain.errors import RateLimited, SmsgwError, TooManyAttempts
+from ...domain.errors import SmsgwError
 from ..client_ip import ClientIpResolver
 from ..reading import (RequestRefused, authorization, basic_credentials, buffered_environ,
                        read_request)
-from .envelope import code_of, render
+from .envelope import error_answer, render
 from .handlers import ROUTES
 from .params import Params
 
@@ -56,7 +55,7 @@ def http_api(use_cases, client_ip: ClientIpResolver, max_request_bytes: int):
             code, data, message, fmt = 6, None, "unknown format: use json or xml", "json"
         elif refused is not None:
             error = refused.error
-            code, data, message = code_of(error), {"field": error.field}, error.message
+            code, data, message = error_answer(error).code, {"field": error.field}, error.message
         else:
             code, data, message = _dispatch(request, use_cases, client_ip, headers)
         status, body, ctype = render(code, data, message, fmt)
@@ -83,17 +82,11 @@ def _dispatch(request, use_cases, client_ip, headers):
         params = Params.from_request(request)
         creds = _credentials(request, params, client_ip.resolve(request.environ))
         return handler(use_cases, params, creds)
-    except (RateLimited, TooManyAttempts) as exc:
-        headers.append(("Retry-After", str(exc.retry_after)))
-        return exc.code, None, exc.message
-    except SaveConflict as exc:  # concurrent writers won; nothing was saved, so a retry is safe
-        headers.append(("Retry-After", "1"))
-        return exc.code, None, exc.message
     except SmsgwError as exc:
-        data = {"field": exc.field} if exc.field else None
-        if hasattr(exc, "required"):
-            data = {"required": exc.required, "balance": exc.balance}
-        return code_of(exc), data, exc.message
+        answer = error_answer(exc)
+        if answer.retry_after is not None:
+            headers.append(("Retry-After", str(answer.retry_after)))
+        return answer.code, answer.data, exc.message
     except HTTPException as exc:  # werkzeug's own: body too large, bad form encoding
         return 12 if exc.code == 413 else 1, None, exc.description or exc.name
     except Exception:

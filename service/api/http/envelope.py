@@ -4,12 +4,16 @@ translation table from domain errors to codes and HTTP statuses."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from lxml import etree
 
+from ...app.errors import SaveConflict
 from ...domain import errors as e
+from ..errors import Entry, translate
 
 # code -> HTTP status; the envelope is in the body whatever the status.
 HTTP_STATUS = {0: 200, 98: 200, 100: 200, 99: 422, 1: 400, 11: 400, 12: 400, 4: 404, 5: 404,
@@ -21,11 +25,39 @@ REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 402: "Payment Req
            503: "Service Unavailable"}
 
 
-def code_of(error: e.SmsgwError) -> int:
-    """The envelope code of a domain error (IP refusals are access errors: 9, HTTP 403)."""
-    if isinstance(error, e.IpNotAllowed):
-        return 9
-    return error.code
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """The envelope of a domain error: its code and data, and a Retry-After if there is one."""
+
+    code: int
+    data: Any = None
+    retry_after: int | None = None
+
+
+def _with_field(error: e.SmsgwError) -> ErrorAnswer:
+    return ErrorAnswer(error.code, {"field": error.field} if error.field else None)
+
+
+def _retry_later(error: e.RateLimited | e.TooManyAttempts) -> ErrorAnswer:
+    return ErrorAnswer(error.code, None, error.retry_after)
+
+
+# The HTTP API's one translation table: domain errors to envelopes (HTTP_STATUS gives the status).
+HTTP_ERRORS: dict[type[e.SmsgwError], Entry[ErrorAnswer]] = {
+    e.IpNotAllowed: ErrorAnswer(9),    # an access refusal, not a failed login: 403, no Basic prompt
+    e.TooManyAttempts: _retry_later,
+    e.RateLimited: _retry_later,
+    # concurrent writers won; nothing was saved, so a retry is safe at once
+    SaveConflict: lambda error: ErrorAnswer(error.code, None, 1),
+    e.InsufficientFunds: lambda error: ErrorAnswer(
+        error.code, {"required": error.required, "balance": error.balance}),
+    e.SmsgwError: _with_field,
+}
+
+
+def error_answer(error: e.SmsgwError) -> ErrorAnswer:
+    """The envelope code, data and Retry-After of a domain error."""
+    return translate(HTTP_ERRORS, error)
 
 
 def _plain(value):

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from decimal import Decimal
 
 from ...app.access.auth import Credentials
-from ...app.sending.sending import QuoteSms, SendSms
+from ...app.sending.sending import SendParts
 from ...app.use_cases import UseCases
 from ...domain import errors as e
 from ...domain.encoding import is_gsm7
-from ...domain.status import MessageStatus
 from . import documents as d
-from .errors import oms_code
+from .errors import USER_INFO_CODES, oms_code
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +59,7 @@ class OmsAdapter:
             account = self._uc.accounts.authenticate(Credentials(user.user_id, user.password, ip))
         except e.SmsgwError as exc:
             code = oms_code(exc)
-            return d.user_info(code if code in ("unregisteredUser", "expiredUser") else "invalidUser")
+            return d.user_info(code if code in USER_INFO_CODES else "invalidUser")
         reply = self._s.reply_phone or account.settings.default_sender or account.login
         return d.user_info("ok", reply, self._s.smtp_address)
 
@@ -120,29 +118,20 @@ class OmsAdapter:
         return None
 
     def _send(self, creds: Credentials, data: d.XmsData) -> list[d.OmsError]:
+        # each content is a separate SMS, in order; all of them or none (lowBalance)
         contents = [c for c in data.contents if c.strip()]
-        price = sum((self._uc.sending.quote(QuoteSms(creds, data.recipients, c)).cost
-                     for c in contents), Decimal("0"))
-        balance = self._uc.accounts.get_balance(creds)
-        if price > balance.balance:
-            return [d.OmsError("lowBalance", f"balance {balance.balance} {balance.currency}; "
-                                             f"price {price} {balance.currency}")]
-        refused: list[str] = []
-        for text in contents:  # each content is a separate SMS, in order
-            result = self._uc.sending.send(SendSms(creds, data.recipients, text,
-                                                   scheduled_at=data.scheduled))
-            refused = [m.recipient for m in result.messages
-                       if m.status in (MessageStatus.INVALID_NUMBER.canonical_name,
-                                       MessageStatus.BANNED.canonical_name)]
+        result = self._uc.sending.send_parts(SendParts(creds, data.recipients, contents,
+                                                       scheduled_at=data.scheduled))
+        refused = result.refused()
         if refused:
-            return [d.OmsError("invalidRecipient", "invalid or blocked numbers",
-                               tuple(dict.fromkeys(refused)))]
+            return [d.OmsError("invalidRecipient", "invalid or blocked numbers", tuple(refused))]
         return [d.OmsError("ok")]
 
     def _error(self, exc: e.SmsgwError) -> d.OmsError:
         code = oms_code(exc)
         if isinstance(exc, e.InsufficientFunds):
-            return d.OmsError(code, f"balance {exc.balance}; price {exc.required}")
+            unit = f" {exc.currency}" if exc.currency else ""
+            return d.OmsError(code, f"balance {exc.balance}{unit}; price {exc.required}{unit}")
         if code == "lengthLimit":
             return d.OmsError(code, f"{self._s.max_chars}/{self._s.max_chars}")
         return d.OmsError(code, exc.message)

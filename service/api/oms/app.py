@@ -8,11 +8,11 @@ from ..client_ip import ClientIpResolver
 from ..reading import RequestRefused, charset_of, read_body
 from .adapter import OmsAdapter
 from .envelope import CONTENT_TYPES, EnvelopeError, fault, read_call, response
-from .namespaces import SOAP11, SOAP12
+from ..ns import SOAP11_ENV as SOAP11
+from ..ns import SOAP12_ENV as SOAP12
 
 # SOAP 1.1 (text/xml) and SOAP 1.2 (application/soap+xml); never multipart/related.
 MEDIA_TYPES = ("text/xml", "application/soap+xml")
-_STATUS = {413: "413 Payload Too Large", 415: "415 Unsupported Media Type", 400: "400 Bad Request"}
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def oms_app(adapter: OmsAdapter, client_ip: ClientIpResolver, max_request_bytes:
             body = read_body(environ, max_request_bytes, MEDIA_TYPES)
         except RequestRefused as exc:  # answered in the SOAP version the client asked for
             soap_ns = SOAP12 if "soap+xml" in environ.get("CONTENT_TYPE", "") else SOAP11
-            return reply(start_response, _STATUS[exc.status], soap_ns,
+            return reply(start_response, exc.status_line, soap_ns,
                          fault(EnvelopeError(exc.error.message, soap_ns)))
         try:
             call = read_call(body, environ.get("HTTP_SOAPACTION"), charset_of(environ))

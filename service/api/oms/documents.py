@@ -9,7 +9,8 @@ from datetime import datetime
 from lxml import etree
 
 from ..xml import XmlRefused, parse_xml
-from .namespaces import OMS, SERVICE_INFO
+from ..ns import OMS
+from ..ns import OMS_SERVICE_INFO as SERVICE_INFO
 
 
 class DocumentError(ValueError):

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..soap_fault import soap_fault
 from ..xml import XmlRefused, parse_xml
-from .namespaces import OMS, OPERATIONS, SOAP11, SOAP12
+from ..ns import OMS
+from ..ns import SOAP11_ENV as SOAP11
+from ..ns import SOAP12_ENV as SOAP12
+from .contract import OPERATIONS
 
 CONTENT_TYPES = {SOAP11: "text/xml; charset=utf-8", SOAP12: "application/soap+xml; charset=utf-8"}
 
@@ -68,18 +72,4 @@ def response(call: OmsCall, result: str) -> bytes:
 
 
 def fault(error: EnvelopeError) -> bytes:
-    ns = error.soap_ns
-    env = etree.Element(f"{{{ns}}}Envelope", nsmap={"soap": ns})
-    body = etree.SubElement(env, f"{{{ns}}}Body")
-    f = etree.SubElement(body, f"{{{ns}}}Fault")
-    if ns == SOAP11:
-        etree.SubElement(f, "faultcode").text = "soap:Client" if error.client else "soap:Server"
-        etree.SubElement(f, "faultstring").text = str(error)
-    else:
-        code = etree.SubElement(f, f"{{{ns}}}Code")
-        etree.SubElement(code, f"{{{ns}}}Value").text = "soap:Sender" if error.client else "soap:Receiver"
-        reason = etree.SubElement(f, f"{{{ns}}}Reason")
-        text = etree.SubElement(reason, f"{{{ns}}}Text")
-        text.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
-        text.text = str(error)
-    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+    return soap_fault(str(error), error.soap_ns, client=error.client)

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from ...domain import errors as e
+from ..errors import Entry, translate
 
-OMS_CODES: list[tuple[type[e.SmsgwError], str]] = [
-    (e.IpNotAllowed, "unregisteredUser"),
-    (e.AuthenticationFailed, "invalidUser"),
-    (e.AccountBlocked, "expiredUser"),
-    (e.InsufficientFunds, "lowBalance"),
-    (e.ConstraintViolation, "lengthLimit"),   # only when the field is the text (see below)
-    (e.ValidationError, "other"),
-    (e.RateLimited, "perDayMsgLimit"),
-    (e.SmsgwError, "serviceNetwork"),
-]
+OMS_CODES: dict[type[e.SmsgwError], Entry[str]] = {
+    e.IpNotAllowed: "unregisteredUser",
+    e.AuthenticationFailed: "invalidUser",
+    e.AccountBlocked: "expiredUser",
+    e.InsufficientFunds: "lowBalance",
+    # lengthLimit says the text is too long; any other limit (recipients, ids...) is "other"
+    e.ConstraintViolation: lambda error: "lengthLimit" if error.field == "text" else "other",
+    e.ValidationError: "other",
+    e.RateLimited: "perDayMsgLimit",
+    e.SmsgwError: "serviceNetwork",
+}
 
-AUTH_CODES = ("invalidUser", "unregisteredUser", "expiredUser")
+# The codes a userInfo document may carry; any other refusal of a login is invalidUser there.
+USER_INFO_CODES = ("invalidUser", "unregisteredUser", "expiredUser")
 
 
 def oms_code(error: e.SmsgwError) -> str:
-    if isinstance(error, e.ConstraintViolation) and error.field != "text":
-        return "other"
-    for cls, code in OMS_CODES:
-        if isinstance(error, cls):
-            return code
-    return "serviceNetwork"
+    """The OMS error code for a domain error."""
+    return translate(OMS_CODES, error)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from .namespaces import OMS, OPERATIONS, WSDL, WSDL_SOAP11, WSDL_SOAP12, XSD
+from ..ns import OMS, SOAP_HTTP, WSDL, WSDL_SOAP11, WSDL_SOAP12, XSD
+from .contract import OPERATIONS
 
 _W = ElementMaker(namespace=WSDL, nsmap={"wsdl": WSDL, "s": XSD, "soap": WSDL_SOAP11,
                                          "soap12": WSDL_SOAP12, "tns": OMS})
@@ -47,7 +48,7 @@ def _binding(prefix: str, name: str):
                      _W.input(soap.body(use="literal")), _W.output(soap.body(use="literal")),
                      name=op)
         for op in OPERATIONS]
-    return _W.binding(soap.binding(transport="http://schemas.xmlsoap.org/soap/http"),
+    return _W.binding(soap.binding(transport=SOAP_HTTP),
                       *operations, name=name, type="tns:OMSSoap")
 
 

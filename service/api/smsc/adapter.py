@@ -14,31 +14,31 @@ from ...app.sending.sending import QuoteSms, SendSms
 from ...app.use_cases import UseCases
 from ...domain import errors as e
 from ...domain.status import MessageStatus
-from ...domain.vocabularies import smsc_code
+from ...domain.vocabularies import smsc_code, smsc_status_name
+from ..errors import Entry, translate
 from .params import DateFormatError, parse_query, send_time, transliterate, validity_minutes, zone
 
 CENTS = Decimal("0.01")
-STATUS_NAMES = {-3: "Message not found", -2: "Stopped", -1: "Waiting send",
-                0: "Transferred to the operator", 1: "Delivered", 2: "Read", 3: "Expired",
-                4: "Click on link", 20: "Unable to deliver", 22: "Wrong number", 23: "Banned",
-                24: "Insufficient funds", 25: "Unavailable number"}
+
+
+# smsc's errors 5 and 6 are about one parameter, whatever the rule it broke.
+BY_FIELD = {"scheduledAt": 5, "time": 5, "sender": 6}
+
+# smsc's one translation table: domain errors to smsc request error codes.
+SMSC_ERRORS: dict[type[e.SmsgwError], Entry[int]] = {
+    e.TooManyAttempts: 4,            # before AuthenticationFailed (2), which it is
+    e.AuthenticationFailed: 2,
+    e.AccountBlocked: 2,
+    e.InsufficientFunds: 3,
+    DateFormatError: 5,
+    e.RateLimited: 9,
+    e.SmsgwError: lambda error: BY_FIELD.get(error.field, 1),
+}
 
 
 def smsc_error(error: e.SmsgwError) -> int:
     """smsc's request error code for a domain error."""
-    if isinstance(error, e.TooManyAttempts):
-        return 4
-    if isinstance(error, (e.AuthenticationFailed, e.AccountBlocked)):
-        return 2
-    if isinstance(error, e.InsufficientFunds):
-        return 3
-    if isinstance(error, DateFormatError) or error.field in ("scheduledAt", "time"):
-        return 5
-    if error.field == "sender":
-        return 6
-    if isinstance(error, e.RateLimited):
-        return 9
-    return 1
+    return translate(SMSC_ERRORS, error)
 
 
 def money(value: Decimal) -> str:
@@ -98,26 +98,11 @@ class SmscAdapter:
         items = [p.strip() for p in (phones or "").replace(";", ",").split(",") if p.strip()]
         if not items:
             raise e.MissingParameter("phones")
+        refs = [item[1:] for item in items if _is_group(item)]
+        members = self._uc.address_book.group_phones(creds, refs) if refs else {}
         out: list[str] = []
-        groups = None
         for item in items:
-            if item[0] in "Gg" and len(item) > 1:  # no phone number starts with a letter
-                groups = groups or {str(g.id): g for g in self._uc.address_book.get_groups(creds)}
-                key = item[1:]
-                group = groups.get(key) or next(
-                    (g for g in groups.values() if g.name.lower() == key.lower()), None)
-                if group is None:
-                    raise e.ValidationError(f"unknown group {key!r}", field="phones")
-                page = 1
-                while True:
-                    found = self._uc.address_book.get_contacts(creds, group.id, page=page,
-                                                               page_size=1000)
-                    out += [c.phone for c in found.items]
-                    if page * 1000 >= found.total:
-                        break
-                    page += 1
-            else:
-                out.append(item)
+            out += members[item[1:]] if _is_group(item) else [item]
         return out
 
     def _text(self, f: dict[str, str | None], query: dict[str, str]) -> str:
@@ -168,6 +153,10 @@ class SmscAdapter:
         return [_status_fields(message, tz, detail) for message in found]
 
 
+def _is_group(item: str) -> bool:
+    return item[0] in "Gg" and len(item) > 1  # no phone number starts with a letter
+
+
 def _status_fields(message, tz: timezone, detail: str) -> dict[str, str]:
     if message is None:
         return {"status": "-3"}
@@ -179,7 +168,8 @@ def _status_fields(message, tz: timezone, detail: str) -> dict[str, str]:
         out |= {"send_date": _date(message.created_at, tz),
                 "send_timestamp": str(int(message.created_at.timestamp())),
                 "phone": message.recipient, "cost": money(message.cost),
-                "sender_id": message.sender or "", "status_name": STATUS_NAMES[code],
+                "sender_id": message.sender or "",
+                "status_name": smsc_status_name(message.status),
                 "message": message.text}
     if detail == "2":
         out |= {"operator": "", "region": ""}

@@ -13,22 +13,18 @@ from typing import Callable
 from lxml import etree
 
 from ..client_ip import ClientIpResolver
+from ..ns import SMSC_KNOWN, SOAP11_ENV as SOAP11
 from ..reading import RequestRefused, charset_of, not_multipart, read_body
+from ..soap_fault import soap_fault
 from ..xml import XmlRefused, parse_xml
 from .adapter import SmscAdapter
-from .contract import BY_REQUEST, KNOWN_NAMESPACES, OPERATIONS, field_names
+from .contract import BY_REQUEST, OPERATIONS, field_names
 
 log = logging.getLogger(__name__)
-SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
-_STATUS = {413: "413 Payload Too Large", 415: "415 Unsupported Media Type", 400: "400 Bad Request"}
 
 
 def _fault(message: str, server: bool = False) -> bytes:
-    env = etree.Element(f"{{{SOAP11}}}Envelope", nsmap={"soap": SOAP11})
-    f = etree.SubElement(etree.SubElement(env, f"{{{SOAP11}}}Body"), f"{{{SOAP11}}}Fault")
-    etree.SubElement(f, "faultcode").text = "soap:Server" if server else "soap:Client"
-    etree.SubElement(f, "faultstring").text = message
-    return etree.tostring(env, xml_declaration=True, encoding="utf-8")
+    return soap_fault(message, client=not server)
 
 
 def _answer(namespace: str, operation: str, result: dict[str, str]) -> bytes:
@@ -44,7 +40,7 @@ def _answer(namespace: str, operation: str, result: dict[str, str]) -> bytes:
 
 def smsc_soap_app(adapter: SmscAdapter, client_ip: ClientIpResolver, own_namespace: str,
                   max_request_bytes: int, now: Callable):
-    namespaces = set(KNOWN_NAMESPACES) | {own_namespace}
+    namespaces = set(SMSC_KNOWN) | {own_namespace}
 
     def reply(start_response, status: str, body: bytes):
         start_response(status, [("Content-Type", "text/xml; charset=utf-8"),
@@ -59,7 +55,7 @@ def smsc_soap_app(adapter: SmscAdapter, client_ip: ClientIpResolver, own_namespa
             # Like smsc's own server, any body is read as the envelope, but never attachments.
             body = read_body(environ, max_request_bytes, not_multipart)
         except RequestRefused as exc:
-            return reply(start_response, _STATUS[exc.status], _fault(exc.error.message))
+            return reply(start_response, exc.status_line, _fault(exc.error.message))
         try:
             root = parse_xml(body, charset_of(environ))
         except XmlRefused as exc:

@@ -1,18 +1,11 @@
-"""The smsc.ru SOAP contract: operations, request and response elements, fields in order.
+"""The smsc.ru SOAP contract: operations, request and response elements, fields in order
+(its namespaces are in api/ns.py).
 
 Document/literal *bare*: the request element is the body's child (``send``, ``status``...),
 the response element wraps one result element (``sendresult``...) of string fields.
 """
 
 from __future__ import annotations
-
-# The namespaces smsc's own WSDLs and the clients generated from them use. Requests in any of
-# them are accepted and answered in the same one, so no stub needs regenerating.
-KNOWN_NAMESPACES = tuple(f"{scheme}://{host}/sys/soap.php"
-                         for host in ("smsc.ru", "www.smsc.ru", "smscentre.com", "smsc.ua",
-                                      "smsc.kz", "smsc.tj", "smsc.uz")
-                         for scheme in ("https", "http"))
-DEFAULT_NAMESPACE = "https://smsc.ru/sys/soap.php"
 
 SEND_RESULT = ("id", "balance", "cost", "cnt", "error")
 COST_RESULT = ("cost", "cnt", "error")

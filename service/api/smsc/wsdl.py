@@ -7,11 +7,9 @@ from __future__ import annotations
 from lxml import etree
 from lxml.builder import ElementMaker
 
+from ..ns import SOAP_HTTP, WSDL, XSD
+from ..ns import WSDL_SOAP11 as SOAP
 from .contract import OPERATIONS
-
-WSDL = "http://schemas.xmlsoap.org/wsdl/"
-XSD = "http://www.w3.org/2001/XMLSchema"
-SOAP = "http://schemas.xmlsoap.org/wsdl/soap/"
 
 
 def render_smsc_wsdl(namespace: str, address: str) -> bytes:
@@ -45,7 +43,7 @@ def render_smsc_wsdl(namespace: str, address: str) -> bytes:
         W.types(S.schema(*types, *elements, targetNamespace=namespace,
                          elementFormDefault="unqualified")),
         *messages, W.portType(*port_ops, name="ServiceSoap"),
-        W.binding(P.binding(transport="http://schemas.xmlsoap.org/soap/http", style="document"),
+        W.binding(P.binding(transport=SOAP_HTTP, style="document"),
                   *binding_ops, name="ServiceSoap", type="tns:ServiceSoap"),
         W.service(W.port(P.address(location=address), name="ServiceSoap",
                          binding="tns:ServiceSoap"), name="Service"),

@@ -12,7 +12,7 @@ from ...app.use_cases import UseCases
 from ..client_ip import ClientIpResolver
 from ..reading import RequestRefused, buffered_environ, read_body
 from .faults import protocol_fault
-from .namespaces import TNS
+from ..ns import TNS
 from .protocol import REFUSED, SmsgwSoap11Out, StrictSoap11
 from . import book_types as bt
 from . import types as t

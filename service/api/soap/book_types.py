@@ -5,7 +5,7 @@ from __future__ import annotations
 from spyne import ComplexModel
 from spyne.model.primitive import Boolean, Date, DateTime, Decimal, Integer32, Integer64, Unicode
 
-from .namespaces import TNS
+from ..ns import TNS
 
 Required = dict(min_occurs=1, nillable=False)
 Optional = dict(min_occurs=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...app.access.auth import Credentials
 from ...domain.errors import AuthenticationFailed
 from ..reading import basic_credentials
-from .namespaces import WSSE, WSSE_PASSWORD_DIGEST
+from ..ns import WSSE, WSSE_PASSWORD_DIGEST
 
 
 def wsse_credentials(header_doc) -> tuple[str, str] | None:

@@ -13,7 +13,8 @@ from lxml.builder import ElementMaker
 from spyne import Fault
 
 from ...domain import errors as e
-from .namespaces import TNS
+from ..errors import translate
+from ..ns import TNS
 from .types import InsufficientFundsFault, SmsgwFault
 
 _E = ElementMaker(namespace=TNS, nsmap={"tns": TNS})
@@ -33,10 +34,7 @@ FAULT_CODES: dict[type[e.SmsgwError], str] = {
 
 
 def _fault_code(error: e.SmsgwError) -> str:
-    for cls in type(error).__mro__:
-        if cls in FAULT_CODES:
-            return FAULT_CODES[cls]
-    return "Server.Internal"
+    return translate(FAULT_CODES, error)
 
 
 def typed_fault(error: e.SmsgwError) -> Fault:

@@ -22,7 +22,7 @@ from spyne.protocol.xml import SchemaValidationError
 
 from ..xml import XmlRefused, parse_xml
 from .faults import schema_error, typed_fault
-from .namespaces import SOAP11_ENV, WSSE
+from ..ns import SOAP11_ENV, WSSE, XSI
 
 UNDERSTOOD_HEADERS = frozenset({f"{{{WSSE}}}Security"})
 REFUSED = "smsgw.request_refused"  # environ key: the RequestRefused of the reading layer
@@ -80,7 +80,7 @@ class StrictSoap11(Soap11):
                 raise Fault("MustUnderstand", f"header {header.tag} is not understood")
 
 
-_NIL = {"{http://www.w3.org/2001/XMLSchema-instance}nil": "true"}
+_NIL = {f"{{{XSI}}}nil": "true"}
 
 
 def _text_of(field_cls):

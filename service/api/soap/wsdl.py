@@ -15,7 +15,7 @@ import inspect
 
 from lxml import etree
 
-from .namespaces import WSDL, XSD
+from ..ns import WSDL, XSD
 
 
 def _sort_children(parent, key_tags: tuple[str, ...]) -> None:

@@ -199,6 +199,24 @@ class AddressBookService(AccountUseCases):
         with self._uow() as uow:
             return uow.groups.list(account_id)
 
+    def group_phones(self, credentials: Credentials, refs: list[str]) -> dict[str, list[str]]:
+        """The phones of each group named in ``refs`` (by its id, or by its name in any case),
+        in contact order, read in one transaction: to send to whole groups. Raises NotFound
+        for a group the account does not have."""
+        account_id = self._account(credentials, Operation.QUERY)
+        with self._uow() as uow:
+            groups = uow.groups.list(account_id)
+            by_id = {str(g.id): g for g in groups}
+            chosen: dict[str, int] = {}
+            for ref in refs:
+                group = by_id.get(ref) or next(
+                    (g for g in groups if g.name.lower() == ref.lower()), None)
+                if group is None or group.id is None:
+                    raise NotFound("group", ref)
+                chosen[ref] = group.id
+            phones = uow.groups.phones(account_id, list(dict.fromkeys(chosen.values())))
+        return {ref: phones[group_id] for ref, group_id in chosen.items()}
+
     def add_to_group(self, credentials: Credentials, group_id: int,
                      contact_ids: list[int]) -> BatchResult:
         account_id = self._account(credentials, Operation.MANAGE)

@@ -63,6 +63,9 @@ class GroupRepository(Protocol):
     def remove_members(self, group_id: int, contact_ids: Sequence[int]) -> builtins.list[int]:
         """Remove members; return the ids that were members."""
 
+    def phones(self, account_id: int, group_ids: Sequence[int]) -> dict[int, builtins.list[str]]:
+        """Each group's member phones in contact order (one query); every id given is a key."""
+
 
 class BlacklistRepository(Protocol):
     def contains(self, account_id: int, phones: Sequence[str]) -> set[str]:

@@ -1,4 +1,4 @@
-"""Use cases: send one text to many recipients, and quote what that would cost.
+"""Use cases: send one text (or several parts) to many recipients, and quote what that would cost.
 
 A send is authenticated, validated and priced, then debited and stored in ONE write
 transaction, so nothing is acknowledged that is not committed, and a rejected request
@@ -8,6 +8,7 @@ leaves no trace. A client reference makes a retry idempotent for ``idempotency_h
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ from .policy import SendingPolicy
 from ..results import outcome
 from ..uow import UnitOfWork, UnitOfWorkFactory
 
+_REFUSED = (MessageStatus.INVALID_NUMBER.canonical_name, MessageStatus.BANNED.canonical_name)
 INVALID_NUMBER_ERROR = 1
 BLACKLISTED_ERROR = 12
 
@@ -44,6 +46,19 @@ class SendSms:
     validity_minutes: int | None = None
     client_ref: str | None = None
     external_id: str | None = None  # the client's own id for these messages (smsc's ``id``)
+
+
+@dataclass(frozen=True)
+class SendParts:
+    """Command: send every text of ``texts``, in order, as its own SMS to every recipient, all
+    or nothing: one transaction and one debit (an OMS message of several contents)."""
+
+    credentials: Credentials
+    recipients: list[str]
+    texts: list[str]
+    sender: str | None = None
+    scheduled_at: datetime | None = None
+    validity_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,10 @@ class SendResult:
     total_segments: int
     balance: Decimal
     messages: list[MessageResult] = field(default_factory=list)
+
+    def refused(self) -> list[str]:
+        """The recipients refused at once (a bad number, the blacklist), each once, in order."""
+        return list(dict.fromkeys(m.recipient for m in self.messages if m.status in _REFUSED))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), default=str)
@@ -120,23 +139,36 @@ class SendingService:
         Raises ValidationError subclasses for bad input, AuthenticationFailed/AccountBlocked,
         and InsufficientFunds (nothing stored, nothing debited).
         """
+        return self._send(cmd, [cmd.text])
+
+    def send_parts(self, cmd: SendParts) -> SendResult:
+        """Accept every part for every recipient in one transaction with one debit: the result
+        lists the messages part by part. A balance that covers only some parts stores and
+        debits nothing (InsufficientFunds); otherwise as ``send``."""
+        if not cmd.texts:
+            raise MissingParameter("text")
+        return self._send(SendSms(cmd.credentials, cmd.recipients, None, cmd.sender,
+                                  cmd.scheduled_at, cmd.validity_minutes), cmd.texts)
+
+    def _send(self, cmd: SendSms, texts: Sequence[str | None]) -> SendResult:
         with self._uow() as uow:
             account = self._auth.admit(uow, cmd.credentials, Operation.SEND)
         now = self._clock.now()
-        info, priced = self._price(cmd.recipients, cmd.text)
+        parts = [(text, *self._price(cmd.recipients, text)) for text in texts]
         sender = validate_sender(cmd.sender) if cmd.sender else account.settings.default_sender
         scheduled_at = self._schedule(cmd.scheduled_at, now)
         valid_until = (scheduled_at or now) + timedelta(minutes=self._validity(cmd.validity_minutes))
         client_ref = self._client_ref(cmd.client_ref)
-        messages = [self._message(account.stored_id, p, cmd.text or "", sender, info, now, scheduled_at,
-                                  valid_until, client_ref) for p in priced]
+        messages = [self._message(account.stored_id, p, text or "", sender, info, now, scheduled_at,
+                                  valid_until, client_ref)
+                    for text, info, priced in parts for p in priced]
         if cmd.external_id is not None and len(cmd.external_id) > 64:
             raise ConstraintViolation("id", "a message id is at most 64 characters", limit=64)
         for m in messages:
             m.external_id = cmd.external_id
         for _attempt in range(3):
             try:
-                return self._store(account.stored_id, client_ref, messages, now)
+                return self._store(account.stored_id, client_ref, messages, now, account.currency)
             except DuplicateRequest:
                 continue
         raise DuplicateRequest(client_ref)
@@ -157,7 +189,7 @@ class SendingService:
     # -- steps -----------------------------------------------------------------------------
 
     def _store(self, account_id: int, client_ref: str | None, messages: list[Message],
-               now: datetime) -> SendResult:
+               now: datetime, currency: str | None = None) -> SendResult:
         with self._uow(write=True) as uow:
             _ban_blacklisted(uow, account_id, messages)
             total = sum((m.cost for m in messages), Decimal("0"))
@@ -170,7 +202,8 @@ class SendingService:
             if total > 0:
                 balance = uow.accounts.debit(account_id, total)
                 if balance is None:
-                    raise InsufficientFunds(total, uow.accounts.balance(account_id))
+                    raise InsufficientFunds(total, uow.accounts.balance(account_id),
+                                            currency=currency)
             else:
                 balance = uow.accounts.balance(account_id)
             ids = uow.messages.add_many(messages)
