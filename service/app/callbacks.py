@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..domain.backoff import backoff
 from ..domain.callback_url import IPNetwork
 from ..domain.clock import Clock
 from ..domain.errors import ConstraintViolation, NotFound
@@ -118,8 +119,8 @@ class CallbackService:
             log.warning("callback %s for message %s dead-lettered after %s attempts",
                         job.id, job.message_id, job.attempts + 1)
             return None
-        delay = min(self.policy.retry_max_seconds,
-                    self.policy.retry_min_seconds * 2 ** job.attempts)
+        delay = backoff(job.attempts + 1, self.policy.retry_min_seconds,
+                        self.policy.retry_max_seconds)
         return now + timedelta(seconds=delay)
 
     def dead_letters(self, limit: int = 100) -> list[CallbackJob]:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Sequence
 
+from ..domain.backoff import backoff
 from ..domain.carrier_ids import receipt_lookup_keys
 from ..domain.clock import Clock
 from ..domain.encoding import analyse
-from ..domain.lifecycle import aggregate, at_validity_end, retry_delay
+from ..domain.lifecycle import aggregate, at_validity_end
 from ..domain.status import MessageStatus as S
 from ..domain.vocabularies import callback_names, smsc_code, status_from_receipt
 from .carrier import Accepted, Connector, OutboundSms, Receipt, Rejected, Unknown
@@ -145,8 +146,8 @@ class DeliveryService:
             uow.commit()
 
     def _retry_or_expire(self, c: ClaimedMessage, reason: str, now: datetime):
-        at = now + retry_delay(c.attempts + 1, base_seconds=self.policy.retry_base_seconds,
-                               cap_seconds=self.policy.retry_cap_seconds)
+        at = now + timedelta(seconds=backoff(c.attempts + 1, self.policy.retry_base_seconds,
+                                             self.policy.retry_cap_seconds))
         if at >= c.valid_until:
             return self._expire_unsent(c, now)
         return (c.id, reason, at)
@@ -217,7 +218,8 @@ class DeliveryService:
         if now - r.received_at > timedelta(hours=self.policy.receipt_give_up_hours):
             log.error("receipt %s for carrier id %r matched no message; giving up", r.id, r.carrier_id)
             return None
-        return now + timedelta(seconds=self.policy.receipt_retry_seconds * min(2 ** r.attempts, 720))
+        first = self.policy.receipt_retry_seconds
+        return now + timedelta(seconds=backoff(r.attempts + 1, first, first * 720))
 
     @staticmethod
     def _receipt_transitions(states: dict[int, MessageState], outcomes, now) -> list[Transition]:

@@ -23,6 +23,7 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 
+from ..domain.backoff import backoff
 from ..domain.clock import Clock
 from ..domain.errors import TooManyAttempts
 from .ports import FailureRecord, UnitOfWork, UnitOfWorkFactory
@@ -53,7 +54,7 @@ class GuardPolicy:
     trust_seconds: int = 30 * 86400    # how long a successful sign-in exempts its address
 
     def block_for(self, strikes: int) -> int:
-        return min(self.max_block_seconds, self.block_seconds * 2 ** min(strikes, 40))
+        return backoff(strikes + 1, self.block_seconds, self.max_block_seconds)
 
 
 @dataclass(frozen=True)
