@@ -148,7 +148,9 @@ def build_connector(container: Container):
         from .delivery.smpp import SmppConfig, SmppConnector
         return SmppConnector(SmppConfig(**s.smpp_options()))
     from .delivery.simulator import SimulatorConnector
-    return SimulatorConnector(container.engine, container.clock, rules=s.simulator_rules,
+    from .persistence.simulator_ledger import SqlSimulatorLedger
+    return SimulatorConnector(SqlSimulatorLedger(container.engine), container.clock,
+                              rules=s.simulator_rules,
                               receipt_delay=s.simulator_receipt_delay_ms / 1000,
                               tps=s.simulator_tps)
 
