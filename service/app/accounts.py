@@ -15,6 +15,7 @@ from ..domain.money import MONEY_MAX, parse_amount, parse_currency
 from ..domain.passwords import hash_password
 from ..domain.sender import validate_sender
 from ..domain.simulator_rules import parse_rules
+from ..domain.values import MAX_ID
 from .auth import Authenticator, Credentials
 from .errors import LoginTaken
 from .rate_limits import Operation
@@ -28,7 +29,6 @@ class Balance:
 
 
 MAX_RETENTION_DAYS = 36500
-MAX_ID = 2 ** 63 - 1  # the largest id any store keeps (64-bit on SQLite and PostgreSQL)
 
 
 def _check_length(field: str, value: str, limit: int) -> None:

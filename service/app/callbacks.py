@@ -24,6 +24,7 @@ from ..domain.backoff import backoff
 from ..domain.callback_url import IPNetwork
 from ..domain.clock import Clock
 from ..domain.errors import ConstraintViolation, NotFound
+from ..domain.values import MAX_ID
 from .callback_guard import CallbackGuard, CallbackRefused
 from .delivery_ports import CallbackJob, CallbackTransport, HostResolver, ReplayResult
 from .ports import UnitOfWorkFactory
@@ -31,7 +32,6 @@ from .ports import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Smsgw-Signature"
 MAX_ADDRESSES_TRIED = 3  # of a host's addresses, per attempt: each may cost a whole timeout
-MAX_ID = 2 ** 63 - 1
 MAX_DEAD_LISTED = 10_000
 
 
