@@ -146,14 +146,11 @@ def build_connector(container: Container):
     s = container.settings
     if s.connector == "smpp":
         from .delivery.smpp import SmppConfig, SmppConnector
-        return SmppConnector(SmppConfig(
-            host=s.smpp_host, port=s.smpp_port, system_id=s.smpp_system_id,
-            password=s.smpp_password, system_type=s.smpp_system_type, tps=s.smpp_tps,
-            window=s.smpp_window, response_timeout=s.smpp_response_timeout_seconds,
-            enquire_link_interval=s.smpp_enquire_link_seconds,
-            reconnect_max=s.smpp_reconnect_max_seconds))
+        return SmppConnector(SmppConfig(**s.smpp_options()))
     from .delivery.simulator import SimulatorConnector
-    return SimulatorConnector(container.engine, container.clock, rules=s.simulator_rules,
+    from .persistence.simulator_ledger import SqlSimulatorLedger
+    return SimulatorConnector(SqlSimulatorLedger(container.engine), container.clock,
+                              rules=s.simulator_rules,
                               receipt_delay=s.simulator_receipt_delay_ms / 1000,
                               tps=s.simulator_tps)
 

@@ -30,6 +30,15 @@ _REPLACED = {
 
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
+# Each SMSGW_SMPP_* setting and the SmppConfig field (service/delivery/smpp/config.py) it sets.
+SMPP_SETTINGS = {
+    "smpp_host": "host", "smpp_port": "port", "smpp_system_id": "system_id",
+    "smpp_password": "password", "smpp_system_type": "system_type", "smpp_tps": "tps",
+    "smpp_window": "window", "smpp_response_timeout_seconds": "response_timeout",
+    "smpp_enquire_link_seconds": "enquire_link_interval",
+    "smpp_reconnect_max_seconds": "reconnect_max",
+}
+
 
 def parse_bind(bind: str, name: str = "SMSGW_BIND") -> tuple[str, int] | None:
     """``HOST:PORT`` or ``[IPV6]:PORT`` as (host, port); None for gunicorn's ``unix:``/``fd://``."""
@@ -93,16 +102,17 @@ class Settings:
     trusted_proxies: str = ""
     # delivery (issue 3): which connector, and its settings
     connector: str = "simulator"
-    smpp_host: str = "127.0.0.1"
-    smpp_port: int = 2775
-    smpp_system_id: str = ""
-    smpp_password: str = ""
-    smpp_system_type: str = ""
-    smpp_tps: int = 100
-    smpp_window: int = 10
-    smpp_response_timeout_seconds: int = 10
-    smpp_enquire_link_seconds: int = 30
-    smpp_reconnect_max_seconds: int = 60
+    # The SMPP bind (SMPP_SETTINGS): None keeps SmppConfig's default, declared there only.
+    smpp_host: str | None = None
+    smpp_port: int | None = None
+    smpp_system_id: str | None = None
+    smpp_password: str | None = None
+    smpp_system_type: str | None = None
+    smpp_tps: int | None = None
+    smpp_window: int | None = None
+    smpp_response_timeout_seconds: int | None = None
+    smpp_enquire_link_seconds: int | None = None
+    smpp_reconnect_max_seconds: int | None = None
     simulator_rules: str = ""
     simulator_receipt_delay_ms: int = 1000
     simulator_tps: int = 0
@@ -168,7 +178,7 @@ class Settings:
             if not f.init or key not in env or env[key] == "":
                 continue
             raw = env[key]
-            if f.type == "int":
+            if f.type in ("int", "int | None"):
                 try:
                     values[f.name] = int(raw)
                 except ValueError as exc:
@@ -187,7 +197,8 @@ class Settings:
                      "max_validity_minutes", "max_request_bytes", "worker_batch", "worker_window",
                      "worker_lease_seconds", "callback_timeout_seconds", "smpp_window",
                      "header_timeout_seconds", "body_timeout_seconds"):
-            if getattr(self, name) < 1:
+            value = getattr(self, name)
+            if value is not None and value < 1:
                 raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
         for name in ("auth_failure_window_seconds", "auth_block_seconds",
                      "auth_block_max_seconds"):
@@ -215,6 +226,11 @@ class Settings:
                                   "IP network (expected CIDRs such as 10.0.0.0/8,::1)") from exc
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
+
+    def smpp_options(self) -> dict[str, object]:
+        """The SMPP settings given, as SmppConfig keyword arguments (the rest keep its defaults)."""
+        return {option: getattr(self, name) for name, option in SMPP_SETTINGS.items()
+                if getattr(self, name) is not None}
 
     @property
     def smsc_url(self) -> str:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+from service.app.delivery.carrier import Receipt
 from service.app.errors import DuplicateRequest, LoginTaken
 from service.domain.account import Account
 from service.domain.api_keys import ApiKey
@@ -22,6 +23,34 @@ class FixedClock:
 
     def advance(self, **kwargs) -> None:
         self.current += timedelta(**kwargs)
+
+
+class FakeSimulatorLedger:
+    """The simulator's ledger in memory (app/simulator_ports.py)."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, dict] = {}  # by carrier id: the part, its due time, sent or not
+
+    def record(self, parts):
+        ids = [p.carrier_id for p in parts]
+        if len(set(ids)) != len(ids) or any(i in self.parts for i in ids):
+            raise ValueError("carrier ids are unique")
+        for p in parts:
+            self.parts[p.carrier_id] = {"part": p, "due": p.receipt_due_at,
+                                        "sent": p.stat is None}
+
+    def lease_due(self, now, limit, until):
+        due = sorted((e for e in self.parts.values() if not e["sent"] and e["due"] <= now),
+                     key=lambda e: e["due"])[:limit]
+        for e in due:
+            e["due"] = until
+        return [Receipt(carrier_id=e["part"].carrier_id, stat=e["part"].stat,
+                        error=e["part"].error, done_at=now) for e in due]
+
+    def mark_sent(self, carrier_ids):
+        for carrier_id in carrier_ids:
+            if carrier_id in self.parts:
+                self.parts[carrier_id]["sent"] = True
 
 
 class _Store:

@@ -13,9 +13,9 @@ rules below), overridable globally (``SMSGW_SIMULATOR_RULES``) and per account
 
 Each part of a multipart message gets its own id and its own receipt, after the delay.
 
-Like a real carrier, the simulator keeps its own durable record (``simulator_submissions``),
-written when it accepts a message; that table is also what tests count to prove each message
-reached the carrier exactly once. Receipts are re-sent until the receipt sink has stored
+Like a real carrier, the simulator keeps its own durable record (a ``SimulatorLedger``; in
+SQL the ``simulator_submissions`` table), written when it accepts a message; that table is
+also what tests count to prove each message reached the carrier exactly once. Receipts are re-sent until the receipt sink has stored
 them, so a crash never loses one (at worst a receipt arrives twice, which is harmless).
 """
 
@@ -27,14 +27,10 @@ import time
 from datetime import timedelta
 from typing import Sequence
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine
-
-from ..app.delivery.carrier import Accepted, OutboundSms, Receipt, ReceiptSink, Rejected
+from ..app.delivery.carrier import Accepted, OutboundSms, ReceiptSink, Rejected
+from ..app.delivery.simulator_ports import SimulatedPart, SimulatorLedger
 from ..domain.clock import Clock
 from ..domain.simulator_rules import DEFAULT_RULES, OUTCOMES, parse_rules
-from ..persistence.engine import write_transaction
-from ..persistence.tables import simulator_submissions as sim
 
 RESEND_AFTER = timedelta(seconds=30)
 
@@ -44,9 +40,9 @@ class SimulatorConnector:
 
     name = "simulator"
 
-    def __init__(self, engine: Engine, clock: Clock, *, rules: str | None = None,
+    def __init__(self, ledger: SimulatorLedger, clock: Clock, *, rules: str | None = None,
                  receipt_delay: float = 1.0, tps: float = 0.0) -> None:
-        self._engine = engine
+        self._ledger = ledger
         self._clock = clock
         global_rules, global_delay = parse_rules(rules)
         self._rules = {**DEFAULT_RULES, **global_rules}
@@ -92,7 +88,8 @@ class SimulatorConnector:
 
     def submit(self, batch: Sequence[OutboundSms]) -> list:
         now = self._clock.now()
-        rows, outcomes = [], []
+        parts: list[SimulatedPart] = []
+        outcomes: list = []
         for message in batch:
             if not message.parts:
                 outcomes.append(Rejected(message.message_id, True, "empty message", 1))
@@ -101,16 +98,13 @@ class SimulatorConnector:
             stat, delay = self._outcome(message)
             ids = tuple(secrets.token_hex(8) for _ in message.parts)
             due = now + timedelta(seconds=delay)
-            for n, carrier_id in enumerate(ids, 1):
-                rows.append({"carrier_id": carrier_id, "message_id": message.message_id,
-                             "part_no": n, "recipient": message.recipient,
-                             "stat": None if stat == "NONE" else stat, "error": OUTCOMES[stat],
-                             "receipt_due_at": None if stat == "NONE" else due,
-                             "receipt_sent": stat == "NONE", "created_at": now})
+            parts.extend(SimulatedPart(
+                carrier_id, message.message_id, n, message.recipient,
+                stat=None if stat == "NONE" else stat, error=OUTCOMES[stat],
+                receipt_due_at=None if stat == "NONE" else due, created_at=now)
+                for n, carrier_id in enumerate(ids, 1))
             outcomes.append(Accepted(message.message_id, ids))
-        if rows:
-            with write_transaction(self._engine) as conn:
-                conn.execute(insert(sim), rows)
+        self._ledger.record(parts)
         return outcomes
 
     def poll(self, limit: int = 1000) -> int:
@@ -118,20 +112,10 @@ class SimulatorConnector:
         if self._sink is None:
             return 0
         now = self._clock.now()
-        with write_transaction(self._engine) as conn:
-            due = conn.execute(
-                select(sim.c.id, sim.c.carrier_id, sim.c.stat, sim.c.error)
-                .where(sim.c.receipt_sent.is_(False), sim.c.receipt_due_at <= now)
-                .order_by(sim.c.receipt_due_at).limit(limit)
-                .with_for_update(skip_locked=True)).all()
-            if not due:
-                return 0
-            # A lease: if we die before the sink stored them, they are sent again later.
-            conn.execute(update(sim).where(sim.c.id.in_([d.id for d in due]))
-                         .values(receipt_due_at=now + RESEND_AFTER))
-        self._sink([Receipt(carrier_id=d.carrier_id, stat=d.stat, error=d.error, done_at=now)
-                    for d in due])
-        with write_transaction(self._engine) as conn:
-            conn.execute(update(sim).where(sim.c.id.in_([d.id for d in due]))
-                         .values(receipt_sent=True))
+        # A lease: if we die before the sink stored them, they are sent again later.
+        due = self._ledger.lease_due(now, limit, now + RESEND_AFTER)
+        if not due:
+            return 0
+        self._sink(due)
+        self._ledger.mark_sent([r.carrier_id for r in due])
         return len(due)

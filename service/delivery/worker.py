@@ -16,11 +16,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 from ..app.delivery.callbacks import CallbackService
 from ..app.delivery.carrier import Connector
 from ..app.delivery.delivery import DeliveryService
 from ..app.tasks.tasks import TaskService
+from ..domain.backoff import backoff
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class WorkerOptions:
     idle_sleep: float = 0.05
     sweep_every: float = 1.0
     callback_threads: int = 4
+    error_backoff_first: float = 0.2  # after one failure; doubling up to the max
     error_backoff_max: float = 10.0
 
 
@@ -54,6 +57,7 @@ class Worker:
         self.options = options or WorkerOptions()
         self.id = worker_id()
         self.stopping = threading.Event()
+        self._next_sweep = 0.0
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT stop the worker gracefully, however many arrive and whenever.
@@ -104,49 +108,42 @@ class Worker:
             log.info("worker %s stopped", self.id)
 
     def _main_loop(self) -> None:
-        next_sweep, failures = 0.0, 0
-        while not self.stopping.is_set():
-            try:
-                busy = self.delivery.process_receipts()
-                busy += self.delivery.dispatch(self.connector, self.id, self.stopping.is_set)
-                busy += self.connector.poll() or 0
-                if time.monotonic() >= next_sweep:
-                    busy += self.delivery.sweep()
-                    next_sweep = time.monotonic() + self.options.sweep_every
-                failures = 0
-            except Exception:  # the database or the carrier is away: back off, never die
-                failures += 1
-                log.exception("worker %s: iteration failed (%s in a row)", self.id, failures)
-                self.stopping.wait(min(self.options.error_backoff_max, 0.1 * 2 ** failures))
-                continue
-            if not busy:
-                self.stopping.wait(self.options.idle_sleep)
+        self._keep_running(self._work_once, self.options.idle_sleep,
+                           f"worker {self.id}: iteration")
+
+    def _work_once(self) -> int:
+        """Receipts, then a window of messages, then the connector's turn; a sweep when due."""
+        busy = self.delivery.process_receipts()
+        busy += self.delivery.dispatch(self.connector, self.id, self.stopping.is_set)
+        busy += self.connector.poll() or 0
+        if time.monotonic() >= self._next_sweep:
+            busy += self.delivery.sweep()
+            self._next_sweep = time.monotonic() + self.options.sweep_every
+        return busy
 
     def _task_loop(self) -> None:
         """Background tasks (large imports and mailing starts), one at a time."""
-        failures = 0
-        while not self.stopping.is_set():
-            try:
-                ran = self.tasks.run_next(self.id)
-                failures = 0
-            except Exception:
-                failures += 1
-                log.exception("task runner failed (%s in a row)", failures)
-                self.stopping.wait(min(self.options.error_backoff_max, 0.1 * 2 ** failures))
-                continue
-            if not ran:
-                self.stopping.wait(self.options.idle_sleep * 4)
+        self._keep_running(lambda: self.tasks.run_next(self.id), self.options.idle_sleep * 4,
+                           "task runner")
 
     def _callback_loop(self) -> None:
+        self._keep_running(self.callbacks.send_due, self.options.idle_sleep * 4,
+                           "callback sender")
+
+    def _keep_running(self, step: Callable[[], object], idle: float, what: str) -> None:
+        """Call ``step`` until ``stopping`` is set, waiting ``idle`` seconds after a call that
+        found nothing to do. A step that raises (the database or the carrier is away) is
+        logged and retried with backoff: the loop never dies."""
         failures = 0
         while not self.stopping.is_set():
             try:
-                sent = self.callbacks.send_due()
+                busy = step()
                 failures = 0
             except Exception:
                 failures += 1
-                log.exception("callback sender failed (%s in a row)", failures)
-                self.stopping.wait(min(self.options.error_backoff_max, 0.1 * 2 ** failures))
+                log.exception("%s failed (%s in a row)", what, failures)
+                self.stopping.wait(backoff(failures, self.options.error_backoff_first,
+                                           self.options.error_backoff_max))
                 continue
-            if not sent:
-                self.stopping.wait(self.options.idle_sleep * 4)
+            if not busy:
+                self.stopping.wait(idle)

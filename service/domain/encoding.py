@@ -13,11 +13,18 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-GSM_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+# The GSM 03.38 default alphabet by code point; 0x1B is the escape to the extension table,
+# not a character. Codecs (delivery/smpp/encoding.py) encode with these two tables.
+GSM_ESCAPE = 0x1B
+GSM_ALPHABET = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM_EXTENSION_CODES = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
+                       "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65}
+
+GSM_BASIC = frozenset(GSM_ALPHABET) - {GSM_ALPHABET[GSM_ESCAPE]}
+GSM_EXTENSION = frozenset(GSM_EXTENSION_CODES)
 
 SINGLE_GSM, PART_GSM = 160, 153
 SINGLE_UCS2, PART_UCS2 = 70, 67

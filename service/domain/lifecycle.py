@@ -1,9 +1,7 @@
-"""Delivery rules: how part receipts make a message's status, what the end of validity does,
-and how long to wait before retrying."""
+"""Delivery rules: how part receipts make a message's status, and what the end of validity
+does (how long to wait before retrying is ``backoff.backoff``)."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from .status import MessageStatus as S
 
@@ -36,7 +34,3 @@ def at_validity_end(current: S, parts: list[S | None]) -> S:
         return parts[0]
     return S.EXPIRED
 
-
-def retry_delay(attempts: int, *, base_seconds: float = 2.0, cap_seconds: float = 300.0) -> timedelta:
-    """Exponential backoff after ``attempts`` failed tries (1 -> base, doubling, capped)."""
-    return timedelta(seconds=min(cap_seconds, base_seconds * (2 ** max(0, attempts - 1))))

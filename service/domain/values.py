@@ -17,6 +17,7 @@ from .errors import ConstraintViolation, ValidationError
 
 INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 INT32_MIN, INT32_MAX = -(2 ** 31), 2 ** 31 - 1
+MAX_ID = INT64_MAX  # the largest id any store keeps (64-bit on SQLite and PostgreSQL)
 _INTEGER = re.compile(r"[+-]?[0-9]+")  # [0-9], not \d: ASCII digits only
 _MAX_DIGITS = 19  # more cannot fit 64 bits; checked before int() sees the text
 

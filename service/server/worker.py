@@ -47,6 +47,17 @@ _431 = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
 _100 = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
+def _recv_ready(sock) -> bytes | None:
+    """What a socket the selector found readable holds: b"" when the client went away or
+    reset, None when there was nothing to read after all (a spurious wake-up)."""
+    try:
+        return sock.recv(RECV_BYTES)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""
+
+
 class ResponseBuffer:
     """Stands in for the client socket while a thread serves a request: gunicorn's response
     writes land here, and the loop sends them once the thread is done."""
@@ -138,12 +149,9 @@ class BufferingWorker(ThreadWorker):
             self._received(conn, leftover)
 
     def _on_readable(self, conn, _sock) -> None:
-        try:
-            data = conn.sock.recv(RECV_BYTES)
-        except (BlockingIOError, InterruptedError):
+        data = _recv_ready(conn.sock)
+        if data is None:
             return
-        except OSError:
-            data = b""
         if not data:
             self._close(conn)  # the client went away, or reset
             return
@@ -293,12 +301,9 @@ class BufferingWorker(ThreadWorker):
         self._register(conn, self._on_linger_readable)
 
     def _on_linger_readable(self, conn, _sock) -> None:
-        try:
-            data = conn.sock.recv(RECV_BYTES)
-        except (BlockingIOError, InterruptedError):
+        data = _recv_ready(conn.sock)
+        if data is None:
             return
-        except OSError:
-            data = b""
         conn.drained += len(data)
         if not data or conn.drained > LINGER_BYTES:
             self._close(conn)

@@ -19,6 +19,7 @@ from service.app.sending.status_query import GetStatus
 from service.bootstrap import build_container
 from service.config import Settings
 from service.delivery.simulator import SimulatorConnector
+from service.persistence.simulator_ledger import SqlSimulatorLedger
 from service.persistence.tables import callbacks, messages, receipts, simulator_submissions
 from tests.conftest import STORES, migrated, store_url
 from tests.fakes import FakeResolver, FixedClock
@@ -56,7 +57,8 @@ class World:
         self.callbacks = CallbackService(self.container.uow_factory, self.clock, self.transport,
                                          CallbackPolicy(retry_min_seconds=1, retry_max_seconds=4,
                                                         give_up_hours=1), self.resolver)
-        self.simulator = SimulatorConnector(self.engine, self.clock, receipt_delay=1.0)
+        self.simulator = SimulatorConnector(SqlSimulatorLedger(self.engine), self.clock,
+                                            receipt_delay=1.0)
         self.simulator.start(lambda rs: self.delivery.accept_receipts("simulator", rs))
 
     def send(self, recipients, text="Hello", **kw):

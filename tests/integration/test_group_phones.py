@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from service.api.smsc.adapter import SmscAdapter
-from service.app.address_book import ContactInput
-from service.app.auth import Credentials
+from service.app.book.address_book import ContactInput
+from service.app.access.auth import Credentials
 from service.bootstrap import build_container
 from service.config import Settings
 from service.domain.errors import NotFound

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from service.app.auth import Credentials
-from service.app.sending import SendParts
+from service.app.access.auth import Credentials
+from service.app.sending.sending import SendParts
 from service.bootstrap import build_container, build_wsgi_app
 from service.config import Settings
 from service.domain.errors import InsufficientFunds, MissingParameter

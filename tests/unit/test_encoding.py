@@ -1,6 +1,12 @@
 import pytest
 
-from service.domain.encoding import Encoding, analyse
+from service.domain.encoding import (GSM_ALPHABET, GSM_BASIC, GSM_ESCAPE, GSM_EXTENSION,
+                                     Encoding, analyse)
+
+
+def test_the_gsm_alphabet_has_128_code_points_and_127_characters():
+    assert len(GSM_ALPHABET) == 128 and GSM_ALPHABET[GSM_ESCAPE] == "\x1b"
+    assert len(GSM_BASIC) == 127 and "\x1b" not in GSM_BASIC and len(GSM_EXTENSION) == 10
 
 
 @pytest.mark.parametrize("text,encoding,segments", [

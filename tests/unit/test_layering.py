@@ -65,3 +65,10 @@ def test_only_config_reads_the_environment():
             continue
         text = path.read_text()
         assert "os.environ" not in text and "getenv" not in text, path
+
+
+def test_delivery_reaches_storage_only_through_the_ports_app_declares():
+    for path, module, level in imports_of("delivery"):
+        name = _resolve(path, module, level)
+        assert not name.startswith("service.persistence"), (path, name)
+        assert name.split(".")[0] != "sqlalchemy", (path, name)

@@ -1,8 +1,6 @@
-from datetime import timedelta
-
 import pytest
 
-from service.domain.lifecycle import aggregate, at_validity_end, retry_delay
+from service.domain.lifecycle import aggregate, at_validity_end
 from service.domain.status import MessageStatus as S
 from service.domain.vocabularies import callback_names, status_from_receipt
 
@@ -38,8 +36,3 @@ def test_notifications_use_seed_002_words_and_mark_unknown_outcomes():
     assert callback_names(S.SUBMITTED).status == "ACCEPTD"
     assert callback_names(U, outcome_unknown=True) == ("failed", "UNKNOWN", "007")
     assert callback_names(S.QUEUED) is None and callback_names(S.NO_FUNDS) is None
-
-
-def test_backoff_doubles_and_is_capped():
-    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [2, 4, 8]
-    assert retry_delay(50) == timedelta(seconds=300)

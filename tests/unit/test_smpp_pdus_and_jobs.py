@@ -10,7 +10,7 @@ from service.app.delivery.carrier import Accepted, OutboundSms, Rejected, Unknow
 from service.delivery.smpp import pdus
 from service.delivery.smpp.encoding import PartPayload
 from service.delivery.smpp.jobs import Job, PartState
-from service.delivery.smpp.pacing import Pacer, ReconnectBackoff, exponential
+from service.delivery.smpp.pacing import Pacer, ReconnectBackoff
 from service.domain.encoding import Encoding
 
 VALID = datetime(2026, 11, 22, 13, 30, 15, tzinfo=timezone.utc)
@@ -136,10 +136,6 @@ def test_the_pacer_never_allows_more_than_rate_plus_one_in_any_second():
         pacer.take(now)
         sent.append(now)
     assert max(sum(1 for t in sent if s <= t < s + 1) for s in sent) <= 51
-
-
-def test_exponential_backoff_is_capped():
-    assert [exponential(n, 0.5, 3.0) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 3.0]
 
 
 def test_reconnect_backoff_grows_and_starts_over_after_a_stable_bind():

@@ -28,6 +28,7 @@ from ...domain.clock import Clock
 from ...domain.errors import TooManyAttempts
 from ..uow import UnitOfWork, UnitOfWorkFactory
 from .ports import FailureRecord
+from ...domain.backoff import backoff
 
 NO_ADDRESS = "-"   # the address key of a request whose client address is unknown
 ANY = ""           # the login, or the address, of a login-wide or address-wide row
@@ -55,8 +56,7 @@ class GuardPolicy:
     trust_seconds: int = 30 * 86400    # how long a successful sign-in exempts its address
 
     def block_for(self, strikes: int) -> int:
-        doubled: int = self.block_seconds * 2 ** min(strikes, 40)
-        return min(self.max_block_seconds, doubled)
+        return backoff(strikes + 1, self.block_seconds, self.max_block_seconds)
 
 
 @dataclass(frozen=True)

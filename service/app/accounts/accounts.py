@@ -20,6 +20,7 @@ from ..access.auth import Authenticator, Credentials
 from ..errors import LoginTaken
 from ..access.rate_limits import Operation
 from ..uow import UnitOfWork, UnitOfWorkFactory
+from ...domain.values import MAX_ID
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,6 @@ class Balance:
 
 
 MAX_RETENTION_DAYS = 36500
-MAX_ID = 2 ** 63 - 1  # the largest id any store keeps (64-bit on SQLite and PostgreSQL)
 
 
 def _check_length(field: str, value: str, limit: int) -> None:

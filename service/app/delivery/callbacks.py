@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 from ...domain.callback_url import IPNetwork
 from ...domain.clock import Clock
 from ...domain.errors import ConstraintViolation, NotFound
+from ...domain.backoff import backoff
+from ...domain.values import MAX_ID
 from .callback_guard import CallbackGuard, CallbackRefused
 from .ports import CallbackJob, CallbackTransport, HostResolver, ReplayResult
 from ..uow import UnitOfWorkFactory
@@ -30,7 +32,6 @@ from ..uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Smsgw-Signature"
 MAX_ADDRESSES_TRIED = 3  # of a host's addresses, per attempt: each may cost a whole timeout
-MAX_ID = 2 ** 63 - 1
 MAX_DEAD_LISTED = 10_000
 
 
@@ -118,8 +119,8 @@ class CallbackService:
             log.warning("callback %s for message %s dead-lettered after %s attempts",
                         job.id, job.message_id, job.attempts + 1)
             return None
-        delay = min(self.policy.retry_max_seconds,
-                    self.policy.retry_min_seconds * 2 ** job.attempts)
+        delay = backoff(job.attempts + 1, self.policy.retry_min_seconds,
+                        self.policy.retry_max_seconds)
         return now + timedelta(seconds=delay)
 
     def dead_letters(self, limit: int = 100) -> list[CallbackJob]:

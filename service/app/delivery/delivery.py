@@ -13,16 +13,17 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from ...domain.carrier_ids import receipt_lookup_keys
 from ...domain.clock import Clock
 from ...domain.encoding import analyse
-from ...domain.lifecycle import aggregate, at_validity_end, retry_delay
+from ...domain.lifecycle import aggregate, at_validity_end
 from ...domain.status import MessageStatus as S
 from ...domain.vocabularies import callback_names, smsc_code, status_from_receipt
+from ...domain.backoff import backoff
 from .carrier import Accepted, Connector, OutboundSms, Receipt, Rejected, Unknown
-from .ports import ClaimedMessage, MessageState, Transition
+from .ports import ClaimedMessage, MessageState, PendingReceipt, Transition
 from ..uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -123,9 +124,11 @@ class DeliveryService:
                     dlr_stat="REJECTD", refund=True, callback=notification(
                         c.id, c.recipient, c.client_ref, c.callback_url, S.REJECTED, now)))
             elif isinstance(outcome, Rejected):
-                transitions_or_retry = self._retry_or_expire(c, outcome.reason, now)
-                (retries if isinstance(transitions_or_retry, tuple) else transitions).append(
-                    transitions_or_retry)
+                retry_or_expiry = self._retry_or_expire(c, outcome.reason, now)
+                if isinstance(retry_or_expiry, tuple):
+                    retries.append(retry_or_expiry)
+                else:
+                    transitions.append(retry_or_expiry)
             elif isinstance(outcome, Unknown):
                 log.warning("message %s: submit outcome unknown (%s)", c.id, outcome.reason)
                 if any(outcome.carrier_ids):
@@ -145,9 +148,10 @@ class DeliveryService:
             uow.delivery.apply(transitions, now)
             uow.commit()
 
-    def _retry_or_expire(self, c: ClaimedMessage, reason: str, now: datetime):
-        at = now + retry_delay(c.attempts + 1, base_seconds=self.policy.retry_base_seconds,
-                               cap_seconds=self.policy.retry_cap_seconds)
+    def _retry_or_expire(self, c: ClaimedMessage, reason: str,
+                         now: datetime) -> Transition | tuple[int, str, datetime]:
+        at = now + timedelta(seconds=backoff(c.attempts + 1, self.policy.retry_base_seconds,
+                                             self.policy.retry_cap_seconds))
         if at >= c.valid_until:
             return self._expire_unsent(c, now)
         return (c.id, reason, at)
@@ -160,7 +164,8 @@ class DeliveryService:
                               c.id, c.recipient, c.client_ref, c.callback_url, S.EXPIRED, now))
 
     @staticmethod
-    def _unknown_failure(message_id, recipient, client_ref, url, reason, now) -> Transition:
+    def _unknown_failure(message_id: int, recipient: str, client_ref: str | None,
+                         url: str | None, reason: str, now: datetime) -> Transition:
         return Transition(message_id, S.UNDELIVERABLE, error_message=f"outcome unknown: {reason}",
                           dlr_stat="UNKNOWN", dlr_error="007", callback=notification(
                               message_id, recipient, client_ref, url, S.UNDELIVERABLE, now,
@@ -213,15 +218,17 @@ class DeliveryService:
             uow.commit()
         return len(pending)
 
-    def _next_look(self, r, now: datetime) -> datetime | None:
+    def _next_look(self, r: PendingReceipt, now: datetime) -> datetime | None:
         """Unmatched receipts are looked at again (the submit may not be recorded yet)."""
         if now - r.received_at > timedelta(hours=self.policy.receipt_give_up_hours):
             log.error("receipt %s for carrier id %r matched no message; giving up", r.id, r.carrier_id)
             return None
-        return now + timedelta(seconds=self.policy.receipt_retry_seconds * min(2 ** r.attempts, 720))
+        first = self.policy.receipt_retry_seconds
+        return now + timedelta(seconds=backoff(r.attempts + 1, first, first * 720))
 
     @staticmethod
-    def _receipt_transitions(states: dict[int, MessageState], outcomes, now) -> list[Transition]:
+    def _receipt_transitions(states: dict[int, MessageState], outcomes: Sequence[tuple[Any, ...]],
+                             now: datetime) -> list[Transition]:
         last = {o[0].message_id: o for o in outcomes}
         transitions = []
         for message_id, state in states.items():

@@ -11,25 +11,17 @@ import itertools
 import threading
 from dataclasses import dataclass
 
-from ...domain.encoding import Encoding
+from ...domain.encoding import GSM_ALPHABET, GSM_ESCAPE, GSM_EXTENSION_CODES, Encoding
 
 DATA_CODING_GSM = 0x00
 DATA_CODING_UCS2 = 0x08
 ESM_CLASS_DEFAULT = 0x00
 ESM_CLASS_UDHI = 0x40
-ESCAPE = 0x1B
+ESCAPE = GSM_ESCAPE
 
-# GSM 03.38 default alphabet by code point; position 0x1B is the escape, not a character.
-_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_EXTENSION = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F,
-              "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40, "€": 0x65}
-assert len(_BASIC) == 128
-
-GSM_ENCODE: dict[str, bytes] = {ch: bytes([i]) for i, ch in enumerate(_BASIC) if i != ESCAPE}
-GSM_ENCODE.update({ch: bytes([ESCAPE, code]) for ch, code in _EXTENSION.items()})
+GSM_ENCODE: dict[str, bytes] = {ch: bytes([i]) for i, ch in enumerate(GSM_ALPHABET)
+                                if i != ESCAPE}
+GSM_ENCODE.update({ch: bytes([ESCAPE, code]) for ch, code in GSM_EXTENSION_CODES.items()})
 _GSM_DECODE = {v: k for k, v in GSM_ENCODE.items()}
 
 

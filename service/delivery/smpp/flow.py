@@ -16,10 +16,11 @@ from typing import Callable
 
 from smpplib.consts import DESCRIPTIONS
 
+from ...domain.backoff import backoff
 from . import pdus
 from .config import SmppConfig
 from .jobs import Job, Part, PartState
-from .pacing import Pacer, exponential
+from .pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class SubmitFlow:
             part.job.refused(part, False, f"still {describe(status)} after {cfg.retry_limit} "
                              "retries", status)
             return
-        delay = exponential(part.retries, cfg.retry_initial, cfg.retry_max)
+        delay = backoff(part.retries, cfg.retry_initial, cfg.retry_max)
         part.state = PartState.QUEUED
         heapq.heappush(self._retry, (now + delay, next(self._retry_order), part))
         # The SMSC refuses the bind's rate, not this PDU: everything waits.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+from ...domain.backoff import backoff
+
 
 class Pacer:
     """Spaces PDUs evenly at ``rate`` per second, without burst credit; 0 means unlimited."""
@@ -28,11 +30,6 @@ class Pacer:
             self._next = now + self._interval
 
 
-def exponential(attempt: int, initial: float, cap: float) -> float:
-    """``initial`` doubled per attempt after the first, never above ``cap``."""
-    return min(cap, initial * 2 ** max(0, attempt - 1))
-
-
 class ReconnectBackoff:
     """Delays between connection attempts: exponential with jitter, capped; reset when stable."""
 
@@ -53,5 +50,5 @@ class ReconnectBackoff:
             self.failures = 0
         self._bound_at = None
         self.failures += 1
-        delay = exponential(self.failures, self._initial, self._cap)
+        delay = backoff(self.failures, self._initial, self._cap)
         return delay * (1.0 - self._jitter * self._rng.random())
