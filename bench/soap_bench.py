@@ -39,12 +39,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchlib import (PY, ROOT, Gunicorn, HostCpu, Load, add_record_flag, own_cpu, smsgw_cli,
-                      wrk, wrk_version)
+from benchlib import (PY, ROOT, Gunicorn, HostCpu, Load, add_record_flag, own_cpu, python_load,
+                      smsgw_cli, wrk, wrk_version)
 from soap_report import RESULTS_MD, build_report, write_results_md
 
 OUT_DIR = ROOT / "bench" / "out"
@@ -226,63 +225,8 @@ class PythonDriver:
                 f"connection (heavier than wrk: it competes with the servers for CPU)")
 
     def run(self, port: int, sc: Scenario, seconds: float) -> dict:
-        body, headers = sc.body.encode(), soap_headers(sc)
-        deadline_box = [0.0]
-        lock = threading.Lock()
-        lat: list[float] = []
-        counts = {"good": 0, "bad": 0, "read": 0, "connect": 0}
-        start_gate = threading.Barrier(self.connections + 1)
-
-        def worker():
-            local_lat, good, bad, errs = [], 0, 0, 0
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            start_gate.wait()
-            while True:
-                t0 = time.perf_counter()
-                if t0 >= deadline_box[0]:
-                    break
-                try:
-                    conn.request("POST", "/soap", body=body, headers=headers)
-                    resp = conn.getresponse()
-                    data = resp.read()
-                    t1 = time.perf_counter()
-                    local_lat.append(t1 - t0)
-                    if resp.status == 200 and sc.marker.encode() in data:
-                        good += 1
-                    else:
-                        bad += 1
-                except (OSError, http.client.HTTPException):
-                    errs += 1
-                    conn.close()
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            conn.close()
-            with lock:
-                lat.extend(local_lat)
-                counts["good"] += good
-                counts["bad"] += bad
-                counts["read"] += errs
-
-        threads = [threading.Thread(target=worker, daemon=True) for _ in range(self.connections)]
-        for t in threads:
-            t.start()
-        t_start = time.perf_counter()
-        deadline_box[0] = t_start + seconds
-        start_gate.wait()
-        for t in threads:
-            t.join(timeout=seconds + 30)
-        elapsed = time.perf_counter() - t_start
-        lat.sort()
-
-        def pct(p):
-            return 1000 * lat[min(len(lat) - 1, int(p / 100 * len(lat)))] if lat else float("nan")
-
-        return {"seconds": elapsed, "requests": len(lat), "good": counts["good"],
-                "bad": counts["bad"],
-                "errors": {"connect": 0, "read": counts["read"], "write": 0, "status": 0,
-                           "timeout": 0},
-                "p50_ms": pct(50), "p90_ms": pct(90), "p99_ms": pct(99),
-                "max_ms": 1000 * lat[-1] if lat else float("nan"),
-                "mean_ms": 1000 * sum(lat) / len(lat) if lat else float("nan")}
+        load = Load("/soap", sc.body, soap_headers(sc), sc.marker)
+        return python_load(port, load, seconds, self.connections)
 
 
 # --------------------------------------------------------------------------- the run
