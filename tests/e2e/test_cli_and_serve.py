@@ -175,9 +175,21 @@ class Serve:
         return found
 
     def stop(self) -> None:
+        """serve and everything below it. serve's children run in process groups of their
+        own, so killing serve's group alone orphaned gunicorn and the worker (they kept
+        running after the test); serve stops them itself on SIGTERM."""
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            tree = self.processes()
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                for pid in tree:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                self.proc.wait()
 
 
 def gone(pid: int) -> bool:
@@ -318,5 +330,7 @@ def test_an_installed_wheel_serves_from_any_directory_with_its_files_in_smsgw_da
         assert "login: demo" in serve.out.read_text()
         assert (data / "smsgw.db").is_file()           # the migrations ran from the wheel
         assert not (elsewhere / "var").exists()
+        tree = serve.processes()
     finally:
         serve.stop()
+    assert all(gone(pid) for pid in tree)              # stop() leaves nothing running
