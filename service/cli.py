@@ -16,7 +16,6 @@ from .domain.errors import SmsgwError
 from .server import GUNICORN_CONFIG
 
 
-
 def _bool(text: str) -> bool:
     value = text.strip().lower()
     if value in ("true", "yes", "1", "on"):
