@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	    rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	rm -f $(VENV)/.installed*
 	touch $(STAMP)
 
@@ -34,8 +34,9 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Prints the figures; `make bench BENCH_ARGS=--record` also writes bench/RESULTS.md.
 bench: $(STAMP)
-	$(BIN)/python bench/soap_bench.py
+	$(BIN)/python bench/soap_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .mypy_cache

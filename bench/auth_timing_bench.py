@@ -2,10 +2,10 @@
 must cost the same (issue 10, finding 4), so answers do not reveal which logins exist.
 
 Runs gunicorn on a fresh SQLite database with the login guard off (so no lock cuts the run
-short), sends the three kinds of failed login to every door, interleaved, and writes the
-medians and 90th percentiles to bench/AUTH_TIMING_RESULTS.md.
+short), sends the three kinds of failed login to every door, interleaved, and prints the
+medians and 90th percentiles (with --record also to bench/AUTH_TIMING_RESULTS.md).
 
-    .venv/bin/python bench/auth_timing_bench.py [--rounds 40] [--no-write]
+    .venv/bin/python bench/auth_timing_bench.py [--rounds 40] [--record]
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,10 +20,8 @@ from pathlib import Path
 
 import requests
 
-from benchlib import cpu_model, free_port
+from benchlib import ROOT, Gunicorn, add_record_flag, cpu_model, smsgw_cli
 
-ROOT = Path(__file__).resolve().parents[1]
-PY = sys.executable
 OMS = "http://schemas.microsoft.com/office/Outlook/2006/OMS"
 EXPECTED = ("AuthenticationFailed", "invalidUser", '"code": 8', "ERROR = 2", "<error>2<")
 CASES = {"wrong password": ("bench", "nope"), "unknown login": ("nobody", "nope"),
@@ -77,30 +74,19 @@ def doors(base: str):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40)
-    parser.add_argument("--no-write", action="store_true")
+    add_record_flag(parser, "bench/AUTH_TIMING_RESULTS.md")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="smsgw-auth-bench-"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp / 'b.db'}",
-           "SMSGW_BIND": f"127.0.0.1:{port}", "SMSGW_PUBLIC_URL": base,
            "SMSGW_AUTH_MAX_FAILURES": "0", "SMSGW_AUTH_ADDRESS_MAX_FAILURES": "0",
            "SMSGW_AUTH_LOGIN_MAX_FAILURES": "0", "SMSGW_LOG_LEVEL": "warning"}
-    for cli in (["db", "upgrade"], ["account", "create", "bench", "--password", "pw"]):
-        subprocess.run([PY, "-m", "service.cli", *cli], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-    server = subprocess.Popen([PY, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-                               "service.wsgi:application"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
+    smsgw_cli(env, "db", "upgrade")
+    smsgw_cli(env, "account", "create", "bench", "--password", "pw")
+    server = Gunicorn("smsgw", "service.wsgi:application", env, tmp / "gunicorn.log").start()
+    base = f"http://127.0.0.1:{server.port}"
     times: dict[tuple[str, str], list[float]] = {}
     try:
-        for _ in range(100):
-            try:
-                requests.get(base + "/health", timeout=1)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
+        server.wait_ready(lambda: requests.get(base + "/health", timeout=1).ok)
         calls = doors(base)
         for _ in range(args.rounds):
             for door, call in calls:
@@ -112,8 +98,7 @@ def main() -> int:
                     times.setdefault((door, case), []).append(
                         (time.perf_counter() - start) * 1000)
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+        server.stop()
     rows = []
     for door, _call in calls:
         cells = []
@@ -124,11 +109,11 @@ def main() -> int:
     table = "\n".join(["| door | " + " | ".join(f"{c} (ms p50 / p90)" for c in CASES) + " |",
                        "|---" * (len(CASES) + 1) + "|", *rows])
     print(table)
-    if not args.no_write:
+    if args.record:
         (ROOT / "bench" / "AUTH_TIMING_RESULTS.md").write_text(
             "# Login timing per door\n\n"
             f"`bench/auth_timing_bench.py --rounds {args.rounds}`, gunicorn as configured in "
-            f"deploy/gunicorn.conf.py, SQLite, on {cpu_model()} ({os.cpu_count()} CPUs, shared "
+            f"service/server/gunicorn_conf.py, SQLite, on {cpu_model()} ({os.cpu_count()} CPUs, shared "
             "with other work while measured). Every failed login costs one scrypt verification "
             "(an unknown or impossible login against a dummy hash), so the three columns "
             "should match within noise.\n\n" + table + "\n")

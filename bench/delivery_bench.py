@@ -7,7 +7,7 @@ Ratios are against the 1-worker PostgreSQL run of the same invocation.
 
     .venv/bin/python bench/delivery_bench.py [--messages 20000] [--pg URL]
 
-Results go to bench/DELIVERY_RESULTS.md.
+With --record the results go to bench/DELIVERY_RESULTS.md.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from service.app.sending.sending import SendSms  # noqa: E402
 from service.bootstrap import build_container  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.persistence.migrate import upgrade  # noqa: E402
-from benchlib import cpu_model
+from benchlib import add_record_flag, cpu_model
 
 
 class Receiver:
@@ -149,7 +149,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20000)
     parser.add_argument("--pg", default=os.environ.get(
         "SMSGW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--no-write", action="store_true")
+    add_record_flag(parser, "bench/DELIVERY_RESULTS.md")
     args = parser.parse_args()
     receiver = Receiver()
     results = []
@@ -196,7 +196,7 @@ receiver and this script, so a second worker helps and a fourth only adds conten
 database is not the limit (its scans walk partial indexes; it stays well under a core).
 """
     print(report)
-    if not args.no_write:
+    if args.record:
         (ROOT / "bench" / "DELIVERY_RESULTS.md").write_text(report)
     return 0
 

@@ -7,7 +7,7 @@ no routing: whatever it costs is the floor of spyne + lxml + gunicorn on this ma
 Served with smsgw's own gunicorn settings by naming it on the command line, which gunicorn
 prefers to the ``wsgi_app`` in the config file::
 
-    gunicorn -c deploy/gunicorn.conf.py bench.echo_app:application
+    gunicorn -c python:service.server.gunicorn_conf bench.echo_app:application
 """
 
 from __future__ import annotations

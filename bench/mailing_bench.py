@@ -9,7 +9,7 @@ For each store (SQLite, PostgreSQL) and size it measures, in one process:
 
     .venv/bin/python bench/mailing_bench.py [--sizes 10000 100000] [--pg URL]
 
-Results go to bench/MAILING_RESULTS.md.
+With --record the results go to bench/MAILING_RESULTS.md.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from sqlalchemy import insert  # noqa: E402
 
 from delivery_bench import cpu_model, fresh_pg  # noqa: E402
+from benchlib import add_record_flag  # noqa: E402
 from service.app.book.address_book import ContactInput  # noqa: E402
 from service.app.access.auth import Credentials  # noqa: E402
 from service.app.mailings.mailings import CreateMailing  # noqa: E402
@@ -120,7 +121,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--pg", default=os.environ.get(
         "SMSGW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    parser.add_argument("--no-write", action="store_true")
+    add_record_flag(parser, "bench/MAILING_RESULTS.md")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,7 +156,7 @@ process (timed from its start, Python start-up included), so its peak RSS is the
 own: it works in chunks of 1,000, and 100k recipients should cost about what 10k do.
 """
     print(report)
-    if not args.no_write:
+    if args.record:
         (ROOT / "bench" / "MAILING_RESULTS.md").write_text(report)
     return 0
 

@@ -4,8 +4,9 @@
 Run: ``.venv/bin/python bench/slow_clients_bench.py`` (``--help`` lists the options).
 
 The gateway is started the README way: ``smsgw db upgrade``, ``smsgw account create``, then
-``smsgw serve`` (deploy/gunicorn.conf.py, the embedded delivery worker on unless
-``--no-embedded-worker``) on a fresh SQLite database in a temp dir, on a free loopback port.
+``smsgw serve`` (smsgw's gunicorn settings, the embedded delivery worker on unless
+``--no-embedded-worker``) on a fresh SQLite database in a temp dir, on a free loopback port
+(bench/benchlib.py).
 
 One run has two phases of ``--seconds`` each, measured by the same normal client: one request
 at a time on a fresh connection, alternating ``GET /health`` and a 1-recipient ``SendSms``
@@ -22,7 +23,8 @@ The figures that count are the ratios of the trickling phase's p50/p99 to the ba
 same run (the box is shared and noisy). A request that gets no answer within ``--timeout``
 counts as an error, with that timeout as its latency.
 
-Results: a table on stdout and bench/SLOW_CLIENTS_RESULTS.md (latest run + history).
+Results: a table on stdout; with ``--record`` also bench/SLOW_CLIENTS_RESULTS.md (latest run +
+history).
 The gateway is stopped at the end, also on Ctrl-C or an exception.
 """
 
@@ -34,7 +36,6 @@ import datetime as dt
 import http.client
 import os
 import selectors
-import signal
 import socket
 import subprocess
 import sys
@@ -43,11 +44,9 @@ import threading
 import time
 from pathlib import Path
 
-from benchlib import cpu_model, free_port
+from benchlib import ROOT, Gunicorn, add_record_flag, cpu_model, smsgw_cli
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS_MD = ROOT / "bench" / "SLOW_CLIENTS_RESULTS.md"
-PY = sys.executable
 LOGIN, PASSWORD = "bench", "pw"
 AUTH = "Basic " + base64.b64encode(f"{LOGIN}:{PASSWORD}".encode()).decode()
 SEND_SMS = ('<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
@@ -58,42 +57,18 @@ HISTORY_START, HISTORY_END = "<!-- history:start -->", "<!-- history:end -->"
 
 # --------------------------------------------------------------------------- the gateway
 
-def _cli(env: dict, *args: str) -> None:
-    subprocess.run([PY, "-m", "service.cli", *args], env=env, cwd=ROOT, check=True,
-                   capture_output=True, timeout=120)
-
-
-def start_gateway(tmp: Path, port: int, env_extra: dict) -> subprocess.Popen:
+def start_gateway(tmp: Path, env_extra: dict) -> Gunicorn:
     env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
-           "SMSGW_BIND": f"127.0.0.1:{port}", "SMSGW_PUBLIC_URL": f"http://127.0.0.1:{port}",
            "SMSGW_LOG_LEVEL": "warning", **env_extra}
-    _cli(env, "db", "upgrade")
-    _cli(env, "account", "create", LOGIN, "--password", PASSWORD, "--balance", "100000000")
-    proc = subprocess.Popen([PY, "-m", "service.cli", "serve"], env=env, cwd=ROOT,
-                            stdout=open(tmp / "serve.log", "wb"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            break
-        try:
-            if request(port, "GET", "/health", timeout=2)[1] == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop_gateway(proc)
-    raise RuntimeError("gateway did not start:\n" + (tmp / "serve.log").read_text())
-
-
-def stop_gateway(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    smsgw_cli(env, "db", "upgrade")
+    smsgw_cli(env, "account", "create", LOGIN, "--password", PASSWORD, "--balance", "100000000")
+    gateway = Gunicorn("smsgw", "", env, tmp / "serve.log", serve=True).start()
+    try:
+        return gateway.wait_ready(
+            lambda: request(gateway.port, "GET", "/health", timeout=2)[1] == 200)
+    except RuntimeError:
+        gateway.stop()
+        raise
 
 
 # --------------------------------------------------------------------------- the normal client
@@ -261,7 +236,7 @@ def report(args, settings: str, base: dict, slow: dict, trick: Tricklers) -> tup
 
 - Code: `{git_describe()}`
 - Machine: {os.cpu_count()} CPUs, {cpu_model()}; Python {sys.version.split()[0]}
-- Served the README way: `smsgw serve` (deploy/gunicorn.conf.py), fresh SQLite; {settings}
+- Served the README way: `smsgw serve` (service/server/gunicorn_conf.py), fresh SQLite; {settings}
 - Normal client: one request at a time on a fresh connection, alternating /health and SendSms;
   {args.seconds:g} s per phase; a request unanswered after {args.timeout:g} s counts as an error
 - Tricklers: {args.tricklers} connections (half header, half body), one byte per second each,
@@ -311,9 +286,9 @@ def main() -> int:
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra SMSGW_* setting for the gateway (repeatable)")
     parser.add_argument("--worker-class", metavar="CLASS",
-                        help="override deploy/gunicorn.conf.py's worker class through "
+                        help="override the settings module's worker class through "
                              "GUNICORN_CMD_ARGS, e.g. gthread to measure the old behaviour")
-    parser.add_argument("--no-write", action="store_true", help="do not touch the results file")
+    add_record_flag(parser, "bench/SLOW_CLIENTS_RESULTS.md")
     args = parser.parse_args()
 
     env_extra = dict(e.split("=", 1) for e in args.env)
@@ -324,14 +299,14 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from service.config import Settings
     cfg = Settings.from_env({**os.environ, **env_extra})
-    settings = (f"worker_class={args.worker_class or 'deploy/gunicorn.conf.py'} "
+    settings = (f"worker_class={args.worker_class or 'service/server/gunicorn_conf.py'} "
                 f"workers={cfg.workers} threads={cfg.threads} "
                 f"embedded_worker={cfg.embedded_worker} "
                 f"header_timeout={getattr(cfg, 'header_timeout_seconds', '-')}s "
                 f"body_timeout={getattr(cfg, 'body_timeout_seconds', '-')}s")
-    port = free_port()
     with tempfile.TemporaryDirectory(prefix="smsgw-slow-") as tmp:
-        proc = start_gateway(Path(tmp), port, env_extra)
+        gateway = start_gateway(Path(tmp), env_extra)
+        port = gateway.port
         trick = None
         try:
             measure(port, 2, args.timeout)  # warm-up: imports, first connections
@@ -348,10 +323,10 @@ def main() -> int:
             if trick is not None:
                 trick.stopping.set()
                 trick.join(30)
-            stop_gateway(proc)
+            gateway.stop()
     text, history = report(args, settings, base, slow, trick)
     print(text)
-    if not args.no_write:
+    if args.record:
         write_results(text, history)
     return 0
 

@@ -14,8 +14,8 @@ baseline, measured first and again last), window 10, window 50, window 50 withou
 (what receipts cost), and window 50 with a tps limit (does the limiter hold its rate). What
 counts is the ratio to the window-1 baseline of the same run; the box is shared and noisy.
 
-Results: a table on stdout, bench/SMPP_RESULTS.md (latest run + history) and
-bench/out/smpp_last_run.json. The SMSC process is killed at the end, also on an exception.
+Results: a table on stdout; with ``--record`` also bench/SMPP_RESULTS.md (latest run + history)
+and bench/out/smpp_last_run.json. The SMSC process is killed at the end, also on an exception.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchlib import HostCpu, add_record_flag, process_cpu  # noqa: E402
 from service.app.delivery.carrier import Accepted, OutboundSms  # noqa: E402
 from service.delivery.smpp import SmppConfig, SmppConnector  # noqa: E402
 from service.domain.encoding import analyse  # noqa: E402
@@ -44,7 +45,6 @@ from service.domain.encoding import analyse  # noqa: E402
 RESULTS_MD = ROOT / "bench" / "SMPP_RESULTS.md"
 OUT_JSON = ROOT / "bench" / "out" / "smpp_last_run.json"
 TARGET_PER_BIND = 500
-TICK = os.sysconf("SC_CLK_TCK")
 BASELINE_KEYS = ("w1", "w1-again")
 HISTORY_START, HISTORY_END = "<!-- history:start -->", "<!-- history:end -->"
 
@@ -82,18 +82,13 @@ class Result:
 # ------------------------------------------------------------------------------ measuring
 
 def proc_cpu_seconds(pid: int, tid: int | None = None) -> float:
-    path = f"/proc/{pid}/task/{tid}/stat" if tid else f"/proc/{pid}/stat"
-    try:
-        fields = Path(path).read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
+    return process_cpu(pid, tid)
 
 
 def host_busy_seconds() -> float:
-    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = parts[3] + parts[4]
-    return (sum(parts[:8]) - idle) / TICK
+    """CPU seconds the host was not idle (steal included), over all CPUs."""
+    host = HostCpu.now()
+    return host.busy + host.steal
 
 
 def start_smsc(receipts: bool) -> tuple[subprocess.Popen, int]:
@@ -308,7 +303,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--tps-limit", type=float, default=300.0)
-    parser.add_argument("--no-write", action="store_true", help="print only")
+    add_record_flag(parser, "bench/SMPP_RESULTS.md and bench/out/smpp_last_run.json")
     args = parser.parse_args()
     scenarios = [
         Scenario("w1", "window 1 (synchronous baseline)", 1),
@@ -331,7 +326,7 @@ def main() -> None:
     for r in results:
         r.ratio = r.per_second / baseline
     info = machine()
-    if not args.no_write:
+    if args.record:
         RESULTS_MD.write_text(render(results, info, args, old_history()))
         OUT_JSON.parent.mkdir(parents=True, exist_ok=True)
         OUT_JSON.write_text(json.dumps({"machine": info, "args": vars(args),

@@ -10,12 +10,10 @@ import os
 import secrets
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 from .config import ConfigError, Settings, child_environment
 from .domain.errors import SmsgwError
-
-DEPLOY_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+from .server import GUNICORN_CONFIG
 
 
 def _bool(text: str) -> bool:
@@ -160,7 +158,7 @@ def _serve(settings: Settings, bind: str | None) -> int:
     print(f"WSDL: {settings.soap_url}?wsdl ({origin})")
     sys.stdout.flush()
     env = child_environment(**({"bind": bind} if bind else {}))
-    argv = [sys.executable, "-m", "gunicorn", "-c", str(DEPLOY_CONF), "service.wsgi:application"]
+    argv = [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "service.wsgi:application"]
     fds: tuple[int, ...] = ()
     if listener is not None:  # gunicorn adopts the socket (the command line beats the config)
         argv += ["--bind", f"fd://{listener.fileno()}"]

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
 
 class ConfigError(ValueError):
     """A setting has a value we cannot use; the message names the variable."""
@@ -76,7 +74,10 @@ def child_environment(**overrides: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'smsgw.db'}"
+    # Where smsgw keeps its files (the default SQLite database); relative to the working
+    # directory, never to the source tree, so an installed wheel works the same as a checkout.
+    data_dir: str = "var"
+    database_url: str = ""  # empty: SQLite at <data_dir>/smsgw.db
     bind: str = "127.0.0.1:8080"
     public_url: str = ""  # empty: derived from bind (public_url_for)
     # Processes do the CPU work (one GIL each); a second thread overlaps the database waits.
@@ -156,6 +157,9 @@ class Settings:
     public_url_derived: bool = field(default=False, init=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not self.database_url:
+            path = Path(self.data_dir).resolve() / "smsgw.db"
+            object.__setattr__(self, "database_url", f"sqlite:///{path}")
         if not self.public_url:
             object.__setattr__(self, "public_url", public_url_for(self.bind))
             object.__setattr__(self, "public_url_derived", True)

@@ -1,4 +1,4 @@
-"""A real gunicorn serving smsgw on a free loopback port, on a fresh SQLite database."""
+"""A real gunicorn serving smsgw on a loopback port the kernel chose, on a fresh SQLite database."""
 
 from __future__ import annotations
 
@@ -16,10 +16,41 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
+GUNICORN_CONFIG = "python:service.server.gunicorn_conf"  # what `smsgw serve` runs
+BUSY = "address already in use"  # `smsgw serve`'s one line when its port is taken
+
+
+def listening_socket() -> socket.socket:
+    """A loopback socket listening on a port the kernel chose (port 0), held from the start:
+    no other process can take the port between choosing it and serving on it."""
+    sock = socket.create_server(("127.0.0.1", 0), backlog=2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def gunicorn(app: str, env: dict, sock: socket.socket, **popen) -> subprocess.Popen:
+    """gunicorn with smsgw's settings serving ``app`` on ``sock``, which it adopts as
+    ``--bind fd://N`` the way `smsgw serve` hands over its socket. The caller closes its copy."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "--bind", f"fd://{sock.fileno()}",
+         app], env=env, cwd=ROOT, pass_fds=(sock.fileno(),), **popen)
+
+
+def candidate_port() -> int:
+    """A port that was free a moment ago, for `smsgw serve`, which opens its port itself: it
+    may be taken before serve binds it, so callers start again on ``BUSY`` (see retry_busy)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def retry_busy(run, attempts: int = 5):
+    """``run(port)`` on candidate ports until its result does not say the port was busy."""
+    for _ in range(attempts):
+        result = run(candidate_port())
+        if BUSY not in (result.stderr or ""):
+            return result
+    raise AssertionError(f"{attempts} candidate ports in a row were taken")
 
 
 @dataclass
@@ -43,7 +74,8 @@ class Server:
 def start_server(tmp_dir: Path, extra_env: dict | None = None, keep_stdout: bool = False):
     """gunicorn's error log goes to tmp_dir/gunicorn.log; its stdout (the access log, at
     SMSGW_LOG_LEVEL=debug) to tmp_dir/gunicorn.out when ``keep_stdout``."""
-    port = free_port()
+    sock = listening_socket()
+    port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp_dir / 'e2e.db'}",
            "SMSGW_BIND": f"127.0.0.1:{port}", "SMSGW_PUBLIC_URL": base,
@@ -51,11 +83,10 @@ def start_server(tmp_dir: Path, extra_env: dict | None = None, keep_stdout: bool
     server = Server(base, env)
     upgrade = server.cli("db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "deploy" / "gunicorn.conf.py"),
-         "service.wsgi:application"], env=env, cwd=ROOT,
-        stdout=open(tmp_dir / "gunicorn.out", "wb") if keep_stdout else subprocess.DEVNULL,
-        stderr=open(tmp_dir / "gunicorn.log", "wb"))
+    with sock:
+        proc = gunicorn("service.wsgi:application", env, sock,
+                        stdout=open(tmp_dir / "gunicorn.out", "wb") if keep_stdout
+                        else subprocess.DEVNULL, stderr=open(tmp_dir / "gunicorn.log", "wb"))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -14,7 +14,7 @@ import requests
 import zeep
 from zeep.transports import Transport
 
-from tests.e2e.conftest import ROOT, Server, free_port
+from tests.e2e.conftest import BUSY, GUNICORN_CONFIG, ROOT, Server, candidate_port, retry_busy
 
 
 @pytest.fixture
@@ -88,24 +88,15 @@ def test_a_bad_setting_is_one_line(cli, tmp_path):
 
 
 def test_serve_on_a_new_database_creates_a_demo_account_and_prints_the_wsdl(tmp_path):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}",
-           "SMSGW_PUBLIC_URL": base, "SMSGW_WORKERS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--bind",
-                             f"127.0.0.1:{port}"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    serve = Serve(tmp_path, "--bind", "127.0.0.1:{port}",
+                  env={"SMSGW_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}",
+                       "SMSGW_PUBLIC_URL": "http://127.0.0.1:{port}", "SMSGW_BIND": ""})
     try:
-        banner = proc.stdout.readline() + proc.stdout.readline()
+        serve.wait_ready()
+        base = f"http://127.0.0.1:{serve.port}"
+        banner = serve.out.read_text()
         creds = re.search(r"login: (\S+)\s+password: (\S+)", banner)
         assert creds and f"WSDL: {base}/soap?wsdl (from SMSGW_PUBLIC_URL)" in banner
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(base + "/health", timeout=1)
-                break
-            except requests.RequestException:  # not up yet, or busy starting
-                time.sleep(0.1)
         session = requests.Session()
         session.auth = creds.groups()
         client = zeep.Client(base + "/soap?wsdl", transport=Transport(session=session))
@@ -118,11 +109,12 @@ def test_serve_on_a_new_database_creates_a_demo_account_and_prints_the_wsdl(tmp_
             time.sleep(0.2)
         assert status == "DELIVERED"
         children = [int(pid) for pid in subprocess.run(
-            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
+            ["pgrep", "-P", str(serve.proc.pid)], capture_output=True, text=True).stdout.split()]
         assert len(children) == 2  # gunicorn and the worker
     finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        if serve.proc.poll() is None:
+            serve.proc.send_signal(signal.SIGTERM)
+        assert serve.proc.wait(timeout=30) == 0
     for pid in children:  # neither outlives serve
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
@@ -131,24 +123,38 @@ def test_serve_on_a_new_database_creates_a_demo_account_and_prints_the_wsdl(tmp_
 # -- `smsgw serve` as a process: Ctrl-C, a busy port, the address it prints (issue 10) -------------
 
 class Serve:
-    """`smsgw serve` in a session of its own, as a terminal runs `make run`."""
+    """`smsgw serve` in a session of its own, as a terminal runs `make run`, on a candidate
+    port: "{port}" in ``args`` and ``env`` values is that port. serve opens its port itself, so
+    when another process took it first, wait_ready starts serve again on another."""
 
-    def __init__(self, tmp_path, *args: str, env: dict | None = None, port: int | None = None):
-        self.port = port or free_port()
-        self.out, self.err = tmp_path / f"serve-{self.port}.out", tmp_path / f"serve-{self.port}.err"
+    def __init__(self, tmp_path, *args: str, env: dict | None = None, cwd=ROOT):
+        self.tmp_path, self.args, self.extra_env, self.cwd = tmp_path, args, env or {}, cwd
+        self._start()
+
+    def _start(self) -> None:
+        self.port = port = candidate_port()
+        self.out, self.err = (self.tmp_path / f"serve-{port}.out",
+                              self.tmp_path / f"serve-{port}.err")
         self.env = {k: v for k, v in os.environ.items() if k != "SMSGW_PUBLIC_URL"}
-        self.env.update({"SMSGW_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-                         "SMSGW_WORKERS": "1", "SMSGW_BIND": f"127.0.0.1:{self.port}",
-                         **(env or {})})
+        self.env.update({"SMSGW_DATABASE_URL": f"sqlite:///{self.tmp_path / 'serve.db'}",
+                         "SMSGW_WORKERS": "1", "SMSGW_BIND": f"127.0.0.1:{port}",
+                         **{k: v.format(port=port) for k, v in self.extra_env.items()}})
         with open(self.out, "wb") as out, open(self.err, "wb") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", *args],
-                                         env=self.env, cwd=ROOT, stdout=out, stderr=err,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "serve",
+                 *(a.format(port=port) for a in self.args)],
+                env=self.env, cwd=self.cwd, stdout=out, stderr=err, start_new_session=True)
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, attempts: int = 5) -> None:
         """Until /health answers and the delivery worker has started its loop."""
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.proc.poll() is None:
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                if BUSY in self.err.read_text() and attempts > 1:
+                    attempts -= 1
+                    self._start()
+                    continue
+                break
             try:
                 healthy = requests.get(f"http://127.0.0.1:{self.port}/health", timeout=1).ok
             except requests.RequestException:  # not up yet
@@ -169,9 +175,21 @@ class Serve:
         return found
 
     def stop(self) -> None:
+        """serve and everything below it. serve's children run in process groups of their
+        own, so killing serve's group alone orphaned gunicorn and the worker (they kept
+        running after the test); serve stops them itself on SIGTERM."""
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+            tree = self.processes()
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=40)
+            except subprocess.TimeoutExpired:
+                for pid in tree:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                self.proc.wait()
 
 
 def gone(pid: int) -> bool:
@@ -220,7 +238,7 @@ def test_a_second_serve_on_a_busy_port_fails_with_address_already_in_use(tmp_pat
             f"smsgw: error: cannot listen on 127.0.0.1:{first.port}: address already in use")
         # gunicorn alone, as the systemd unit runs it, refuses the port too (no SO_REUSEPORT)
         alone = subprocess.run([sys.executable, "-m", "gunicorn", "-c",
-                                str(ROOT / "deploy" / "gunicorn.conf.py"), "service.wsgi:application"],
+                                GUNICORN_CONFIG, "service.wsgi:application"],
                                cwd=ROOT, env=first.env, capture_output=True, text=True, timeout=60)
         assert alone.returncode != 0 and "Address already in use" in alone.stderr
         # and the first gateway still answers every request with its own accounts
@@ -232,14 +250,13 @@ def test_a_second_serve_on_a_busy_port_fails_with_address_already_in_use(tmp_pat
 
 @pytest.mark.parametrize("how", ["SMSGW_BIND", "--bind"])
 def test_without_a_public_url_the_wsdl_follows_the_bind_address(tmp_path, how):
-    port = free_port()
     if how == "--bind":
-        serve = Serve(tmp_path, "--bind", f"127.0.0.1:{port}", port=port,
-                      env={"SMSGW_BIND": "127.0.0.1:8080"})
+        serve = Serve(tmp_path, "--bind", "127.0.0.1:{port}", env={"SMSGW_BIND": "127.0.0.1:8080"})
     else:
-        serve = Serve(tmp_path, port=port)
+        serve = Serve(tmp_path)
     try:
         serve.wait_ready()
+        port = serve.port
         base = f"http://127.0.0.1:{port}"
         assert (f"WSDL: {base}/soap?wsdl (from the bind address 127.0.0.1:{port}; "
                 "set SMSGW_PUBLIC_URL to change)") in serve.out.read_text()
@@ -273,8 +290,47 @@ def test_serve_after_db_upgrade_still_creates_the_demo_account_once(tmp_path):
 def test_a_missing_postgresql_database_is_one_line_that_says_to_create_it(postgres_url):
     missing = postgres_url.rsplit("/", 1)[0] + "/smsgw_never_created"
     env = {**os.environ, "SMSGW_DATABASE_URL": missing}
-    for command in (("db", "upgrade"), ("serve", "--bind", f"127.0.0.1:{free_port()}")):
-        r = Server("http://unused", env).cli(*command)
+    for command in (("db", "upgrade"), ("serve", "--bind", "127.0.0.1:{port}")):
+        r = retry_busy(lambda port: Server("http://unused", env).cli(
+            *(arg.format(port=port) for arg in command)))
         assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
         assert 'database "smsgw_never_created" does not exist' in r.stderr
         assert "create the database first" in r.stderr
+
+
+# -- an installed wheel, outside the checkout (issue 11 #8) -------------------------------------
+
+def test_an_installed_wheel_serves_from_any_directory_with_its_files_in_smsgw_data_dir(tmp_path):
+    import shutil
+    import zipfile
+    source = tmp_path / "src"   # a copy, so that building leaves nothing in the checkout
+    source.mkdir()
+    shutil.copy(ROOT / "pyproject.toml", source)
+    shutil.copy(ROOT / "README.md", source)
+    shutil.copytree(ROOT / "service", source / "service",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w",
+                            str(tmp_path / "wheel"), str(source)],
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-2000:]
+    [wheel] = (tmp_path / "wheel").glob("smsgw-*.whl")
+    site = tmp_path / "site"    # installed: the wheel's files, ahead of the editable checkout
+    zipfile.ZipFile(wheel).extractall(site)
+    elsewhere, data = tmp_path / "elsewhere", tmp_path / "data"
+    elsewhere.mkdir()
+    env = {"PYTHONPATH": str(site), "SMSGW_DATABASE_URL": "", "SMSGW_DATA_DIR": str(data)}
+    found = subprocess.run([sys.executable, "-c", "import service; print(service.__file__)"],
+                           cwd=elsewhere, env={**os.environ, **env}, capture_output=True,
+                           text=True)
+    assert found.stdout.strip() == str(site / "service" / "__init__.py"), found.stderr
+    serve = Serve(tmp_path, env=env, cwd=elsewhere)
+    try:
+        serve.wait_ready()
+        assert requests.get(f"http://127.0.0.1:{serve.port}/soap?wsdl", timeout=10).ok
+        assert "login: demo" in serve.out.read_text()
+        assert (data / "smsgw.db").is_file()           # the migrations ran from the wheel
+        assert not (elsewhere / "var").exists()
+        tree = serve.processes()
+    finally:
+        serve.stop()
+    assert all(gone(pid) for pid in tree)              # stop() leaves nothing running

@@ -28,6 +28,7 @@ requires-python = "{requires}"
 
 [project.optional-dependencies]
 test = []
+bench = []
 
 [tool.setuptools]
 py-modules = []

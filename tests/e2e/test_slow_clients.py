@@ -1,4 +1,4 @@
-"""Slow clients cannot hold gunicorn's threads: deploy/gunicorn.conf.py's worker buffers each
+"""Slow clients cannot hold gunicorn's threads: smsgw's gunicorn worker buffers each
 request whole before a thread sees it, and drops a connection whose headers or body do not
 arrive in time (SMSGW_HEADER_TIMEOUT_SECONDS, SMSGW_BODY_TIMEOUT_SECONDS).
 
@@ -12,13 +12,12 @@ import hashlib
 import os
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from tests.e2e.conftest import ROOT, free_port, start_server
+from tests.e2e.conftest import gunicorn, listening_socket, start_server
 
 ONE_THREAD = {"SMSGW_WORKERS": "1", "SMSGW_THREADS": "1", "SMSGW_HEADER_TIMEOUT_SECONDS": "2",
               "SMSGW_BODY_TIMEOUT_SECONDS": "2"}
@@ -48,15 +47,15 @@ def smsgw(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def echo(tmp_path_factory):
-    """gunicorn with deploy/gunicorn.conf.py serving tests/e2e/body_echo_app.py."""
-    port = free_port()
+    """gunicorn with smsgw's settings serving tests/e2e/body_echo_app.py."""
+    sock = listening_socket()
+    port = sock.getsockname()[1]
     log = tmp_path_factory.mktemp("echo") / "gunicorn.log"
     env = {**os.environ, **ONE_THREAD, "SMSGW_BIND": f"127.0.0.1:{port}",
            "SMSGW_MAX_REQUEST_BYTES": str(LIMIT)}
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c",
-                             str(ROOT / "deploy" / "gunicorn.conf.py"),
-                             "tests.e2e.body_echo_app:application"],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+    with sock:
+        proc = gunicorn("tests.e2e.body_echo_app:application", env, sock,
+                        stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and proc.poll() is None:

@@ -162,8 +162,12 @@ def test_no_receipt_is_invented_when_the_smsc_sends_none(smsc, sink, connect):
     connector = connect()
     [outcome] = connector.submit([sms(recipient="+491510000003")])
     assert isinstance(outcome, Accepted)
-    time.sleep(0.2)
-    assert sink.receipts == []
+    # The control: a receipt the SMSC does send, on the same bind, after the first one.
+    # Receipts arrive in order, so once the control's is stored, any for the first is too.
+    [control] = connector.submit([sms(recipient="+491510005678")])
+    assert wait_until(lambda: len(sink.receipts) >= 1)
+    assert sink.ids() == [control.carrier_ids[0]]
+    assert [rid for rid, _, _ in smsc.receipts_sent] == [control.carrier_ids[0]]
 
 
 def test_a_receipted_message_id_sent_without_its_nul_still_matches(smsc, sink, connect):
@@ -258,8 +262,8 @@ def test_throttled_or_queue_full_is_retried_after_a_backoff_without_duplicates(
     records = records_for(smsc, message)
     assert isinstance(outcome, Accepted)
     assert [r.answer for r in records] == [answer, answer, "ok"]
-    gaps = [b.received_at - a.received_at for a, b in zip(records, records[1:])]
-    assert gaps[0] >= 0.09 and gaps[1] >= 0.19               # 0.1 s, then doubled
+    # The delays (0.1 s, then doubled) are checked on an injected clock in
+    # tests/unit/test_smpp_flow.py: gaps stamped by the simulator's thread shrink under load.
     assert connector.stats()["retries"] == 2
 
 
@@ -365,14 +369,15 @@ def test_an_unbind_from_the_smsc_is_answered_and_the_connector_binds_again(smsc,
     assert isinstance(connector.submit([sms()])[0], Accepted)
 
 
-def test_a_response_slower_than_the_timeout_is_unknown_and_never_resent(smsc, connect):
+def test_a_response_slower_than_the_timeout_is_unknown_and_never_resent(smsc, connect, caplog):
     connector = connect(response_timeout=0.3)
     smsc.behaviour.resp_delay = 0.6
     slow = sms()
     [outcome] = connector.submit([slow])
     assert isinstance(outcome, Unknown) and "0.3s" in outcome.reason
     smsc.behaviour.resp_delay = 0.0
-    time.sleep(0.4)                                   # the late response arrives, is only logged
+    # The late response arrives and is only logged (waited for, not slept on).
+    assert wait_until(lambda: "late submit_sm_resp" in caplog.text)
     assert connector.bound
     assert isinstance(connector.submit([sms()])[0], Accepted)
     assert len(records_for(smsc, slow)) == 1
@@ -391,9 +396,9 @@ def test_a_bad_password_keeps_the_connector_retrying_with_growing_delays(smsc, s
     try:
         assert not connector.bound
         assert wait_until(lambda: len(smsc.bind_attempts) >= 5, timeout=3.0)
-        times = [t for t, _, ok in smsc.bind_attempts if not ok]
-        gaps = [b - a for a, b in zip(times, times[1:])]
-        assert gaps[0] >= 0.04 and gaps[1] >= 0.09 and max(gaps) < 0.6   # capped at 0.2 s
+        # The delays themselves (growing, capped) are checked on an injected clock in
+        # tests/unit/test_smpp_pdus_and_jobs.py: gaps stamped by the simulator shrink under load.
+        assert not any(ok for _, _, ok in smsc.bind_attempts)
         assert isinstance(connector.submit([sms()])[0], Rejected)
         smsc.behaviour.password = "secret"
         assert connector.wait_bound(2.0)
@@ -424,10 +429,9 @@ def test_the_tps_limit_spaces_submits(smsc, connect):
     outcomes = connector.submit([sms() for _ in range(30)])
     elapsed = time.monotonic() - started
     assert all(isinstance(o, Accepted) for o in outcomes)
-    assert 29 / 50 * 0.9 <= elapsed < 2.0
-    times = [r.received_at for r in smsc.submits]
-    gaps = [b - a for a, b in zip(times, times[1:])]
-    assert sum(gaps) / len(gaps) >= 0.018
+    # A lower bound only, timed around the whole call (load can only add to it); the spacing
+    # itself is checked on an injected clock in tests/unit/test_smpp_flow.py.
+    assert elapsed >= 29 / 50 * 0.9
 
 
 # -- receipts the sink cannot take -------------------------------------------------------------

@@ -79,17 +79,47 @@ def wait_until(predicate, timeout: float, step: float = 0.25) -> bool:
     return predicate()
 
 
+def stopped(pid: int) -> bool:
+    """Every thread of ``pid`` is stopped (state T): kill() returns before a SIGSTOP has
+    reached a thread running on another core."""
+    states = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:  # "pid (comm) S ...": comm may hold spaces and parentheses
+            states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+        except (FileNotFoundError, ProcessLookupError):  # a thread that has just ended
+            pass
+    return bool(states) and all(state in "Tt" for state in states)
+
+
 def stop_while(process, predicate, timeout: float) -> bool:
     """Freeze ``process`` (SIGSTOP) at a moment when ``predicate`` holds, so that what the
-    predicate saw cannot change before the next signal; a bare check-then-kill races."""
+    predicate saw cannot change before the next signal; a bare check-then-kill races. The
+    predicate is read only once every thread has stopped, so nothing the process does can
+    land between the check and the kill."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         process.send_signal(signal.SIGSTOP)
+        while not stopped(process.pid):
+            assert time.monotonic() < deadline, "the worker did not stop on SIGSTOP"
+            time.sleep(0.0005)
         if predicate():
             return True
         process.send_signal(signal.SIGCONT)
         time.sleep(0.001)
     return False
+
+
+def test_stopped_tells_a_frozen_process_from_a_running_one():
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert not stopped(process.pid)
+        assert stop_while(process, lambda: True, 10)
+        assert stopped(process.pid)
+        process.send_signal(signal.SIGCONT)
+        assert wait_until(lambda: not stopped(process.pid), 10, step=0.01)
+    finally:
+        process.kill()
+        process.wait()
 
 
 def test_kill_9_of_one_worker_loses_nothing_and_duplicates_nothing(store):

@@ -1,4 +1,9 @@
-"""gunicorn settings for smsgw. Values come from the SMSGW_* settings."""
+"""gunicorn settings for smsgw. Values come from the SMSGW_* settings.
+
+Part of the package, so an installed wheel serves the same way as a checkout:
+``gunicorn -c python:service.server.gunicorn_conf service.wsgi:application`` (what
+``smsgw serve`` runs; service.server.GUNICORN_CONFIG names it).
+"""
 
 from service.config import Settings
 
