@@ -122,3 +122,14 @@ def test_oms_send_untouched_by_these_fixes(gw):
     assert oms_error(reply) == "ok"
     assert gw.call("/sys/soap.php", smsc_soap_send("Hi")).code == 200
     assert gw.call("/soap", soap_send("Hi"), basic=("alice", "pw")).code == 200
+
+
+@pytest.mark.parametrize("value", ["٣", "1_000", " 5", "+5", "0x10"])
+def test_the_cli_takes_rates_in_ascii_digits_only(gw, database_url, monkeypatch, capsys, value):
+    from service.cli import main
+    monkeypatch.setenv("SMSGW_DATABASE_URL", database_url)
+    with pytest.raises(SystemExit) as exited:
+        main(["account", "set", "alice", "--rate-query", value])
+    assert exited.value.code != 0
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert gw.container.use_cases.accounts.show("alice").settings.rate_query is None
