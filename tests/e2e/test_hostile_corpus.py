@@ -131,3 +131,15 @@ def test_storage_sensitive_cases_are_refused_without_trace_on_postgresql(tmp_pat
             assert_untouched(server, before)
         finally:
             stop(server)
+
+
+@pytest.mark.parametrize("name,argv", hc.CLI_CASES, ids=[n for n, _ in hc.CLI_CASES])
+def test_the_cli_refuses_bad_values_in_one_line_and_exits_non_zero(sqlite_gateway, name, argv):
+    before = ledger(sqlite_gateway)
+    result = sqlite_gateway.cli(*argv)
+    assert result.returncode != 0, (name, result.stdout)
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert ledger(sqlite_gateway) == before
+    shown = sqlite_gateway.cli("account", "show", "alice").stdout
+    assert "callback URL:   -" in shown, shown
