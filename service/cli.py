@@ -34,6 +34,11 @@ def _whole_number(text: str) -> int:
     return int(text)
 
 
+def _rate(text: str) -> int:
+    """-1 (the default), or a whole number in ASCII digits (int() would take "٣" and "1_000")."""
+    return -1 if text == "-1" else _whole_number(text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):
         """One line, like every other error of this command (argparse would add the usage)."""
@@ -75,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     setp.add_argument("--paused", type=_bool, help="hold delivery of the account's messages")
     setp.add_argument("--simulator-rules", help="e.g. 0000=UNDELIV,delay=0.5 (empty: defaults)")
     for cls in ("send", "query", "manage"):
-        setp.add_argument(f"--rate-{cls}", type=int, metavar="N",
+        setp.add_argument(f"--rate-{cls}", type=_rate, metavar="N",
                           help=f"{cls} requests per minute (0: no limit, -1: the default)")
 
     keys = acc.add_parser("apikey", help="API keys (used in place of the password)").add_subparsers(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import re
 from typing import Callable, Iterable
+from urllib.parse import unquote_to_bytes
 
 from werkzeug.datastructures import Authorization
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -54,10 +55,25 @@ def read_request(environ, max_bytes: int,
                  media_types: Iterable[str] | Callable[[str], bool] | None = None) -> Request:
     """A werkzeug Request over the body read whole by ``read_body`` (so its form and JSON
     parsing can never see a cut body), bounded by ``max_bytes``."""
-    request = Request(buffered_environ(environ, read_body(environ, max_bytes, media_types)))
+    body = read_body(environ, max_bytes, media_types)
+    check_percent_encoded("query", environ.get("QUERY_STRING", ""))
+    request = Request(buffered_environ(environ, body))
+    if request.mimetype == "application/x-www-form-urlencoded":
+        check_percent_encoded("body", body)
     request.max_content_length = max_bytes
     request.max_form_memory_size = max_bytes
     return request
+
+
+def check_percent_encoded(name: str, raw: str | bytes) -> None:
+    """Percent-encoded parameters must decode to UTF-8: werkzeug would put U+FFFD in place of
+    bad bytes, and a message would be stored other than it was sent. RequestRefused (400)."""
+    data = raw.encode("latin-1", "replace") if isinstance(raw, str) else raw
+    try:
+        unquote_to_bytes(data.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise RequestRefused(ValidationError(
+            f"the {name} is not UTF-8 once percent-decoded", field=name), 400) from None
 
 
 def too_large(max_bytes: int) -> RequestRefused:
@@ -97,6 +113,12 @@ def read_body(environ, max_bytes: int,
     except HTTPException as exc:  # the client went away or sent less than it announced
         raise RequestRefused(ValidationError(
             f"the request body could not be read: {exc.description}", field="body"),
+            400) from exc
+    except Exception as exc:  # noqa: BLE001 - the server's own stream refused the framing
+        # (gunicorn raises its parse errors, a malformed chunk size say, from read(), and
+        # none of them is werkzeug's): the body cannot be read, which is the client's doing.
+        raise RequestRefused(ValidationError(
+            "the request body could not be read: malformed framing", field="body"),
             400) from exc
     if len(body) > max_bytes:
         raise too_large(max_bytes)

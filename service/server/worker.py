@@ -33,6 +33,7 @@ import selectors
 from gunicorn import http
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from ..api.refusals import refusal, target_of
 from ..config import Settings
 from .framing import HEAD_TOO_LARGE, READY, RequestFrame
 
@@ -42,8 +43,6 @@ LINGER_BYTES = 64 * 1024
 RECV_BYTES = 64 * 1024
 
 _408 = b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
-_431 = (b"HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n"
-        b"Content-Length: 0\r\n\r\n")
 _100 = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
@@ -58,12 +57,20 @@ def _recv_ready(sock) -> bytes | None:
         return b""
 
 
+def door_answer(target: str, status: str, message: str) -> bytes:
+    """A whole closing HTTP answer with ``status``, its body in the door's shape."""
+    ctype, body = refusal(target, message)
+    return (f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: {ctype}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
+
+
 class ResponseBuffer:
     """Stands in for the client socket while a thread serves a request: gunicorn's response
     writes land here, and the loop sends them once the thread is done."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, target: str = ""):
         self.sock = sock
+        self.target = target  # the request's target, to answer a refusal in its door's shape
         self.data = bytearray()
 
     def sendall(self, data) -> None:
@@ -165,7 +172,8 @@ class BufferingWorker(ThreadWorker):
         was_in_body = frame.in_body
         verdict = frame.feed(data)
         if verdict == HEAD_TOO_LARGE:
-            self._refuse(conn, _431)
+            self._refuse(conn, door_answer(target_of(frame.buf), "431 Request Header Fields "
+                                           "Too Large", "the request head is too large"))
             return
         if frame.expect_continue and not conn.continued:
             conn.continued = True
@@ -182,8 +190,8 @@ class BufferingWorker(ThreadWorker):
         conn.close_after = conn.frame.close_after
         conn.parser = http.get_parser(self.cfg, [bytes(conn.frame.buf)], conn.client)
         conn.parser.req_count = conn.requests
+        conn.sock = ResponseBuffer(conn.sock, target_of(conn.frame.buf))
         conn.frame = None
-        conn.sock = ResponseBuffer(conn.sock)
         self.enqueue_req(conn)
 
     def finish_request(self, conn, fs):
@@ -235,6 +243,22 @@ class BufferingWorker(ThreadWorker):
             except OSError:  # would block, or the client is gone: the loop sees to it
                 pass
         return keep
+
+    def handle_error(self, req, client, addr, exc):
+        """gunicorn's refusal of a request it could not parse (bad framing, a header or line
+        too long, an unknown expectation) keeps its status and log line, but the body is the
+        door's own error, not gunicorn's HTML page (issue 10: every door answers in its own
+        terms). Only the reason phrase is kept: gunicorn's message quotes the request line,
+        credentials in the query string included."""
+        start = len(client.data) if isinstance(client, ResponseBuffer) else None
+        super().handle_error(req, client, addr, exc)
+        if start is None or len(client.data) == start:
+            return
+        status = bytes(client.data[start:]).split(b"\r\n", 1)[0].split(b" ", 1)[-1]
+        status = status.decode("latin-1")
+        del client.data[start:]
+        client.data += door_answer(client.target, status,
+                                   "the request cannot be read: " + status.split(" ", 1)[-1])
 
     def handle_request(self, req, conn):
         """Runs in a thread, on a request read whole, writing to memory: nothing blocks here

@@ -54,8 +54,9 @@ def _params(environ, max_bytes: int) -> tuple[dict[str, str], str]:
     for k, v in pairs:
         try:
             decoded[k] = v.encode("latin-1").decode(charset)
-        except UnicodeDecodeError:
-            decoded[k] = v.encode("latin-1").decode(charset, errors="replace")
+        except UnicodeDecodeError:  # not text in the client's charset: error 1, never U+FFFD
+            raise RequestRefused(ValidationError(f"{k} is not {charset} text", field=k),
+                                 400) from None
     decoded.update(form)  # multipart parts are UTF-8 (werkzeug decodes them)
     return decoded, charset
 
@@ -142,6 +143,11 @@ def _status(results: list[dict[str, str]], fmt: str, many: bool) -> str:
 def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: int,
                   now: Callable):
     def app(environ, start_response):
+        if environ.get("REQUEST_METHOD") not in ("GET", "POST", "HEAD"):
+            # smsc reads GET and POST only; PUT, TRACE... would otherwise run as a GET
+            fmt, charset = _query_format(environ)
+            return _reply(start_response, _error(1, fmt, None), fmt, charset,
+                          status="405 Method Not Allowed", extra=[("Allow", "GET, POST")])
         try:
             params, charset = _params(environ, max_bytes)
         except RequestRefused:  # smsc answers any bad parameter so: error 1
@@ -181,9 +187,10 @@ def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: 
     return app
 
 
-def _reply(start_response, body: str, fmt: str, charset: str):
+def _reply(start_response, body: str, fmt: str, charset: str, status: str = "200 OK",
+           extra: list | None = None):
     data = body.encode(charset, errors="replace")
     ctype = {"2": "text/xml", "3": "application/json"}.get(fmt, "text/plain")
-    start_response("200 OK", [("Content-Type", f"{ctype}; charset={charset.replace('_', '-')}"),
-                              ("Content-Length", str(len(data)))])
+    start_response(status, [("Content-Type", f"{ctype}; charset={charset.replace('_', '-')}"),
+                            ("Content-Length", str(len(data)))] + (extra or []))
     return [data]

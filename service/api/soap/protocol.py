@@ -67,6 +67,11 @@ class StrictSoap11(Soap11):
         ctx.in_document = (root, {})
 
     def decompose_incoming_envelope(self, ctx, message=Soap11.REQUEST):
+        root = ctx.in_document[0] if isinstance(ctx.in_document, tuple) else None
+        if root is not None and root.tag == f"{{{SOAP11_ENV}}}Envelope" \
+                and root.find(f"{{{SOAP11_ENV}}}Body") is None:
+            # spyne would read the missing Body as None and fail on it (a 500, not a fault)
+            raise Fault("Client.SoapEnvelope", "the SOAP envelope has no Body")
         try:
             super().decompose_incoming_envelope(ctx, message)
         except SchemaValidationError as exc:
