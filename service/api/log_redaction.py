@@ -3,7 +3,7 @@
 gunicorn writes request lines in its access log, and in its error log when a request cannot
 be parsed ("Invalid request from ip=...: Invalid HTTP request line: 'GET /sys/status.php?
 login=..&psw=..'") or escapes the app. smsc clients put ``psw`` (or ``apikey``) in the query
-string, so every such line would carry a password. ``RedactingLogger`` (deploy/gunicorn.conf.py
+string, so every such line would carry a password. ``RedactingLogger`` (service/server/gunicorn_conf.py
 ``logger_class``) filters every record that reaches gunicorn's handlers, message and traceback
 alike, and routes the app's own loggers (``service.*``, and third parties at WARNING and up)
 through the same handlers, so nothing is written around the filter.
