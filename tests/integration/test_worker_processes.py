@@ -138,7 +138,9 @@ def test_kill_9_of_one_worker_loses_nothing_and_duplicates_nothing(store):
             ).scalar_one() > 0
 
     try:
-        assert wait_until(lambda: counts(engine).get("DELIVERED", 0) > total // 10, 120)
+        # A deadline, not a pace: under `stress --cpu 2` on a shared 2-core box the first
+        # 1,000 deliveries took more than 120 s on PostgreSQL.
+        assert wait_until(lambda: counts(engine).get("DELIVERED", 0) > total // 10, 600)
         assert stop_while(workers[0], victim_in_flight, 60)
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait()
