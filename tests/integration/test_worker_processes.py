@@ -147,6 +147,10 @@ def test_kill_9_of_one_worker_loses_nothing_and_duplicates_nothing(store):
         assert wait_until(lambda: sum(counts(engine).get(s, 0) for s in FINAL) == total, 300), \
             counts(engine)
     finally:
+        if workers[0].poll() is None:  # failed before the kill: the victim must not outlive us
+            workers[0].send_signal(signal.SIGCONT)
+            workers[0].kill()
+            workers[0].wait()
         for w in workers[1:]:
             w.send_signal(signal.SIGTERM)
         for w in workers[1:]:
