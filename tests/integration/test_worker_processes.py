@@ -138,13 +138,19 @@ def test_kill_9_of_one_worker_loses_nothing_and_duplicates_nothing(store):
             ).scalar_one() > 0
 
     try:
-        assert wait_until(lambda: counts(engine).get("DELIVERED", 0) > total // 10, 120)
+        # A deadline, not a pace: under `stress --cpu 2` on a shared 2-core box the first
+        # 1,000 deliveries took more than 120 s on PostgreSQL.
+        assert wait_until(lambda: counts(engine).get("DELIVERED", 0) > total // 10, 600)
         assert stop_while(workers[0], victim_in_flight, 60)
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait()
         assert wait_until(lambda: sum(counts(engine).get(s, 0) for s in FINAL) == total, 300), \
             counts(engine)
     finally:
+        if workers[0].poll() is None:  # failed before the kill: the victim must not outlive us
+            workers[0].send_signal(signal.SIGCONT)
+            workers[0].kill()
+            workers[0].wait()
         for w in workers[1:]:
             w.send_signal(signal.SIGTERM)
         for w in workers[1:]:
