@@ -7,7 +7,7 @@ Stalled requests are left out of the class maxima: their answer is the configure
 listed on their own line. Also recorded: unknown login vs wrong password per door (issue 10
 finding 4; bench/auth_timing_bench.py measures that one with the login guard off).
 
-    .venv/bin/python bench/hostile_corpus_bench.py [--database-url URL] [--no-write]
+    .venv/bin/python bench/hostile_corpus_bench.py [--database-url URL] [--record]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import cpu_model  # noqa: E402
+from benchlib import add_record_flag, cpu_model  # noqa: E402
 
 from tests import hostile_corpus as hc  # noqa: E402
 from tests.e2e.conftest import start_server  # noqa: E402
@@ -61,7 +61,7 @@ def baseline(port: int, key: str) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
-    parser.add_argument("--no-write", action="store_true")
+    add_record_flag(parser, "bench/HOSTILE_CORPUS_RESULTS.md (or _POSTGRES.md)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server, proc, key, port = launch(Path(tmp), args.database_url)
@@ -94,7 +94,7 @@ def main() -> None:
         "",
         f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu_model()}; "
         f"store: {'PostgreSQL' if args.database_url else 'SQLite'}; gunicorn as in "
-        "deploy/gunicorn.conf.py (2 workers x 2 threads, BufferingWorker), "
+        "service/server/gunicorn_conf.py (2 workers x 2 threads, BufferingWorker), "
         "SMSGW_MAX_REQUEST_BYTES=65536, header/body timeouts 2 s. Produced by "
         "`bench/hostile_corpus_bench.py`.",
         "",
@@ -135,7 +135,7 @@ def main() -> None:
                      f"{statistics.median(wrong) * 1000:.1f} |")
     text = "\n".join(lines) + "\n"
     print(text)
-    if not args.no_write:
+    if args.record:
         out = ROOT / "bench" / ("HOSTILE_CORPUS_RESULTS.md" if not args.database_url
                                 else "HOSTILE_CORPUS_RESULTS_POSTGRES.md")
         out.write_text(text)
