@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from lxml import etree
 
 from ..domain.errors import ValidationError
+from .ns import SOAP11_ENV
 
 
 def _path_and_query(target: str) -> tuple[str, str]:
@@ -31,7 +32,7 @@ def refusal(target: str, message: str) -> tuple[str, bytes]:
     if path == "/soap":
         from .soap.faults import typed_fault
         fault = typed_fault(ValidationError(message, field="request"))
-        soap = "http://schemas.xmlsoap.org/soap/envelope/"
+        soap = SOAP11_ENV
         env = etree.Element(f"{{{soap}}}Envelope", nsmap={"soap11env": soap})
         f = etree.SubElement(etree.SubElement(env, f"{{{soap}}}Body"), f"{{{soap}}}Fault")
         etree.SubElement(f, "faultcode").text = "soap11env:" + fault.faultcode
