@@ -20,7 +20,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from tests.wsgi_doors import OMS, SMSC, SOAP11, SOAP12, TNS, oms_send, oms_user_info, smsc_soap
+from tests.wsgi_doors import (OMS, SMSC, SOAP11, SOAP12, TNS, multipart_related, oms_send,
+                              oms_user_info, smsc_soap)
 
 PASSWORD = "Al1ce-Secret-pw-93"      # alice's real password: must never reach a log
 WRONG = "Gue55ed-Wrong-pw-71"        # a wrong one: must never reach a log either
@@ -256,17 +257,6 @@ DOCTYPES = {
     "doctype after pi": ('<?xml version="1.0"?><?pi x?><!DOCTYPE r [<!ENTITY e "x">]>', "&e;"),
     "utf16 doctype": (None, None),
 }
-
-
-def multipart_related(root_part: bytes, content_id: str | None = "<root>",
-                      root_type: str = "text/xml") -> tuple[bytes, str]:
-    boundary = "MIMEBoundary42"
-    cid = f"Content-ID: {content_id}\r\n" if content_id else ""
-    body = (f"--{boundary}\r\nContent-Type: {root_type}; charset=utf-8\r\n{cid}\r\n").encode() \
-        + root_part + (f"\r\n--{boundary}\r\nContent-Type: application/octet-stream\r\n"
-                       f"\r\nATTACHMENT\r\n--{boundary}--\r\n").encode()
-    start = f'; start="{content_id}"' if content_id else ""
-    return body, f'multipart/related; type="{root_type}"; boundary={boundary}{start}'
 
 
 def xml_entities() -> None:

@@ -71,6 +71,16 @@ class Server:
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
+def stop_server(proc, timeout: float = 15) -> None:
+    """Stop a server started by ``start_server``: SIGTERM, then SIGKILL if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def start_server(tmp_dir: Path, extra_env: dict | None = None, keep_stdout: bool = False):
     """gunicorn's error log goes to tmp_dir/gunicorn.log; its stdout (the access log, at
     SMSGW_LOG_LEVEL=debug) to tmp_dir/gunicorn.out when ``keep_stdout``."""
@@ -109,11 +119,7 @@ def server(tmp_path_factory):
         r = srv.cli("account", "create", login, "--password", "pw-" + login, "--balance", balance)
         assert r.returncode == 0, r.stderr
     yield srv
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 def soap_service(server: Server, login: str, balance: str):

@@ -4,7 +4,6 @@ code 8 / 401 and code 30 / 429, both with Retry-After."""
 
 from __future__ import annotations
 
-import subprocess
 
 import pytest
 import requests
@@ -13,7 +12,7 @@ from lxml import etree
 from zeep.exceptions import Fault
 from zeep.transports import Transport
 
-from tests.e2e.conftest import start_server
+from tests.e2e.conftest import start_server, stop_server
 
 NS = "urn:smsgw:v1"
 OMS = "http://schemas.microsoft.com/office/Outlook/2006/OMS"
@@ -32,11 +31,7 @@ def gw(tmp_path_factory):
                            "--balance", "100")
             assert made.returncode == 0, made.stderr
     yield srv
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 def until_refused(call, tries=8):

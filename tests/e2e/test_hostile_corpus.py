@@ -9,7 +9,6 @@ Speed is not asserted here (bench/hostile_corpus_bench.py measures it); each req
 
 from __future__ import annotations
 
-import subprocess
 from decimal import Decimal
 
 import pytest
@@ -18,7 +17,7 @@ from sqlalchemy import create_engine, text
 
 from tests import hostile_corpus as hc
 from tests.conftest import postgres_database
-from tests.e2e.conftest import start_server
+from tests.e2e.conftest import start_server, stop_server
 
 
 def launch(tmp, database_url: str | None = None):
@@ -43,11 +42,7 @@ def launch(tmp, database_url: str | None = None):
 
 def stop(server) -> None:
     server.db.dispose()
-    server.proc.terminate()
-    try:
-        server.proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.proc.kill()
+    stop_server(server.proc)
 
 
 def ledger(server) -> dict:

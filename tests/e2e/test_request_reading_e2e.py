@@ -8,12 +8,11 @@ import base64
 import http.client
 import json
 import socket
-import subprocess
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import start_server
+from tests.e2e.conftest import start_server, stop_server
 from tests.wsgi_doors import (multipart_related, oms_send, oms_user_info, smsc_soap,
                               smsc_soap_send, soap_send)
 
@@ -35,11 +34,7 @@ def gateway(tmp_path_factory):
     server.api_key = key.stdout.strip().split()[-1]
     server.tmp, server.proc = tmp, proc
     yield server
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 def post(gateway, path: str, body: bytes, content_type: str, *, chunked: bool, query: str = "",

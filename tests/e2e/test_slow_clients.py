@@ -17,7 +17,7 @@ import time
 import pytest
 import requests
 
-from tests.e2e.conftest import gunicorn, listening_socket, start_server
+from tests.e2e.conftest import gunicorn, listening_socket, start_server, stop_server
 
 ONE_THREAD = {"SMSGW_WORKERS": "1", "SMSGW_THREADS": "1", "SMSGW_HEADER_TIMEOUT_SECONDS": "2",
               "SMSGW_BODY_TIMEOUT_SECONDS": "2"}
@@ -69,12 +69,7 @@ def echo(tmp_path_factory):
 
 
 def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc, timeout=30)
 
 
 def connect(port: int, data: bytes) -> socket.socket:
