@@ -25,11 +25,11 @@ class XmlRefused(ValueError):
 
 
 class _DoctypeFound(Exception):
-    pass
+    """The prescan met a DOCTYPE: the document is refused before any entity is declared."""
 
 
 class _RootReached(Exception):
-    pass
+    """The prescan reached the root element: no DOCTYPE can follow, so the scan stops."""
 
 
 class _Prescan:
@@ -42,7 +42,7 @@ class _Prescan:
         raise _RootReached()  # a DOCTYPE can only come before the root element
 
     def end(self, tag):
-        pass
+        """Never reached: ``start`` of the root ends the prescan."""
 
     def data(self, data):
         pass

@@ -90,10 +90,10 @@ class ResponseBuffer:
         return None
 
     def setblocking(self, _flag) -> None:
-        pass
+        """Writes go to memory, which never blocks: gunicorn's mode changes do not apply."""
 
     def settimeout(self, _value) -> None:
-        pass
+        """As ``setblocking``: the loop, not a socket timeout, bounds the sending."""
 
     def __getattr__(self, name):  # getsockname, getpeername, fileno...: the real socket's
         return getattr(self.sock, name)
@@ -308,8 +308,8 @@ class BufferingWorker(ThreadWorker):
     def _send_quietly(self, conn, data: bytes) -> None:
         try:
             conn.sock.send(data)  # a few bytes into an idle socket's buffer: never blocks
-        except OSError:
-            pass
+        except OSError:  # the client is gone; the connection is closed next anyway
+            return
 
     def _linger(self, conn) -> None:
         """Close after the answer has left: half-close, then drain what the client still
