@@ -14,7 +14,7 @@ from ..client_ip import ClientIpResolver
 from ..reading import (RequestRefused, authorization, basic_credentials, buffered_environ,
                        read_request)
 from .envelope import error_answer, render
-from .handlers import ROUTES
+from .methods import ROUTES
 from .params import Params
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The HTTP API's OpenAPI 3.1 description, served at ``/api/openapi.json``.
 
-PARAMETERS declares each method's parameters; a test holds it to ROUTES (every method
+Each methods module declares its methods' PARAMETERS; a test holds it to ROUTES (every method
 described, every required parameter really required).
 """
 
@@ -9,49 +9,8 @@ from __future__ import annotations
 import json
 
 from .envelope import HTTP_STATUS
-from .handlers import ROUTES
-
-S, I, L, LI, D, T = "string", "integer", "list", "list-int", "date-time", "decimal"
-O = "object"
-PARAMETERS: dict[str, dict[str, list[tuple[str, str, bool]]]] = {
-    "Sms": {
-        "Send": [("recipients", L, True), ("text", S, True), ("sender", S, False),
-                 ("scheduledAt", D, False), ("validityMinutes", I, False), ("clientRef", S, False)],
-        "GetStatus": [("messageIds", LI, True)],
-        "GetCost": [("recipients", L, True), ("text", S, True)],
-    },
-    "Messages": {"List": [("since", D, False), ("until", D, False), ("status", S, False),
-                          ("recipient", S, False), ("mailingId", I, False), ("page", I, False),
-                          ("pageSize", I, False)]},
-    "Account": {"GetBalance": []},
-    "Contacts": {
-        "Create": [("phone", S, True), ("name", S, False), ("email", S, False),
-                   ("birthday", S, False), ("groupIds", LI, False), ("fields", O, False)],
-        "Update": [("contactId", I, True), ("phone", S, False), ("name", S, False),
-                   ("email", S, False), ("birthday", S, False), ("fields", O, False)],
-        "Delete": [("contactIds", LI, True)],
-        "List": [("groupId", I, False), ("phonePrefix", S, False), ("page", I, False),
-                 ("pageSize", I, False)],
-    },
-    "Groups": {
-        "Create": [("name", S, True)], "Rename": [("groupId", I, True), ("name", S, True)],
-        "Delete": [("groupId", I, True)],
-        "AddContacts": [("groupId", I, True), ("contactIds", LI, True)],
-        "RemoveContacts": [("groupId", I, True), ("contactIds", LI, True)], "List": [],
-    },
-    "Blacklist": {"Add": [("phones", L, True)], "Remove": [("phones", L, True)],
-                  "List": [("page", I, False), ("pageSize", I, False)]},
-    "Mailing": {
-        "Create": [("name", S, True), ("text", S, True), ("sender", S, False),
-                   ("groupIds", LI, False), ("contactIds", LI, False), ("phones", L, False),
-                   ("scheduledAt", D, False), ("validityMinutes", I, False),
-                   ("ratePerMinute", I, False)],
-        "Start": [("mailingId", I, True)], "Pause": [("mailingId", I, True)],
-        "Resume": [("mailingId", I, True)], "Cancel": [("mailingId", I, True)],
-        "Get": [("mailingId", I, True)], "List": [("page", I, False), ("pageSize", I, False)],
-    },
-    "TaskQueue": {"GetStatus": [("taskId", I, True), ("page", I, False), ("pageSize", I, False)]},
-}
+from .methods import PARAMETERS, ROUTES
+from .methods.kinds import D, I, L, LI, O, S
 
 _SCHEMAS = {S: {"type": "string"}, I: {"type": "integer"}, D: {"type": "string",
                                                                   "format": "date-time"},

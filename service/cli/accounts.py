@@ -1,0 +1,119 @@
+"""``smsgw account ...``: create, top up, show and configure accounts, and their API keys."""
+
+from __future__ import annotations
+
+from ..config import Settings
+from ..domain.money import parse_amount
+from .common import boolean, container, rate, subcommands, whole_number
+
+
+def register(sub) -> None:
+    acc = subcommands(sub.add_parser("account", help="manage accounts"), "account_command")
+    create = acc.add_parser("create", help="create an account")
+    create.add_argument("login")
+    create.add_argument("--password", required=True)
+    create.add_argument("--balance", default="0")
+    create.add_argument("--currency")
+    create.set_defaults(handler=_create)
+    topup = acc.add_parser("topup", help="add money to an account")
+    topup.add_argument("login")
+    topup.add_argument("amount")
+    topup.set_defaults(handler=_top_up)
+    show = acc.add_parser("show", help="show an account")
+    show.add_argument("login")
+    show.set_defaults(handler=lambda settings, args: _print_account(
+        container(settings).use_cases.accounts.show(args.login)))
+    setp = acc.add_parser("set", help="change an account's settings")
+    setp.add_argument("login")
+    setp.add_argument("--allowed-ips", help="comma-separated IPs/CIDRs; empty string allows any")
+    setp.add_argument("--retention-days", type=whole_number)
+    setp.add_argument("--default-sender")
+    setp.add_argument("--callback-url")
+    setp.add_argument("--callback-secret")
+    setp.add_argument("--blocked", type=boolean)
+    setp.add_argument("--password")
+    setp.add_argument("--paused", type=boolean, help="hold delivery of the account's messages")
+    setp.add_argument("--simulator-rules", help="e.g. 0000=UNDELIV,delay=0.5 (empty: defaults)")
+    for cls in ("send", "query", "manage"):
+        setp.add_argument(f"--rate-{cls}", type=rate, metavar="N",
+                          help=f"{cls} requests per minute (0: no limit, -1: the default)")
+    setp.set_defaults(handler=_configure)
+
+    keys = subcommands(acc.add_parser("apikey", help="API keys (used in place of the password)"),
+                       "apikey_command")
+    kc = keys.add_parser("create", help="create a key; it is shown once")
+    kc.add_argument("login")
+    kc.add_argument("--name")
+    kc.set_defaults(handler=_key_create)
+    kl = keys.add_parser("list", help="list an account's keys")
+    kl.add_argument("login")
+    kl.set_defaults(handler=_key_list)
+    kr = keys.add_parser("revoke", help="revoke a key")
+    kr.add_argument("login")
+    kr.add_argument("key_id", type=whole_number)
+    kr.set_defaults(handler=_key_revoke)
+
+
+def _create(settings: Settings, args) -> int:
+    account = container(settings).use_cases.accounts.create(
+        args.login, args.password, parse_amount(args.balance, "balance"), args.currency)
+    print(f"created account {account.login} (balance {account.balance} {account.currency})")
+    return 0
+
+
+def _top_up(settings: Settings, args) -> int:
+    balance = container(settings).use_cases.accounts.top_up(
+        args.login, parse_amount(args.amount, positive=True))
+    print(f"{args.login}: balance is now {balance}")
+    return 0
+
+
+def _configure(settings: Settings, args) -> int:
+    ips = None if args.allowed_ips is None else args.allowed_ips.split(",")
+    return _print_account(container(settings).use_cases.accounts.configure(
+        args.login, allowed_ips=ips, retention_days=args.retention_days,
+        default_sender=args.default_sender, callback_url=args.callback_url,
+        callback_secret=args.callback_secret, blocked=args.blocked, password=args.password,
+        paused=args.paused, simulator_rules=args.simulator_rules,
+        rates={c: getattr(args, f"rate_{c}") for c in ("send", "query", "manage")
+               if getattr(args, f"rate_{c}") is not None}))
+
+
+def _print_account(account) -> int:
+    s = account.settings
+    print(f"login:          {account.login}")
+    print(f"balance:        {account.balance} {account.currency}")
+    print(f"blocked:        {'yes' if account.blocked else 'no'}")
+    print(f"paused:         {'yes' if account.paused else 'no'}")
+    print(f"allowed IPs:    {', '.join(s.allowed_ips) or 'any'}")
+    print(f"retention days: {s.retention_days if s.retention_days is not None else 'default'}")
+    print(f"default sender: {s.default_sender or '-'}")
+    untrusted = s.callback_url and not s.callback_url_trusted
+    origin = " (set by a client: untrusted)" if untrusted else ""
+    print(f"callback URL:   {s.callback_url or '-'}{origin}")
+    print(f"callback secret: {'set' if s.callback_secret else '-'}")
+    print(f"simulator rules: {s.simulator_rules or 'default'}")
+    rates = [f"{c} {getattr(s, 'rate_' + c)}" if getattr(s, "rate_" + c) is not None
+             else f"{c} default" for c in ("send", "query", "manage")]
+    print(f"rates per minute: {', '.join(rates)}")
+    return 0
+
+
+def _key_create(settings: Settings, args) -> int:
+    record, key = container(settings).use_cases.accounts.create_api_key(args.login, args.name)
+    print(f"API key {record.id} for {args.login} (shown once, keep it): {key}")
+    return 0
+
+
+def _key_list(settings: Settings, args) -> int:
+    for k in container(settings).use_cases.accounts.api_keys(args.login):
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+        print(f"{k.id}\tsgw_{k.prefix}_…\t{k.name or '-'}\tcreated "
+              f"{k.created_at:%Y-%m-%d %H:%M}\t{state}")
+    return 0
+
+
+def _key_revoke(settings: Settings, args) -> int:
+    container(settings).use_cases.accounts.revoke_api_key(args.login, args.key_id)
+    print(f"API key {args.key_id} of {args.login} revoked")
+    return 0
