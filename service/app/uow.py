@@ -16,6 +16,7 @@ from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
+from .subaccounts.ports import SubAccountRepository
 from .tasks.ports import TaskStore
 
 
@@ -33,6 +34,7 @@ class UnitOfWork(Protocol):
     counters: RequestCounters
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
+    subaccounts: SubAccountRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

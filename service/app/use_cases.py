@@ -13,6 +13,8 @@ from .mailings.mailings import MailingService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
 from .sending.status_query import StatusQueries
+from .subaccounts.settings import AccountSettingsService
+from .subaccounts.subaccounts import SubAccountService
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,5 @@ class UseCases:
     tasks: TaskService
     limits: RequestLimits
     guard: LoginGuard
+    subaccounts: SubAccountService
+    settings: AccountSettingsService

@@ -21,6 +21,7 @@ from ..app.delivery.ports import (CallbackJob, ClaimedMessage, MessageState, Par
 from ..domain.carrier_ids import normalise_carrier_id
 from ..domain.encoding import Encoding
 from ..domain.status import MessageStatus
+from .subaccounts import by_payer
 from .tables import accounts, callbacks, message_parts, messages, receipts
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
@@ -206,7 +207,7 @@ class SqlDeliveryStore:
             for account_id, cost in self._conn.execute(
                     select(m.c.account_id, m.c.cost).where(m.c.id.in_(chunk))):
                 totals[account_id] = totals.get(account_id, Decimal("0")) + cost
-        payload = [{"aid": k, "amount": v} for k, v in totals.items() if v > 0]
+        payload = [{"aid": k, "amount": v} for k, v in by_payer(self._conn, totals).items() if v > 0]
         if payload:
             self._conn.execute(_CREDIT, payload)
 

@@ -15,6 +15,7 @@ from .engine import writer_queue
 from .mailings import SqlMailingRepository
 from .tasks import SqlTaskStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
+from .subaccounts import SqlSubAccountRepository
 
 
 class SqlUnitOfWork:
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
+        self.subaccounts = SqlSubAccountRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

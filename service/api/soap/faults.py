@@ -29,6 +29,7 @@ FAULT_CODES: dict[type[e.SmsgwError], str] = {
     e.AccountBlocked: "Client.AccountBlocked",
     e.InsufficientFunds: "Client.InsufficientFunds",
     e.RateLimited: "Client.RateLimited",
+    e.Forbidden: "Client.Forbidden",
     e.SmsgwError: "Server.Internal",
 }
 

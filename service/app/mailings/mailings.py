@@ -33,6 +33,7 @@ from ..delivery.delivery import notification
 from ..delivery.ports import Transition
 from ..tasks.ports import TaskRecord
 from ..tasks.tasks import TaskContext
+from ..subaccounts.funding import charge
 from ..uow import UnitOfWork
 
 START_TASK = "start_mailing"
@@ -136,7 +137,7 @@ class MailingService(AccountUseCases):
             targets, errors = self._targets(uow, mailing)
             messages = build_messages(uow, self._policy, mailing, targets, errors, now, 0, now)
             total = sum((m.cost for m in messages), Decimal("0"))
-            balance = self._debit(uow, account_id, total)
+            balance = self._debit(uow, account_id, total, now)
             uow.messages.add_many(messages)
             self._started(uow, mailing, now, len(messages), total)
             view = self._view(uow, mailing)
@@ -152,13 +153,11 @@ class MailingService(AccountUseCases):
                 + len(mailing.phones))
 
     @staticmethod
-    def _debit(uow: UnitOfWork, account_id: int, total: Decimal) -> Decimal:
+    def _debit(uow: UnitOfWork, account_id: int, total: Decimal, now: datetime) -> Decimal:
         if not total:
             return uow.accounts.balance(account_id)
-        balance = uow.accounts.debit(account_id, total)
-        if balance is None:
-            raise InsufficientFunds(total, uow.accounts.balance(account_id))
-        return balance
+        # its own balance, or its parent's within its caps (a sub-client's)
+        return charge(uow, account_id, total, now)
 
     def _started(self, uow: UnitOfWork, mailing: Mailing, now: datetime, count: int, total: Decimal) -> None:
         future = mailing.scheduled_at and mailing.scheduled_at > now
@@ -207,7 +206,7 @@ class MailingService(AccountUseCases):
                 m = self._get(uow, task.account_id, mailing_id, lock=True)
                 cost = Decimal(state["cost"])
                 try:
-                    self._debit(uow, task.account_id, cost)
+                    self._debit(uow, task.account_id, cost, self._clock.now())
                 except InsufficientFunds:
                     uow.rollback()
                     self._abandon(task.account_id, mailing_id)

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from ...domain.clock import Clock
 from ...domain.encoding import SegmentInfo, analyse
-from ...domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter
+from ...domain.errors import ConstraintViolation, MissingParameter
 from ...domain.message import Message
 from ...domain.phones import Recipient, normalise, split_recipients
 from ...domain.sender import validate_sender
@@ -25,6 +25,7 @@ from ...domain.vocabularies import smsc_code
 from ..access.auth import Authenticator, Credentials
 from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
+from ..subaccounts.funding import charge
 from .policy import SendingPolicy
 from ..results import outcome
 from ..uow import UnitOfWork, UnitOfWorkFactory
@@ -199,11 +200,8 @@ class SendingService:
                 if earlier is not None and earlier[0] >= expired_before and earlier[1]:
                     return SendResult.from_json(earlier[1])
                 uow.send_requests.claim(account_id, client_ref, now, expired_before)
-            if total > 0:
-                balance = uow.accounts.debit(account_id, total)
-                if balance is None:
-                    raise InsufficientFunds(total, uow.accounts.balance(account_id),
-                                            currency=currency)
+            if total > 0:  # its own balance, or its parent's within its caps
+                balance = charge(uow, account_id, total, now, currency)
             else:
                 balance = uow.accounts.balance(account_id)
             ids = uow.messages.add_many(messages)

@@ -1,0 +1,49 @@
+"""Who pays for an account's sends: itself, or (balance mode ``parent``) its parent, within the
+sub-client's daily and monthly caps.
+
+``charge`` is the one debit step of sending and of mailing starts; it runs inside their write
+transaction, so a refusal (funds, a cap) rolls back everything, the spend counters included.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from ...domain.errors import InsufficientFunds, SpendingCapExceeded
+from ...domain.subaccounts import BalanceMode, spend_windows
+from ..uow import UnitOfWork
+
+
+def charge(uow: UnitOfWork, account_id: int, total: Decimal, now: datetime,
+           currency: str | None = None) -> Decimal:
+    """Debit ``total`` (more than 0) for a send of this account; return the balance to show
+    its client.
+
+    Own balance: the guarded debit of its own row (InsufficientFunds with its balance).
+    Parent mode: each cap's window counter first (a guarded UPDATE: SpendingCapExceeded),
+    then the guarded debit of the PARENT's row. The sub-client never learns its parent's
+    balance: the balance shown, and the one InsufficientFunds reports, is its own.
+    """
+    sub = uow.subaccounts.get(account_id)
+    if sub is None or sub.balance_mode is BalanceMode.OWN:
+        balance = uow.accounts.debit(account_id, total)
+        if balance is None:
+            raise InsufficientFunds(total, uow.accounts.balance(account_id), currency=currency)
+        return balance
+    for window in spend_windows(now, sub.daily_cap, sub.monthly_cap):
+        if uow.subaccounts.spend(account_id, window.period, window.start, total,
+                                 window.cap) is None:
+            raise SpendingCapExceeded(window.period, window.cap, uow.subaccounts.spent(
+                account_id, window.period, window.start), total)
+    own = uow.accounts.balance(account_id)
+    if uow.accounts.debit(sub.parent_id, total) is None:
+        raise InsufficientFunds(total, own, currency=currency)
+    return own
+
+
+def payer(uow: UnitOfWork, account_id: int) -> int:
+    """The account whose balance pays for (and takes refunds of) this account's sends."""
+    sub = uow.subaccounts.get(account_id)
+    return sub.parent_id if sub is not None and sub.balance_mode is BalanceMode.PARENT \
+        else account_id

@@ -1,0 +1,123 @@
+"""SQL implementation of the sub-clients' port: parent links, spend counters, totals."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from ..app.subaccounts.ports import SubAccountTotals
+from ..domain.subaccounts import BalanceMode, SubAccount
+from .tables import accounts, messages, sub_account_spend, sub_accounts
+
+s, sp = sub_accounts, sub_account_spend
+
+_GET = select(s, accounts.c.login, accounts.c.blocked, accounts.c.balance).join(
+    accounts, accounts.c.id == s.c.account_id).where(s.c.account_id == bindparam("aid"))
+_SPEND = (update(sp).where(sp.c.account_id == bindparam("aid"), sp.c.period == bindparam("period"),
+                           sp.c.start == bindparam("start"),
+                           sp.c.spent + bindparam("amount", type_=sp.c.spent.type)
+                           <= bindparam("cap", type_=sp.c.spent.type))
+          .values(spent=sp.c.spent + bindparam("amount", type_=sp.c.spent.type))
+          .returning(sp.c.spent))
+_SPENT = select(sp.c.spent).where(sp.c.account_id == bindparam("aid"),
+                                  sp.c.period == bindparam("period"),
+                                  sp.c.start == bindparam("start"))
+
+
+def _from_row(row) -> SubAccount:
+    return SubAccount(account_id=row.account_id, parent_id=row.parent_id, login=row.login,
+                      balance_mode=BalanceMode(row.balance_mode), daily_cap=row.daily_cap,
+                      monthly_cap=row.monthly_cap, created_at=row.created_at,
+                      deleted_at=row.deleted_at, blocked=row.blocked, balance=row.balance)
+
+
+class SqlSubAccountRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, sub: SubAccount) -> None:
+        self._conn.execute(insert(s).values(
+            account_id=sub.account_id, parent_id=sub.parent_id,
+            balance_mode=sub.balance_mode.value, daily_cap=sub.daily_cap,
+            monthly_cap=sub.monthly_cap, created_at=sub.created_at, deleted_at=sub.deleted_at))
+
+    def get(self, account_id: int) -> SubAccount | None:
+        row = self._conn.execute(_GET, {"aid": account_id}).first()
+        return _from_row(row) if row else None
+
+    def of_parent(self, parent_id: int) -> list[SubAccount]:
+        rows = self._conn.execute(
+            select(s, accounts.c.login, accounts.c.blocked, accounts.c.balance)
+            .join(accounts, accounts.c.id == s.c.account_id)
+            .where(s.c.parent_id == parent_id, s.c.deleted_at.is_(None))
+            .order_by(accounts.c.login))
+        return [_from_row(r) for r in rows]
+
+    def has_children(self, account_id: int) -> bool:
+        return self._conn.execute(select(s.c.account_id).where(s.c.parent_id == account_id)
+                                  .limit(1)).first() is not None
+
+    def update(self, sub: SubAccount) -> None:
+        self._conn.execute(update(s).where(s.c.account_id == sub.account_id).values(
+            daily_cap=sub.daily_cap, monthly_cap=sub.monthly_cap, deleted_at=sub.deleted_at))
+
+    def spend(self, account_id: int, period: str, start: date, amount: Decimal,
+              cap: Decimal) -> Decimal | None:
+        if amount > cap:
+            return None
+        args = {"aid": account_id, "period": period, "start": start, "amount": amount, "cap": cap}
+        spent = self._conn.execute(_SPEND, args).scalar_one_or_none()
+        if spent is not None:
+            return spent
+        if self._conn.execute(_SPENT, args).first() is not None:
+            return None  # the window's row exists: the cap refused this amount
+        # The window's first spend: create its row (a concurrent first spend may win the
+        # insert; ours then fails on the key and waits for theirs), then spend on it.
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(insert(sp).values(account_id=account_id, period=period,
+                                                     start=start, spent=Decimal("0")))
+        except IntegrityError:
+            pass
+        return self._conn.execute(_SPEND, args).scalar_one_or_none()
+
+    def spent(self, account_id: int, period: str, start: date) -> Decimal:
+        value = self._conn.execute(_SPENT, {"aid": account_id, "period": period,
+                                            "start": start}).scalar_one_or_none()
+        return value if value is not None else Decimal("0")
+
+    def totals(self, parent_id: int, since: datetime | None,
+               until: datetime | None) -> list[SubAccountTotals]:
+        match = [messages.c.account_id == s.c.account_id]
+        if since is not None:
+            match.append(messages.c.created_at >= since)
+        if until is not None:
+            match.append(messages.c.created_at < until)
+        rows = self._conn.execute(
+            select(accounts.c.login, func.count(messages.c.id),
+                   func.coalesce(func.sum(messages.c.segments), 0),
+                   func.sum(messages.c.cost))
+            .select_from(s.join(accounts, accounts.c.id == s.c.account_id)
+                         .outerjoin(messages, and_(*match)))
+            .where(s.c.parent_id == parent_id, s.c.deleted_at.is_(None))
+            .group_by(accounts.c.login).order_by(accounts.c.login))
+        return [SubAccountTotals(login, int(n), int(seg), cost if cost is not None else Decimal("0"))
+                for login, n, seg, cost in rows]
+
+
+def by_payer(conn: Connection, totals: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Refund totals per account regrouped by who paid: a sub-client in balance mode
+    ``parent`` spent its parent's money, so its refunds go back to the parent."""
+    if not totals:
+        return totals
+    parents = dict(conn.execute(select(s.c.account_id, s.c.parent_id).where(
+        s.c.account_id.in_(list(totals)), s.c.balance_mode == BalanceMode.PARENT.value)).all())
+    out: dict[int, Decimal] = {}
+    for account_id, amount in totals.items():
+        payer = parents.get(account_id, account_id)
+        out[payer] = out.get(payer, Decimal("0")) + amount
+    return out
