@@ -17,15 +17,15 @@ s, sp = sub_accounts, sub_account_spend
 
 _GET = select(s, accounts.c.login, accounts.c.blocked, accounts.c.balance).join(
     accounts, accounts.c.id == s.c.account_id).where(s.c.account_id == bindparam("aid"))
-_SPEND = (update(sp).where(sp.c.account_id == bindparam("aid"), sp.c.period == bindparam("period"),
-                           sp.c.start == bindparam("start"),
+_SPEND = (update(sp).where(sp.c.account_id == bindparam("aid"), sp.c.period == bindparam("b_period"),
+                           sp.c.start == bindparam("b_start"),
                            sp.c.spent + bindparam("amount", type_=sp.c.spent.type)
                            <= bindparam("cap", type_=sp.c.spent.type))
           .values(spent=sp.c.spent + bindparam("amount", type_=sp.c.spent.type))
           .returning(sp.c.spent))
 _SPENT = select(sp.c.spent).where(sp.c.account_id == bindparam("aid"),
-                                  sp.c.period == bindparam("period"),
-                                  sp.c.start == bindparam("start"))
+                                  sp.c.period == bindparam("b_period"),
+                                  sp.c.start == bindparam("b_start"))
 
 
 def _from_row(row) -> SubAccount:
@@ -69,7 +69,7 @@ class SqlSubAccountRepository:
               cap: Decimal) -> Decimal | None:
         if amount > cap:
             return None
-        args = {"aid": account_id, "period": period, "start": start, "amount": amount, "cap": cap}
+        args = {"aid": account_id, "b_period": period, "b_start": start, "amount": amount, "cap": cap}
         spent = self._conn.execute(_SPEND, args).scalar_one_or_none()
         if spent is not None:
             return spent
@@ -86,8 +86,8 @@ class SqlSubAccountRepository:
         return self._conn.execute(_SPEND, args).scalar_one_or_none()
 
     def spent(self, account_id: int, period: str, start: date) -> Decimal:
-        value = self._conn.execute(_SPENT, {"aid": account_id, "period": period,
-                                            "start": start}).scalar_one_or_none()
+        value = self._conn.execute(_SPENT, {"aid": account_id, "b_period": period,
+                                            "b_start": start}).scalar_one_or_none()
         return value if value is not None else Decimal("0")
 
     def totals(self, parent_id: int, since: datetime | None,
