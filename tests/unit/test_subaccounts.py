@@ -215,9 +215,9 @@ def test_clients_set_their_own_settings_with_untrusted_callback_urls(w):
 
 @pytest.mark.parametrize("change, field", [
     (SettingsChange(retention_days=-1), "retentionDays"),
-    (SettingsChange(allowed_ips=["300.1.1.1"]), "allowed_ips"),
+    (SettingsChange(allowed_ips=["300.1.1.1"]), "allowedIps"),
     (SettingsChange(allowed_ips=["10.0.0.1"]), "allowedIps"),  # locks the caller out
-    (SettingsChange(callback_url="ftp://x.example"), "callback_url"),
+    (SettingsChange(callback_url="ftp://x.example"), "callbackUrl"),
     (SettingsChange(callback_url="http://10.1.2.3/hook"), "callbackUrl"),
     (SettingsChange(callback_url="http://169.254.169.254/"), "callbackUrl"),
     (SettingsChange(callback_url="http://localhost:8080/"), "callbackUrl"),

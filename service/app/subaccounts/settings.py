@@ -98,6 +98,15 @@ class AccountSettingsService:
         with self._uow() as uow:
             caller = self._auth.admit(uow, credentials, Operation.MANAGE)
             target = self._subaccounts.resolve(uow, caller, sub_account)
+        try:
+            account = self._apply(credentials, caller, target, change)
+        except ValidationError as exc:
+            exc.field = _CAMEL.get(exc.field or "", exc.field)
+            raise
+        return view(account)
+
+    def _apply(self, credentials: Credentials, caller: Account, target: Account,
+               change: SettingsChange) -> Account:
         if change.retention_days is not None and change.retention_days < 0:
             raise ConstraintViolation("retentionDays", "retentionDays must be 0 or more "
                                       "(0: deleted once final)")
@@ -108,16 +117,10 @@ class AccountSettingsService:
             if target.id == caller.id and credentials.ip and not _covers(networks, credentials.ip):
                 raise ConstraintViolation("allowedIps", f"the allowlist must include the address "
                                           f"you are calling from ({credentials.ip})")
-        try:
-            account = self._accounts.configure(
-                target.login, allowed_ips=change.allowed_ips,
-                retention_days=change.retention_days, default_sender=change.default_sender,
-                callback_url=change.callback_url, callback_secret=change.callback_secret,
-                callback_url_trusted=False)
-        except ValidationError as exc:
-            exc.field = _CAMEL.get(exc.field or "", exc.field)
-            raise
-        return view(account)
+        return self._accounts.configure(
+            target.login, allowed_ips=change.allowed_ips, retention_days=change.retention_days,
+            default_sender=change.default_sender, callback_url=change.callback_url,
+            callback_secret=change.callback_secret, callback_url_trusted=False)
 
     def _check_url(self, url: str) -> None:
         target = parse_callback_url(url)

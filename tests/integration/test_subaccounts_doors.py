@@ -1,0 +1,144 @@
+"""Sub-clients and self-service settings through the doors, on both stores: bad input gets
+each door's own error (never a 500), operator-only settings are refused by name, and money
+spent from a parent's balance goes back to the parent when refunded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from service.app.mailings.mailings import CreateMailing
+from tests.integration.test_subaccounts_isolation import TNS, World, fault_code, texts
+
+
+@pytest.fixture
+def w(database_url):
+    world = World(database_url)
+    yield world
+    world.close()
+
+
+def balances(w, *logins):
+    return [w.c.use_cases.accounts.show(x).balance for x in logins]
+
+
+@pytest.mark.parametrize("amount, code", [("-5", 12), ("0", 12), ("abc", 1), ("1.00001", 12),
+                                          ("100000000000000", 12), ("1e3", 1), ("79", 15)])
+def test_bad_transfers_on_http_change_nothing(w, amount, code):
+    before = balances(w, "parent", "kid")
+    for method in ("SubAccounts/Transfer", "SubAccounts/Withdraw"):
+        status, body = w.api("parent", method, subAccount="kid", amount=amount)
+        assert body["code"] in (code, 15) and status in (400, 402), (method, body)
+    assert balances(w, "parent", "kid") == before
+
+
+@pytest.mark.parametrize("amount", ["-5", "0", "100000000000000", "81"])
+def test_bad_transfers_on_soap_are_typed_faults(w, amount):
+    status, root = w.soap("parent", "TransferFunds",
+                          f"<t:subAccount>kid</t:subAccount><t:amount>{amount}</t:amount>")
+    assert status == 500 and fault_code(root).split(":")[-1].startswith("Client.")
+    assert balances(w, "parent") == [Decimal("78")]
+
+
+def test_transfers_to_others_and_by_sub_clients_are_refused_on_every_door(w):
+    status, body = w.api("parent", "SubAccounts/Transfer", subAccount="theirs", amount="1")
+    assert (status, body["code"]) == (404, 2)
+    status, body = w.api("parent", "SubAccounts/Transfer", subAccount="other", amount="1")
+    assert (status, body["code"]) == (404, 2)
+    status, body = w.api("kid", "SubAccounts/Withdraw", subAccount="kid", amount="1")
+    assert (status, body["code"]) == (403, 9)
+    assert balances(w, "parent", "other", "kid", "theirs") == [
+        Decimal("78"), Decimal("100"), Decimal("19"), Decimal("0")]
+
+
+def test_create_list_update_delete_through_http_and_soap(w):
+    status, body = w.api("parent", "SubAccounts/Create", login="shop2", password="pw",
+                         balanceMode="parent", dailyCap="5")
+    assert (status, body["data"]["balanceMode"], body["data"]["dailyCap"]) == (200, "parent", "5")
+    status, body = w.api("parent", "SubAccounts/Create", login="shop2", password="pw")
+    assert (status, body["code"], body["data"]["field"]) == (400, 1, "login")
+    status, body = w.api("parent", "SubAccounts/Create", login="shop3", password="pw",
+                         balanceMode="shared")
+    assert (status, body["code"]) == (400, 1)
+    _s, body = w.api("parent", "SubAccounts/Update", subAccount="shop2", dailyCap="",
+                     monthlyCap="50", blocked="true")
+    assert body["data"]["dailyCap"] is None and body["data"]["monthlyCap"] == "50"
+    assert body["data"]["blocked"] is True
+    status, body = w.api("parent", "SubAccounts/Update", subAccount="shop2", tariff="gold")
+    assert (status, body["code"]) == (403, 9) and "operator" in body["message"]
+    _s, root = w.soap("parent", "GetSubAccounts")
+    assert texts(root, "login") == ["kid", "shop2", "sibling"]
+    status, body = w.api("parent", "SubAccounts/Delete", subAccount="kid")
+    assert (status, body["code"]) == (400, 12)  # it still has a balance
+    _s, root = w.soap("parent", "DeleteSubAccount", "<t:subAccount>shop2</t:subAccount>")
+    assert texts(root, "code") == ["0"]
+    _s, body = w.api("parent", "SubAccounts/List")
+    assert [s["login"] for s in body["data"]] == ["kid", "sibling"]
+    _s, root = w.soap("parent", "WithdrawFunds",
+                      "<t:subAccount>kid</t:subAccount><t:amount>19</t:amount>")
+    assert texts(root, "subAccountBalance") == ["0.00"] or \
+        Decimal(texts(root, "subAccountBalance")[0]) == 0
+    assert Decimal(texts(root, "balance")[0]) == Decimal("97")
+
+
+# -- settings -----------------------------------------------------------------------------
+
+def test_settings_read_and_set_on_http_with_operator_settings_refused(w):
+    _s, body = w.api("kid", "Account/Settings")
+    assert body["data"]["login"] == "kid" and body["data"]["callbackSecretSet"] is False
+    _s, body = w.api("kid", "Account/Settings", callbackUrl="https://hooks.example.com/k",
+                     callbackSecret="s", retentionDays="0", allowedIps="127.0.0.1,192.0.2.0/24")
+    assert body["data"]["callbackUrl"] == "https://hooks.example.com/k"
+    assert body["data"]["allowedIps"] == ["127.0.0.1/32", "192.0.2.0/24"]
+    assert w.c.use_cases.accounts.show("kid").settings.callback_url_trusted is False
+    for name, what in [("tariff", "tariff"), ("blocked", "blocking"), ("limits", "limits"),
+                       ("creditLimit", "credit limit")]:
+        status, body = w.api("kid", "Account/Settings", **{name: "x"})
+        assert (status, body["code"]) == (403, 9) and body["message"].startswith(
+            f"{what} is set by the operator")
+    _s, body = w.api("parent", "Account/Settings", subAccount="kid", allowedIps="")
+    assert body["data"]["allowedIps"] == []
+
+
+@pytest.mark.parametrize("params, code, field", [
+    ({"retentionDays": "-1"}, 12, "retentionDays"),
+    ({"allowedIps": "10.0.0.300"}, 1, "allowedIps"),
+    ({"callbackUrl": "http://10.0.0.5/hook"}, 1, "callbackUrl"),
+    ({"callbackUrl": "javascript:alert(1)"}, 1, "callbackUrl"),
+    ({"callbackUrl": "http://[::1]/"}, 1, "callbackUrl"),
+])
+def test_bad_settings_are_validation_errors_on_http_and_soap(w, params, code, field):
+    status, body = w.api("kid", "Account/Settings", **params)
+    assert (status, body["code"], body["data"]["field"]) == (400, code, field)
+    name, value = next(iter(params.items()))
+    status, root = w.soap("kid", "SetAccountSettings", f"<t:{name}>{value}</t:{name}>")
+    assert status == 500 and root.findtext(f".//{{{TNS}}}code") == str(code)
+    assert w.c.use_cases.accounts.show("kid").settings.callback_url is None
+
+
+def test_settings_on_soap(w):
+    _s, root = w.soap("kid", "SetAccountSettings",
+                      "<t:callbackUrl>https://hooks.example.com/x</t:callbackUrl>"
+                      "<t:allowedIps>127.0.0.1</t:allowedIps><t:allowedIps>::1</t:allowedIps>"
+                      "<t:retentionDays>3</t:retentionDays><t:defaultSender>Shop</t:defaultSender>")
+    assert texts(root, "allowedIps") == ["127.0.0.1/32", "::1/128"]
+    _s, root = w.soap("kid", "GetAccountSettings")
+    assert texts(root, "retentionDays") == ["3"] and texts(root, "defaultSender") == ["Shop"]
+    _s, root = w.soap("kid", "SetAccountSettings", "<t:clearAllowedIps>true</t:clearAllowedIps>")
+    assert texts(root, "allowedIps") == []
+    status, root = w.soap("kid", "SetAccountSettings", "<t:tariff>gold</t:tariff>")
+    assert status == 500 and fault_code(root).split(":")[-1].startswith("Client.")
+
+
+# -- refunds ------------------------------------------------------------------------------
+
+def test_refunds_of_a_parent_mode_sub_client_go_back_to_the_parent(w):
+    uc = w.c.use_cases
+    creds = w.creds("sibling")
+    mailing = uc.mailings.create(CreateMailing(creds, "m", "hello",
+                                               phones=("+79991234568", "+79991234569"))).mailing
+    uc.mailings.start(creds, mailing.id)
+    assert balances(w, "parent", "sibling") == [Decimal("76"), Decimal("0")]
+    uc.mailings.cancel(creds, mailing.id)
+    assert balances(w, "parent", "sibling") == [Decimal("78"), Decimal("0")]
