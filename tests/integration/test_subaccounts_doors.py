@@ -128,7 +128,8 @@ def test_settings_on_soap(w):
     _s, root = w.soap("kid", "SetAccountSettings", "<t:clearAllowedIps>true</t:clearAllowedIps>")
     assert texts(root, "allowedIps") == []
     status, root = w.soap("kid", "SetAccountSettings", "<t:tariff>gold</t:tariff>")
-    assert status == 500 and fault_code(root).split(":")[-1].startswith("Client.")
+    assert status == 500 and root.findtext(f".//{{{TNS}}}code") == "1"
+    assert root.findtext(f".//{{{TNS}}}field") == "tariff"
 
 
 # -- refunds ------------------------------------------------------------------------------
