@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, strategies as st
 
 from service.app.access.auth import Authenticator, Credentials
 from service.app.accounts.accounts import AccountService
@@ -14,6 +15,7 @@ from service.app.sending.sending import SendingService, SendSms
 from service.app.subaccounts.settings import AccountSettingsService, SettingsChange
 from service.app.subaccounts.subaccounts import SubAccountService
 from service.domain import errors
+from service.domain.money import MONEY_MAX
 from service.domain.pricing import Tariff
 from service.domain.subaccounts import BalanceMode, parse_cap, parse_transfer_amount, spend_windows
 from tests.fakes import FakeUnitOfWorkFactory, FixedClock
@@ -240,3 +242,26 @@ def test_a_parent_sets_its_sub_clients_settings_but_not_the_reverse(w):
         w["settings"].get(creds("kid"), "kid")
     with pytest.raises(errors.NotFound):
         w["settings"].set(OTHER, SettingsChange(retention_days=1), "kid")
+
+
+# -- properties of the amount and cap parsers ---------------------------------------------
+
+AMOUNTS = st.decimals(min_value=Decimal("0.0001"), max_value=MONEY_MAX, places=4,
+                      allow_nan=False, allow_infinity=False)
+
+
+@given(AMOUNTS)
+def test_every_amount_the_store_keeps_parses_to_itself_as_text_or_decimal(amount):
+    assert parse_transfer_amount(format(amount, "f")) == amount
+    assert parse_transfer_amount(amount) == amount
+    assert parse_cap(format(amount, "f"), "dailyCap") == amount
+
+
+@given(st.one_of(st.text(max_size=40), st.integers(), st.floats(),
+                 st.decimals(allow_nan=True, allow_infinity=True)))
+def test_any_input_is_an_amount_or_a_validation_error_never_anything_else(value):
+    try:
+        amount = parse_transfer_amount(value)
+    except errors.ValidationError:
+        return
+    assert Decimal("0") < amount <= MONEY_MAX and amount == amount.quantize(Decimal("0.0001"))
