@@ -145,6 +145,7 @@ class QuotaExceeded(RateLimited):
         super().__init__(f"the account's limit of {limit} messages per {period} would be "
                          f"exceeded ({used} already accepted this {period})",
                          retry_after=retry_after)
+        self.field = f"per_{period}"  # the limit's name, as `smsgw account limits` has it
         self.period = period
         self.limit = limit
         self.used = used

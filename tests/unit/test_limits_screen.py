@@ -125,3 +125,19 @@ def test_bad_specs_change_nothing_and_unknown_logins_are_not_found():
     assert settings.show("alice").own.per_day == 5
     with pytest.raises(errors.NotFound):
         settings.show("bob")
+
+
+@pytest.mark.parametrize("period,oms", [("day", "perDayMsgLimit"), ("month", "perMonthMsgLimit")])
+def test_every_door_answers_a_quota_with_its_own_code(period, oms):
+    from service.api.http.envelope import HTTP_STATUS, error_answer
+    from service.api.oms.errors import oms_code
+    from service.api.smsc.adapter import smsc_error
+    from service.api.soap.faults import typed_fault
+    error = errors.QuotaExceeded(period, 20, 19, retry_after=600)
+    assert (error.code, error.field) == (30, f"per_{period}")
+    assert typed_fault(error).faultcode == "Client.QuotaExceeded"
+    assert oms_code(error) == oms
+    assert smsc_error(error) == 9
+    answer = error_answer(error)
+    assert (answer.code, HTTP_STATUS[answer.code], answer.retry_after) == (30, 429, 600)
+    assert answer.data == {"field": f"per_{period}", "limit": 20, "used": 19}
