@@ -234,3 +234,32 @@ def test_racing_senders_on_postgres_never_pass_the_days_limit(postgres_url):
         from service.persistence.tables import messages
         assert conn.execute(select(func.count()).select_from(messages)).scalar_one() == 24
     engine.dispose()
+
+
+def test_a_background_mailing_over_the_day_fails_and_leaves_a_draft(database_url):
+    from service.domain.mailing import MailingState
+    clock = FixedClock()
+    engine = migrated(database_url)
+    c = build_container(Settings(database_url=database_url, task_threshold=50,
+                                 limit_per_day=100, limit_quiet_hours="21-09"),
+                        clock=clock, engine=engine)
+    try:
+        c.use_cases.accounts.create("alice", "pw", Decimal("1000"))
+        me = Credentials("alice", "pw")
+        uc = c.use_cases.mailings
+        big = uc.create(CreateMailing(me, "big", "Hi", phones=tuple(
+            f"+7999123{n:04d}" for n in range(120)))).mailing.stored_id
+        task_id = uc.start(me, big).task_id
+        assert c.use_cases.tasks.run_next("w1")
+        status = c.use_cases.tasks.status(me, task_id)
+        assert (status.task.state, status.task.result_code) == ("failed", 30)
+        assert uc.get(me, big).state is MailingState.DRAFT
+        assert c.use_cases.accounts.show("alice").balance == Decimal("1000")
+        small = uc.create(CreateMailing(me, "small", "Hi", phones=tuple(
+            f"+7999123{n:04d}" for n in range(60)))).mailing.stored_id
+        task_id = uc.start(me, small).task_id
+        assert c.use_cases.tasks.run_next("w1")
+        assert c.use_cases.tasks.status(me, task_id).task.result_code == 0
+        assert c.use_cases.sending_limits.show("alice").today == 60
+    finally:
+        engine.dispose()
