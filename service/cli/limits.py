@@ -7,10 +7,8 @@ stderr and exit 1; nothing changes.
 
 from __future__ import annotations
 
-import argparse
-
 from ..config import Settings
-from .common import container
+from .common import container, group
 
 _FLAGS = (
     ("per_day", "N", "messages per UTC day"),
@@ -23,9 +21,7 @@ _FLAGS = (
 
 
 def register(sub) -> None:
-    account = sub.choices["account"]
-    commands = next(a for a in account._actions if isinstance(a, argparse._SubParsersAction))
-    p = commands.add_parser("limits", help="show or set an account's sending limits")
+    p = group(sub, "account").add_parser("limits", help="show or set an account's sending limits")
     p.add_argument("login")
     for name, metavar, text in _FLAGS:
         p.add_argument("--" + name.replace("_", "-"), dest=name, metavar=metavar,
