@@ -14,6 +14,7 @@ from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
 from .tasks import SqlTaskStore
+from .sending_limits import SqlLimitStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 from .subaccounts import SqlSubAccountRepository
 
@@ -53,6 +54,8 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
         self.subaccounts = SqlSubAccountRepository(conn)
+
+        self.sending_limits = SqlLimitStore(conn)
         return self
 
     def __exit__(self, *exc) -> None:
