@@ -166,6 +166,17 @@ def test_parent_mode_spends_the_parents_balance_within_daily_and_monthly_caps(w)
     assert bal(w, "parent") == Decimal("96") and bal(w, "kid") == 0
 
 
+def test_a_blocked_parent_freezes_its_money_for_parent_mode_sub_clients(w):
+    w["subs"].create(PARENT, "kid", "pw", "parent")
+    w["subs"].create(PARENT, "saver", "pw", "own")
+    w["subs"].transfer(PARENT, "saver", "5")
+    w["accounts"].configure("parent", blocked=True)
+    with pytest.raises(errors.AccountBlocked):
+        send(w, "kid")
+    send(w, "saver")  # its own balance: still its own to spend
+    assert bal(w, "parent") == Decimal("95")
+
+
 def test_parent_mode_without_funds_reports_the_sub_clients_own_balance(w):
     w["accounts"].create("poor", "pw", Decimal("1"))
     w["subs"].create(creds("poor"), "kid", "pw", "parent")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from ...domain.errors import InsufficientFunds, SpendingCapExceeded
+from ...domain.errors import AccountBlocked, InsufficientFunds, SpendingCapExceeded
 from ...domain.subaccounts import BalanceMode, spend_windows
 from ..uow import UnitOfWork
 
@@ -22,7 +22,8 @@ def charge(uow: UnitOfWork, account_id: int, total: Decimal, now: datetime,
 
     Own balance: the guarded debit of its own row (InsufficientFunds with its balance).
     Parent mode: each cap's window counter first (a guarded UPDATE: SpendingCapExceeded),
-    then the guarded debit of the PARENT's row. The sub-client never learns its parent's
+    then the guarded debit of the PARENT's row (AccountBlocked while the operator has blocked
+    the parent: its money is frozen for its sub-clients too). The sub-client never learns its parent's
     balance: the balance shown, and the one InsufficientFunds reports, is its own.
     """
     sub = uow.subaccounts.get(account_id)
@@ -36,6 +37,9 @@ def charge(uow: UnitOfWork, account_id: int, total: Decimal, now: datetime,
                                  window.cap) is None:
             raise SpendingCapExceeded(window.period, window.cap, uow.subaccounts.spent(
                 account_id, window.period, window.start), total)
+    parent = uow.accounts.get(sub.parent_id)
+    if parent is None or parent.blocked:  # the operator stopped the account that pays
+        raise AccountBlocked(sub.login)
     own = uow.accounts.balance(account_id)
     if uow.accounts.debit(sub.parent_id, total) is None:
         raise InsufficientFunds(total, own, currency=currency)
