@@ -14,6 +14,7 @@ from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
 from .tasks import SqlTaskStore
+from .sending_limits import SqlLimitStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
 
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
+        self.sending_limits = SqlLimitStore(conn)
         return self
 
     def __exit__(self, *exc) -> None:
