@@ -103,3 +103,21 @@ def test_totals_per_sub_client_in_a_time_range(uow_factory):
         later = uow.subaccounts.totals(parent, NOW + timedelta(seconds=1), None)
         assert [t.messages for t in later] == [0, 0]
         assert [t.messages for t in uow.subaccounts.totals(parent, NOW, NOW + timedelta(1))] == [2, 0]
+
+
+def test_refunds_of_a_parent_mode_sub_client_credit_the_parent(uow_factory):
+    from service.app.delivery.ports import Transition
+    from service.domain.status import MessageStatus
+    parent, ids = family(uow_factory)
+    with uow_factory(write=True) as uow:
+        spent = uow.messages.add_many([message(ids["amy"], cost="1.5"),
+                                       message(ids["zed"], cost="0.5")])
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        uow.delivery.apply([Transition(i, MessageStatus.EXPIRED, refund=True) for i in spent],
+                           NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.accounts.balance(parent) == Decimal("51.5")   # amy's, paid by the parent
+        assert uow.accounts.balance(ids["amy"]) == 0
+        assert uow.accounts.balance(ids["zed"]) == Decimal("0.5")  # zed paid its own
