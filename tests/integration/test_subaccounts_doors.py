@@ -143,3 +143,13 @@ def test_refunds_of_a_parent_mode_sub_client_go_back_to_the_parent(w):
     assert balances(w, "parent", "sibling") == [Decimal("76"), Decimal("0")]
     uc.mailings.cancel(creds, mailing.id)
     assert balances(w, "parent", "sibling") == [Decimal("78"), Decimal("0")]
+
+
+def test_a_parent_reads_per_sub_client_totals_over_http(w):
+    _s, body = w.api("parent", "SubAccounts/Stats")
+    assert [(t["login"], t["messages"], t["segments"], Decimal(t["cost"])) for t in body["data"]] \
+        == [("kid", 1, 1, Decimal("1")), ("sibling", 1, 1, Decimal("1"))]
+    _s, body = w.api("parent", "SubAccounts/Stats", since="2999-01-01T00:00:00Z")
+    assert [t["messages"] for t in body["data"]] == [0, 0]
+    status, body = w.api("parent", "SubAccounts/Stats", since="yesterday")
+    assert (status, body["code"], body["data"]["field"]) == (400, 1, "since")
