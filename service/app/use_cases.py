@@ -10,6 +10,7 @@ from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
 from .mailings.mailings import MailingService
+from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
 from .sending.status_query import StatusQueries
@@ -26,3 +27,4 @@ class UseCases:
     tasks: TaskService
     limits: RequestLimits
     guard: LoginGuard
+    tariffs: TariffService
