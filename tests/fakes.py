@@ -399,7 +399,7 @@ class FakeResolver:
 
 class FakeTariffRepository:
     """Stored tariffs in memory (app/pricing/ports.py); kept on the store so that units of
-    work copy and commit them like everything else. ``reads`` counts price-list loads."""
+    work copy and commit them like everything else."""
 
     def __init__(self, store: _Store) -> None:
         self._s = store
@@ -407,7 +407,6 @@ class FakeTariffRepository:
             store.tariffs = {}  # id -> StoredTariff
             store.tariff_prices = {}  # id -> {prefix: price}
             store.next_tariff = 1
-            store.price_reads = 0
 
     def _counted(self, t):
         return replace(t, price_count=len(self._s.tariff_prices[t.id]))
@@ -427,7 +426,6 @@ class FakeTariffRepository:
         return t.version if t else None
 
     def prices(self, tariff_id):
-        self._s.price_reads += 1
         return dict(self._s.tariff_prices.get(tariff_id, {}))
 
     def save(self, name, currency, default_price, prices, now):
