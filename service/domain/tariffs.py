@@ -89,7 +89,7 @@ def parse_price(text: str, places: int, what: str = "price") -> tuple[Decimal | 
         return None, f"{what} {shown!r} is not a number (write digits and a decimal point, like 1.50)"
     whole, _, fraction = text.partition(".")
     if len(fraction) > places:
-        return None, f"{what} {shown} has {len(fraction)} decimals; the currency allows {places}"
+        return None, f"{what} {shown} has {len(fraction)} decimals, the currency allows {places}"
     price = Decimal(text)
     if price > MONEY_MAX:
         return None, f"{what} {shown} is more than the largest amount kept ({MONEY_MAX})"

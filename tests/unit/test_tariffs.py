@@ -44,7 +44,7 @@ def test_every_bad_line_is_named_with_its_number_and_why():
     assert sorted(problems) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert "prefix 'abc'" in problems[3]
     assert "negative" in problems[4]
-    assert "3 decimals; the currency allows 2" in problems[5]
+    assert "3 decimals, the currency allows 2" in problems[5]
     assert "already on line 2" in problems[6]
     assert "expected 2 columns" in problems[7]
     assert "not a number" in problems[8]
