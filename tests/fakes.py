@@ -355,6 +355,7 @@ class FakeUnitOfWork:
         self.api_keys = FakeApiKeyRepository(self._work)
         self.tasks = FakeTaskStore(self._work)
         self.tariffs = FakeTariffRepository(self._work)
+        self.sending_limits = FakeLimitStore(self._work)
         return self
 
     def __exit__(self, *exc):
@@ -450,3 +451,45 @@ class FakeTariffRepository:
 
     def assign(self, account_id, tariff_id):
         self._s.accounts[account_id].tariff_id = tariff_id
+
+
+class FakeLimitStore:
+    """Sending limits in memory (app/limits/ports.py); its state rides on the store's copy."""
+
+    _REFUSED = ("INVALID_NUMBER", "BANNED")
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+        self._own = store.__dict__.setdefault("account_limits", {})
+        self._counts = store.__dict__.setdefault("limit_counters", {})
+
+    def get(self, account_id):
+        return self._own.get(account_id)
+
+    def put(self, account_id, limits):
+        self._own[account_id] = limits
+
+    def serialize(self, account_id):
+        """One fake unit of work at a time already."""
+
+    def recent(self, account_id, recipients, since):
+        from service.domain.limits import Sent
+        wanted = set(recipients)
+        return [Sent(m.recipient, m.text, m.created_at) for m in self._s.messages.values()
+                if m.account_id == account_id and m.recipient in wanted
+                and m.created_at >= since and m.status.canonical_name not in self._REFUSED]
+
+    def reserve(self, account_id, period, count, limit):
+        key = (account_id, period.key)
+        if key not in self._counts:
+            self._counts[key] = sum(
+                1 for m in self._s.messages.values()
+                if m.account_id == account_id and period.start <= m.created_at < period.end
+                and m.status.canonical_name not in self._REFUSED)
+        if self._counts[key] + count > limit:
+            return None
+        self._counts[key] += count
+        return self._counts[key]
+
+    def used(self, account_id, period):
+        return self._counts.get((account_id, period.key), 0)

@@ -18,6 +18,7 @@ from .mailings.ports import MailingRepository
 from .pricing.ports import TariffRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .tasks.ports import TaskStore
+from .limits.ports import LimitStore
 
 
 class UnitOfWork(Protocol):
@@ -35,6 +36,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
     tariffs: TariffRepository
+    sending_limits: LimitStore
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -9,6 +9,7 @@ from .book.address_book import AddressBookService
 from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
+from .limits.limits import LimitSettings
 from .mailings.mailings import MailingService
 from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
@@ -28,3 +29,4 @@ class UseCases:
     limits: RequestLimits
     guard: LoginGuard
     tariffs: TariffService
+    sending_limits: LimitSettings

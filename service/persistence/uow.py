@@ -15,6 +15,7 @@ from .engine import writer_queue
 from .mailings import SqlMailingRepository
 from .tasks import SqlTaskStore
 from .tariffs import SqlTariffRepository
+from .sending_limits import SqlLimitStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
 
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
         self.tariffs = SqlTariffRepository(conn)
+        self.sending_limits = SqlLimitStore(conn)
         return self
 
     def __exit__(self, *exc) -> None:
