@@ -150,3 +150,47 @@ def test_smsgw_tariff_may_name_a_stored_tariff(database_url):
         assert Decimal(str(body["data"]["cost"])) == Decimal("0.70")
     finally:
         d.close()
+
+
+def test_a_reimport_racing_quotes_never_mixes_two_price_lists(database_url):
+    """Quotes while the tariff flips between two lists: each quote is wholly one list or the
+    other (default price and prefix price of the same import)."""
+    import threading
+
+    from service.app.access.auth import Credentials
+    from service.app.pricing.tariffs import TariffResolver
+    from service.app.sending.sending import QuoteSms
+    from tests.integration.doors import PASSWORD
+
+    d = Doors(database_url, rate_query_per_minute=0, rate_manage_per_minute=0)
+    try:
+        uc = d.container.use_cases
+        lists = {"a": (b"7,0.10\n", "2.00"), "b": (b"7,0.30\n", "4.00")}
+        uc.tariffs.import_csv("flip", lists["a"][0], default_price=lists["a"][1])
+        uc.tariffs.assign(LOGIN, "flip")
+        resolver = uc.sending._pricing
+        done = threading.Event()
+        errors: list[BaseException] = []
+
+        def flip():
+            try:
+                for n in range(30):
+                    data, default = lists["b" if n % 2 == 0 else "a"]
+                    uc.tariffs.import_csv("flip", data, default_price=default)
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=flip)
+        thread.start()
+        seen = set()
+        creds = Credentials(LOGIN, PASSWORD, "127.0.0.1")
+        while not done.is_set():
+            resolver._cache.clear()  # every quote loads the list, to race the import
+            seen.add(uc.sending.quote(QuoteSms(creds, [RU, UK], "Hi")).cost)
+        thread.join()
+        assert not errors
+        assert seen <= {Decimal("2.10"), Decimal("4.30")}, seen
+    finally:
+        d.close()

@@ -92,21 +92,33 @@ class TariffResolver:
             if hit is not None and hit[0] == version:
                 self._cache.move_to_end(tariff_id)
         if hit is None or hit[0] != version:
-            stored = uow.tariffs.get(tariff_id)
-            if stored is None:  # deleted under us: an account cannot point at a missing one
+            loaded = self._load(uow, tariff_id)
+            if loaded is None:  # deleted under us: an account cannot point at a missing one
                 return self._default
-            hit = (stored.version, stored.name, stored.currency,
-                   Tariff(stored.default_price, uow.tariffs.prices(tariff_id)))
-            if uow.tariffs.version(tariff_id) == stored.version:  # no re-import in between
-                with self._lock:
-                    self._cache[tariff_id] = hit
-                    self._cache.move_to_end(tariff_id)
-                    while len(self._cache) > self._cache_size:
-                        self._cache.popitem(last=False)
+            hit = loaded
         _version, name, currency, tariff = hit
         if currency != account.currency:
             raise CurrencyMismatch(name, currency, [account.login], account.currency)
         return tariff
+
+    def _load(self, uow: UnitOfWork, tariff_id: int) -> tuple[int, str, str, Tariff] | None:
+        """Read the tariff and its prices. Under READ COMMITTED (PostgreSQL) a re-import may
+        commit between the two reads; the version read after them says so, and then the
+        reads are repeated, so a default price and prices of different versions never mix."""
+        for _attempt in range(5):
+            stored = uow.tariffs.get(tariff_id)
+            if stored is None:
+                return None
+            loaded = (stored.version, stored.name, stored.currency,
+                      Tariff(stored.default_price, uow.tariffs.prices(tariff_id)))
+            if uow.tariffs.version(tariff_id) == stored.version:
+                with self._lock:
+                    self._cache[tariff_id] = loaded
+                    self._cache.move_to_end(tariff_id)
+                    while len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
+                return loaded
+        raise SmsgwError("the tariff is being re-imported too often to read; try again")
 
 
 @dataclass(frozen=True)
