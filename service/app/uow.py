@@ -15,6 +15,7 @@ from .accounts.ports import AccountRepository, ApiKeyRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
+from .pricing.ports import TariffRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .tasks.ports import TaskStore
 from .limits.ports import LimitStore
@@ -34,6 +35,7 @@ class UnitOfWork(Protocol):
     counters: RequestCounters
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
+    tariffs: TariffRepository
     sending_limits: LimitStore
 
     def __enter__(self) -> "UnitOfWork": ...

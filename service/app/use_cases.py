@@ -11,6 +11,7 @@ from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
 from .limits.limits import LimitSettings
 from .mailings.mailings import MailingService
+from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
 from .sending.status_query import StatusQueries
@@ -27,4 +28,5 @@ class UseCases:
     tasks: TaskService
     limits: RequestLimits
     guard: LoginGuard
+    tariffs: TariffService
     sending_limits: LimitSettings

@@ -14,6 +14,7 @@ from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
 from .tasks import SqlTaskStore
+from .tariffs import SqlTariffRepository
 from .sending_limits import SqlLimitStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
+        self.tariffs = SqlTariffRepository(conn)
         self.sending_limits = SqlLimitStore(conn)
         return self
 
