@@ -30,6 +30,7 @@ from .app.access.limits import RequestLimits
 from .app.access.login_guard import GuardPolicy, LoginGuard
 from .app.access.rate_limits import RateLimiter, RatePolicy
 from .app.mailings.mailings import START_TASK, MailingService
+from .app.pricing.tariffs import TariffResolver, TariffService
 from .app.tasks.tasks import TaskService
 from .app.access.auth import Authenticator
 from .app.sending.policy import SendingPolicy
@@ -62,7 +63,7 @@ def sending_policy(settings: Settings) -> SendingPolicy:
         default_validity_minutes=settings.default_validity_minutes,
         max_validity_minutes=settings.max_validity_minutes,
         max_schedule_days=settings.max_schedule_days, max_status_ids=settings.max_recipients,
-        tariff=Tariff.parse(settings.default_price, settings.tariff),
+        tariff=Tariff.parse(settings.default_price, settings.tariff_spec),
         limits=settings.sending_limits())
 
 
@@ -88,17 +89,18 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         manage=settings.rate_manage_per_minute))
     auth = Authenticator(ttl_seconds=settings.auth_cache_seconds, guard=guard, limiter=limiter)
     policy = sending_policy(settings)
+    pricing = TariffResolver(policy.tariff, settings.tariff_name)
     address_book = AddressBookService(uow_factory, auth, policy, clock,
                                       task_threshold=settings.task_threshold)
     mailings = MailingService(uow_factory, auth, policy, clock,
-                              task_threshold=settings.task_threshold)
+                              task_threshold=settings.task_threshold, pricing=pricing)
     tasks = TaskService(uow_factory, auth, clock, lease_seconds=settings.worker_lease_seconds)
     tasks.register(IMPORT_TASK, address_book.run_import)
     tasks.register(START_TASK, mailings.run_start)
     accounts = AccountService(uow_factory, auth, settings.currency, clock)
     subaccounts = SubAccountService(uow_factory, auth, accounts, clock)
     use_cases = UseCases(
-        sending=SendingService(uow_factory, auth, policy, clock),
+        sending=SendingService(uow_factory, auth, policy, clock, pricing),
         statuses=StatusQueries(uow_factory, auth, policy),
         accounts=accounts,
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy, subaccounts),
@@ -106,7 +108,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         guard=guard, sending_limits=LimitSettings(uow_factory, policy.limits, clock),
         subaccounts=subaccounts,
         settings=AccountSettingsService(uow_factory, auth, accounts, subaccounts, parse_networks(
-            settings.callback_allowed_networks.split(","))))
+            settings.callback_allowed_networks.split(","))),
+        tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
+                              clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

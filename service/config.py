@@ -87,6 +87,8 @@ class Settings:
     default_region: str = "RU"
     currency: str = "RUB"
     default_price: str = "1.00"
+    # The default price list, for accounts without a tariff of their own (docs/tariffs.md):
+    # a prefix spec (7=0.90,7495=0.80) over default_price, or the name of a stored tariff.
     tariff: str = ""
     max_recipients: int = 1000
     max_text_length: int = 1000
@@ -235,6 +237,10 @@ class Settings:
             except ValueError as exc:
                 raise ConfigError(f"SMSGW_CALLBACK_ALLOWED_NETWORKS: {spec.strip()!r} is not an "
                                   "IP network (expected CIDRs such as 10.0.0.0/8,::1)") from exc
+        from .domain.tariffs import TARIFF_NAME
+        if self.tariff_name is not None and not TARIFF_NAME.fullmatch(self.tariff_name):
+            raise ConfigError(f"SMSGW_TARIFF={self.tariff!r}: expected PREFIX=PRICE pairs "
+                              "(7=0.90,7495=0.80) or the name of a stored tariff")
         from .domain.errors import SmsgwError
         try:
             self.sending_limits()
@@ -255,6 +261,17 @@ class Settings:
         """The SMPP settings given, as SmppConfig keyword arguments (the rest keep its defaults)."""
         return {option: getattr(self, name) for name, option in SMPP_SETTINGS.items()
                 if getattr(self, name) is not None}
+
+    @property
+    def tariff_name(self) -> str | None:
+        """The stored tariff SMSGW_TARIFF names (a value without ``=``), or None for a spec."""
+        value = self.tariff.strip()
+        return value if value and not any(c in value for c in "=,;") else None
+
+    @property
+    def tariff_spec(self) -> str:
+        """SMSGW_TARIFF as a prefix spec (empty when it names a stored tariff)."""
+        return "" if self.tariff_name else self.tariff
 
     @property
     def smsc_url(self) -> str:

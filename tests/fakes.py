@@ -389,6 +389,7 @@ class FakeUnitOfWork:
         self.history = FakeHistoryRepository(self._work)
         self.mailings = FakeMailingRepository(self._work)
         self.delivery = FakeDeliveryStore(self._work)
+        self.tariffs = FakeTariffRepository(self._work)
         self.sending_limits = FakeLimitStore(self._work)
         return self
 
@@ -584,10 +585,9 @@ class FakeGroupRepository:
             g["name"] = name
 
     def delete(self, account_id, group_id):
-        # like SQL: the memberships go before the ownership check (the use case checks it)
-        self._s.members = {(g, c) for g, c in self._s.members if g != group_id}
         g = self._s.groups.get(group_id)
         if g is not None and g["account_id"] == account_id:
+            self._s.members = {(gid, c) for gid, c in self._s.members if gid != group_id}
             del self._s.groups[group_id]
 
     def list(self, account_id):
@@ -1003,6 +1003,61 @@ class FakeDeliveryStore:
                          attempts=0, lease_until=None)
                 queued.append(x["id"])
         return ReplayResult(queued, [x["id"] for x in chosen if x["state"] == "dead"])
+
+
+class FakeTariffRepository:
+    """Stored tariffs in memory (app/pricing/ports.py); kept on the store so that units of
+    work copy and commit them like everything else."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+        if not hasattr(store, "tariffs"):
+            store.tariffs = {}  # id -> StoredTariff
+            store.tariff_prices = {}  # id -> {prefix: price}
+            store.next_tariff = 1
+
+    def _counted(self, t):
+        return replace(t, price_count=len(self._s.tariff_prices[t.id]))
+
+    def get(self, tariff_id):
+        t = self._s.tariffs.get(tariff_id)
+        return self._counted(t) if t else None
+
+    def get_by_name(self, name):
+        return next((self._counted(t) for t in self._s.tariffs.values() if t.name == name), None)
+
+    def all(self):
+        return sorted((self._counted(t) for t in self._s.tariffs.values()), key=lambda t: t.name)
+
+    def version(self, tariff_id):
+        t = self._s.tariffs.get(tariff_id)
+        return t.version if t else None
+
+    def prices(self, tariff_id):
+        return dict(self._s.tariff_prices.get(tariff_id, {}))
+
+    def save(self, name, currency, default_price, prices, now):
+        from service.domain.tariffs import StoredTariff
+        old = next((t for t in self._s.tariffs.values() if t.name == name), None)
+        if old is None:
+            t = StoredTariff(self._s.next_tariff, name, currency, default_price, 1, now)
+            self._s.next_tariff += 1
+        else:
+            t = replace(old, currency=currency, default_price=default_price,
+                        version=old.version + 1, updated_at=now)
+        self._s.tariffs[t.id] = t
+        self._s.tariff_prices[t.id] = dict(prices)
+        return self._counted(t)
+
+    def delete(self, tariff_id):
+        self._s.tariffs.pop(tariff_id, None)
+        self._s.tariff_prices.pop(tariff_id, None)
+
+    def users(self, tariff_id):
+        return sorted(a.login for a in self._s.accounts.values() if a.tariff_id == tariff_id)
+
+    def assign(self, account_id, tariff_id):
+        self._s.accounts[account_id].tariff_id = tariff_id
 
 
 class FakeLimitStore:

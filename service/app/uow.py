@@ -15,6 +15,7 @@ from .accounts.ports import AccountRepository, ApiKeyRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
+from .pricing.ports import TariffRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .subaccounts.ports import SubAccountRepository
 from .tasks.ports import TaskStore
@@ -36,6 +37,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
     subaccounts: SubAccountRepository
+    tariffs: TariffRepository
     sending_limits: LimitStore
 
     def __enter__(self) -> "UnitOfWork": ...

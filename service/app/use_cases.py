@@ -11,6 +11,7 @@ from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
 from .limits.limits import LimitSettings
 from .mailings.mailings import MailingService
+from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
 from .sending.status_query import StatusQueries
@@ -31,4 +32,5 @@ class UseCases:
     guard: LoginGuard
     subaccounts: SubAccountService
     settings: AccountSettingsService
+    tariffs: TariffService
     sending_limits: LimitSettings

@@ -40,6 +40,8 @@ def register(sub) -> None:
     for cls in ("send", "query", "manage"):
         setp.add_argument(f"--rate-{cls}", type=rate, metavar="N",
                           help=f"{cls} requests per minute (0: no limit, -1: the default)")
+    setp.add_argument("--tariff", metavar="NAME",
+                      help="price with this stored tariff; empty string: the default (SMSGW_TARIFF)")
     setp.set_defaults(handler=_configure)
 
     keys = subcommands(acc.add_parser("apikey", help="API keys (used in place of the password)"),
@@ -87,15 +89,6 @@ def _create_sub(settings: Settings, args) -> int:
     return 0
 
 
-def _show(settings: Settings, args) -> int:
-    use_cases = container(settings).use_cases
-    _print_account(use_cases.accounts.show(args.login))
-    parent = use_cases.subaccounts.parent_of(args.login)
-    if parent is not None:
-        print(f"parent:         {parent}")
-    return 0
-
-
 def _top_up(settings: Settings, args) -> int:
     balance = container(settings).use_cases.accounts.top_up(
         args.login, parse_amount(args.amount, positive=True))
@@ -103,18 +96,36 @@ def _top_up(settings: Settings, args) -> int:
     return 0
 
 
+def _show(settings: Settings, args) -> int:
+    uc = container(settings).use_cases
+    account = uc.accounts.show(args.login)
+    tariff = uc.tariffs.name_of(account)
+    parent = uc.subaccounts.parent_of(args.login)
+    if tariff is None and parent is not None:  # a sub-client without its own inherits
+        inherited = uc.tariffs.name_of(uc.accounts.show(parent))
+        tariff = f"{inherited} (the parent's)" if inherited else None
+    _print_account(account, tariff)
+    if parent is not None:
+        print(f"parent:         {parent}")
+    return 0
+
+
 def _configure(settings: Settings, args) -> int:
     ips = None if args.allowed_ips is None else args.allowed_ips.split(",")
-    return _print_account(container(settings).use_cases.accounts.configure(
+    uc = container(settings).use_cases
+    if args.tariff is not None:
+        uc.tariffs.assign(args.login, args.tariff.strip())
+    account = uc.accounts.configure(
         args.login, allowed_ips=ips, retention_days=args.retention_days,
         default_sender=args.default_sender, callback_url=args.callback_url,
         callback_secret=args.callback_secret, blocked=args.blocked, password=args.password,
         paused=args.paused, simulator_rules=args.simulator_rules,
         rates={c: getattr(args, f"rate_{c}") for c in ("send", "query", "manage")
-               if getattr(args, f"rate_{c}") is not None}))
+               if getattr(args, f"rate_{c}") is not None})
+    return _print_account(account, uc.tariffs.name_of(account))
 
 
-def _print_account(account) -> int:
+def _print_account(account, tariff: str | None = None) -> int:
     s = account.settings
     print(f"login:          {account.login}")
     print(f"balance:        {account.balance} {account.currency}")
@@ -131,6 +142,7 @@ def _print_account(account) -> int:
     rates = [f"{c} {getattr(s, 'rate_' + c)}" if getattr(s, "rate_" + c) is not None
              else f"{c} default" for c in ("send", "query", "manage")]
     print(f"rates per minute: {', '.join(rates)}")
+    print(f"tariff:         {tariff or 'default'}")
     return 0
 
 

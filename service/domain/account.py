@@ -66,6 +66,7 @@ class Account:
     blocked: bool = False
     paused: bool = False  # delivery held: workers claim none of its messages
     settings: AccountSettings = field(default_factory=AccountSettings)
+    tariff_id: int | None = None  # its own price list; None: the gateway's default
 
     @property
     def stored_id(self) -> int:

@@ -32,7 +32,8 @@ def _account_from_row(row) -> Account:
             retention_days=row.retention_days, default_sender=row.default_sender,
             callback_url=row.callback_url, callback_secret=row.callback_secret,
             callback_url_trusted=row.callback_url_trusted, simulator_rules=row.simulator_rules,
-            rate_send=row.rate_send, rate_query=row.rate_query, rate_manage=row.rate_manage))
+            rate_send=row.rate_send, rate_query=row.rate_query, rate_manage=row.rate_manage),
+        tariff_id=row.tariff_id)
 
 
 def _account_values(a: Account) -> dict:

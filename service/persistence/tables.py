@@ -46,6 +46,8 @@ accounts = Table(
     Column("rate_send", Integer, nullable=True),
     Column("rate_query", Integer, nullable=True),
     Column("rate_manage", Integer, nullable=True),
+    # its own price list (tariffs, at the end of this file); NULL: the gateway's default
+    Column("tariff_id", Id, ForeignKey("tariffs.id"), nullable=True),
 )
 
 messages = Table(
@@ -317,6 +319,25 @@ sub_account_spend = Table(
     Column("period", String(8), primary_key=True),
     Column("start", Date, primary_key=True),
     Column("spent", Money(), nullable=False),
+)
+
+# Named price lists (docs/tariffs.md): a default price, and a price per destination prefix.
+# ``version`` grows on every re-import; processes cache a tariff's prices by (id, version).
+tariffs = Table(
+    "tariffs", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("default_price", Money(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+tariff_prices = Table(
+    "tariff_prices", metadata,
+    Column("tariff_id", Id, ForeignKey("tariffs.id", ondelete="CASCADE"), primary_key=True),
+    Column("prefix", String(15), primary_key=True),
+    Column("price", Money(), nullable=False),
 )
 
 # Sending limits (app/limits/): each account's own limits (NULL: the gateway's default; 0 or

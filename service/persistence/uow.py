@@ -14,6 +14,7 @@ from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
 from .tasks import SqlTaskStore
+from .tariffs import SqlTariffRepository
 from .sending_limits import SqlLimitStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 from .subaccounts import SqlSubAccountRepository
@@ -54,7 +55,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
         self.subaccounts = SqlSubAccountRepository(conn)
-
+        self.tariffs = SqlTariffRepository(conn)
         self.sending_limits = SqlLimitStore(conn)
         return self
 

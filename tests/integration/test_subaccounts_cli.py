@@ -33,6 +33,16 @@ def test_the_operator_creates_sub_clients_under_a_parent(cli):
     assert code == 0 and "parent:         shop" in out
 
 
+def test_show_names_the_tariff_a_sub_client_inherits(cli, tmp_path):
+    (tmp_path / "gold.csv").write_text("7,0.40\n")
+    assert cli("tariff", "import", "gold", str(tmp_path / "gold.csv"))[0] == 0
+    cli("account", "create", "shop", "--password", "pw")
+    cli("account", "create", "till", "--password", "pw", "--parent", "shop")
+    assert cli("account", "set", "shop", "--tariff", "gold")[0] == 0
+    code, out, _err = cli("account", "show", "till")
+    assert code == 0 and "tariff:         gold (the parent's)" in out
+
+
 @pytest.mark.parametrize("argv, message", [
     (("--parent", "nobody"), "not found"),
     (("--parent", "branch"), "one level"),

@@ -153,3 +153,22 @@ def test_a_parent_reads_per_sub_client_totals_over_http(w):
     assert [t["messages"] for t in body["data"]] == [0, 0]
     status, body = w.api("parent", "SubAccounts/Stats", since="yesterday")
     assert (status, body["code"], body["data"]["field"]) == (400, 1, "since")
+
+
+# -- tariffs ------------------------------------------------------------------------------
+
+def test_a_sub_client_pays_its_parents_tariff_unless_it_has_its_own(w):
+    uc = w.c.use_cases
+    uc.tariffs.import_csv("gold", b"7,0.40\n", default_price="2.00")
+    uc.tariffs.import_csv("retail", b"7,0.90\n", default_price="2.00")
+    uc.tariffs.assign("parent", "gold")
+    _s, body = w.api("kid", "Sms/GetCost", recipients="+79991234567", text="hi")
+    assert Decimal(body["data"]["cost"]) == Decimal("0.40")   # inherited
+    _s, body = w.api("sibling", "Sms/Send", recipients="+79991234567", text="hi")
+    assert Decimal(body["data"]["totalCost"]) == Decimal("0.40")
+    assert w.smsc("/sys/send.php", "kid", phones="79991234567", mes="x", cost=2)["cost"] == "0.40"
+    uc.tariffs.assign("kid", "retail")                           # its own
+    _s, body = w.api("kid", "Sms/GetCost", recipients="+79991234567", text="hi")
+    assert Decimal(body["data"]["cost"]) == Decimal("0.90")
+    _s, body = w.api("theirs", "Sms/GetCost", recipients="+79991234567", text="hi")
+    assert Decimal(body["data"]["cost"]) == Decimal("1.00")  # another parent's: the default

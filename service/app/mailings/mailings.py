@@ -20,6 +20,7 @@ from ...domain.errors import (ConstraintViolation, InsufficientFunds, MissingPar
                               QuotaExceeded)
 from ...domain.mailing import Mailing, MailingState, check_move
 from ...domain.message import Message
+from ...domain.pricing import Tariff
 from ...domain.phones import normalise
 from ...domain.sender import validate_sender
 from ...domain.status import MessageStatus as S
@@ -36,6 +37,7 @@ from ..delivery.ports import Transition
 from ..tasks.ports import TaskRecord
 from ..tasks.tasks import TaskContext
 from ..subaccounts.funding import charge
+from ..pricing.tariffs import TariffResolver
 from ..uow import UnitOfWork
 
 START_TASK = "start_mailing"
@@ -79,6 +81,17 @@ class StartResult:
 
 
 class MailingService(AccountUseCases):
+    def __init__(self, *args: Any, pricing: TariffResolver | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pricing = pricing or TariffResolver(self._policy.tariff)
+
+    def _tariff(self, uow: UnitOfWork, account_id: int) -> Tariff:
+        """The price list of the mailing's account (app/pricing/tariffs.py decides)."""
+        account = uow.accounts.get(account_id)
+        if account is None:
+            raise NotFound("account", account_id)
+        return self._pricing.for_account(uow, account)
+
     def create(self, cmd: CreateMailing) -> MailingView:
         """Validate and store a mailing in DRAFT; nothing is priced or sent yet."""
         account_id = self._account(cmd.credentials, Operation.MANAGE)
@@ -137,7 +150,8 @@ class MailingService(AccountUseCases):
                 uow.commit()
                 return StartResult(BACKGROUND, view, 0, balance, [], task_id)
             targets, errors = self._targets(uow, mailing)
-            messages = build_messages(uow, self._policy, mailing, targets, errors, now, 0, now)
+            messages = build_messages(uow, self._policy, mailing, targets, errors, now, 0, now,
+                                      self._tariff(uow, account_id))
             total = sum((m.cost for m in messages), Decimal("0"))
             reserve_quota(uow, self._policy.limits, account_id,
                           sum(1 for m in messages if not m.status.final), now)
@@ -252,7 +266,8 @@ class MailingService(AccountUseCases):
                 targets = [Target(phone, card.placeholders() if card else {"phone": phone})
                            for _i, phone, card in rows]
                 errors: list[ItemResult] = []
-                messages = build_messages(uow, self._policy, m, targets, errors, start, queued, start)
+                messages = build_messages(uow, self._policy, m, targets, errors, start, queued,
+                                          start, self._tariff(uow, m.account_id))
             queued += len(messages)
             after = rows[-1][0]
             yield after, messages, errors

@@ -10,6 +10,7 @@ from ...domain.encoding import analyse
 from ...domain.errors import SmsgwError
 from ...domain.mailing import Mailing
 from ...domain.message import Message
+from ...domain.pricing import Tariff
 from ...domain.status import MessageStatus as S
 from ...domain.templates import parse
 from ..limits.limits import screen_mailing
@@ -33,10 +34,11 @@ def send_time(start: datetime, position: int, rate: int | None) -> datetime:
 
 def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, targets: list[Target],
                    errors: list[ItemResult], now: datetime, position: int,
-                   started: datetime) -> list[Message]:
-    """Render and price ``targets``; ``position`` counts the messages before them."""
+                   started: datetime, tariff: Tariff | None = None) -> list[Message]:
+    """Render and price ``targets`` (with ``tariff``, the account's price list: see
+    app/pricing/tariffs.py); ``position`` counts the messages before them."""
     banned = uow.blacklist.contains(mailing.account_id, [t.phone for t in targets])
-    template, tariff = parse(mailing.text), policy.tariff
+    template, tariff = parse(mailing.text), tariff or policy.tariff
     validity = timedelta(minutes=mailing.validity_minutes
                          or policy.default_validity_minutes)
     start = max(mailing.scheduled_at or started, started)

@@ -18,6 +18,7 @@ from ...domain.encoding import SegmentInfo, analyse
 from ...domain.errors import ConstraintViolation, MissingParameter
 from ...domain.message import Message
 from ...domain.phones import Recipient, normalise, split_recipients
+from ...domain.pricing import Tariff
 from ...domain.sender import validate_sender
 from ...domain.status import MessageStatus
 from ...domain.values import utc_time
@@ -26,6 +27,7 @@ from ..access.auth import Authenticator, Credentials
 from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
 from ..subaccounts.funding import charge
+from ..pricing.tariffs import TariffResolver
 from ..limits.limits import screen as screen_limits
 from .policy import SendingPolicy
 from ..results import outcome
@@ -127,11 +129,13 @@ class SendingService:
     """The send and quote use cases."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
-                 policy: SendingPolicy, clock: Clock) -> None:
+                 policy: SendingPolicy, clock: Clock,
+                 pricing: TariffResolver | None = None) -> None:
         self._uow = uow_factory
         self._auth = auth
         self._policy = policy
         self._clock = clock
+        self._pricing = pricing or TariffResolver(policy.tariff)
 
     # -- use cases -------------------------------------------------------------------------
 
@@ -155,8 +159,9 @@ class SendingService:
     def _send(self, cmd: SendSms, texts: Sequence[str | None]) -> SendResult:
         with self._uow() as uow:
             account = self._auth.admit(uow, cmd.credentials, Operation.SEND)
+            tariff = self._pricing.for_account(uow, account)
         now = self._clock.now()
-        parts = [(text, *self._price(cmd.recipients, text)) for text in texts]
+        parts = [(text, *self._price(cmd.recipients, text, tariff)) for text in texts]
         sender = validate_sender(cmd.sender) if cmd.sender else account.settings.default_sender
         scheduled_at = self._schedule(cmd.scheduled_at, now)
         valid_until = (scheduled_at or now) + timedelta(minutes=self._validity(cmd.validity_minutes))
@@ -177,9 +182,10 @@ class SendingService:
 
     def quote(self, cmd: QuoteSms) -> Quote:
         """Price a send without storing or debiting anything."""
-        _info, priced = self._price(cmd.recipients, cmd.text)
+        _info, recipients = self._recipients(cmd.recipients, cmd.text)
         with self._uow() as uow:
             account = self._auth.admit(uow, cmd.credentials, Operation.QUERY)
+            priced = self._priced(_info, recipients, self._pricing.for_account(uow, account))
             banned = uow.blacklist.contains(
                 account.stored_id,
                 [p.recipient.e164 for p in priced if p.recipient.e164 is not None])
@@ -213,7 +219,14 @@ class SendingService:
             uow.commit()
         return result
 
-    def _price(self, raw_recipients: list[str], text: str | None) -> tuple[SegmentInfo, list[_Priced]]:
+    def _price(self, raw_recipients: list[str], text: str | None,
+               tariff: Tariff) -> tuple[SegmentInfo, list[_Priced]]:
+        info, recipients = self._recipients(raw_recipients, text)
+        return info, self._priced(info, recipients, tariff)
+
+    def _recipients(self, raw_recipients: list[str],
+                    text: str | None) -> tuple[SegmentInfo, list[Recipient]]:
+        """The text's segments and the normalised recipients, validated against the policy."""
         if text is None or text == "":
             raise MissingParameter("text")
         if len(text) > self._policy.max_text_length:
@@ -227,16 +240,18 @@ class SendingService:
             raise ConstraintViolation(
                 "recipients", f"{len(items)} recipients; at most {self._policy.max_recipients} "
                 "per request", limit=self._policy.max_recipients)
-        info = analyse(text)
-        tariff, region = self._policy.tariff, self._policy.default_region
+        region = self._policy.default_region
+        return analyse(text), [normalise(item, region) for item in items]
+
+    @staticmethod
+    def _priced(info: SegmentInfo, recipients: list[Recipient], tariff: Tariff) -> list[_Priced]:
         priced = []
-        for item in items:
-            recipient = normalise(item, region)
+        for recipient in recipients:
             if recipient.e164 is not None:
                 priced.append(_Priced(recipient, info.segments, tariff.cost(recipient.e164, info.segments)))
             else:
                 priced.append(_Priced(recipient, info.segments, Decimal("0")))
-        return info, priced
+        return priced
 
     def _schedule(self, scheduled_at: datetime | None, now: datetime) -> datetime | None:
         if scheduled_at is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from ...domain.account import Account
 from ...domain.errors import AccountBlocked, InsufficientFunds, SpendingCapExceeded
 from ...domain.subaccounts import BalanceMode, spend_windows
 from ..uow import UnitOfWork
@@ -51,3 +52,13 @@ def payer(uow: UnitOfWork, account_id: int) -> int:
     sub = uow.subaccounts.get(account_id)
     return sub.parent_id if sub is not None and sub.balance_mode is BalanceMode.PARENT \
         else account_id
+
+
+def parent_tariff(uow: UnitOfWork, account: Account) -> int | None:
+    """The tariff a sub-client without its own inherits: its parent's (None: none to inherit,
+    or not a sub-client)."""
+    sub = uow.subaccounts.get(account.stored_id)
+    if sub is None:
+        return None
+    parent = uow.accounts.get(sub.parent_id)
+    return parent.tariff_id if parent is not None else None
