@@ -31,6 +31,7 @@ from .app.tasks.tasks import TaskService
 from .app.access.auth import Authenticator
 from .app.sending.policy import SendingPolicy
 from .app.sending.sending import SendingService
+from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
 from .app.use_cases import UseCases
 from .config import Settings
@@ -58,7 +59,8 @@ def sending_policy(settings: Settings) -> SendingPolicy:
         default_validity_minutes=settings.default_validity_minutes,
         max_validity_minutes=settings.max_validity_minutes,
         max_schedule_days=settings.max_schedule_days, max_status_ids=settings.max_recipients,
-        tariff=Tariff.parse(settings.default_price, settings.tariff))
+        tariff=Tariff.parse(settings.default_price, settings.tariff),
+        sender_check=settings.sender_check == "on")
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:
@@ -88,6 +90,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     mailings = MailingService(uow_factory, auth, policy, clock,
                               task_threshold=settings.task_threshold)
     tasks = TaskService(uow_factory, auth, clock, lease_seconds=settings.worker_lease_seconds)
+    senders = SenderService(uow_factory, auth, clock)
     tasks.register(IMPORT_TASK, address_book.run_import)
     tasks.register(START_TASK, mailings.run_start)
     use_cases = UseCases(
@@ -96,7 +99,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         accounts=AccountService(uow_factory, auth, settings.currency, clock),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
         mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock),
-        guard=guard)
+        guard=guard, senders=senders)
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -354,6 +354,7 @@ class FakeUnitOfWork:
         self.counters = FakeRequestCounters(self._work)
         self.api_keys = FakeApiKeyRepository(self._work)
         self.tasks = FakeTaskStore(self._work)
+        self.senders = FakeSenderRepository(self._work)
         return self
 
     def __exit__(self, *exc):
@@ -394,3 +395,53 @@ class FakeResolver:
         if host not in self.table:
             raise OSError(f"[fake resolver] {host} does not resolve")
         return list(self.table[host])
+
+
+class FakeSenderRepository:
+    """The sender registry in memory (app/senders/ports.py); its rows live on the store, so a
+    unit of work copies and commits them with everything else."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+        self._rows: dict[tuple[int, str], object] = store.__dict__.setdefault("senders", {})
+        self._shared: dict[str, str] = store.__dict__.setdefault("shared_senders", {})
+
+    def of_account(self, account_id):
+        return self.list(account_id)
+
+    def get(self, account_id, name):
+        return self._rows.get((account_id, name))
+
+    def save(self, sender):
+        old = self._rows.get((sender.account_id, sender.name))
+        if old is not None:  # created_at is the registration's, as in the SQL store
+            from dataclasses import replace
+            sender = replace(sender, created_at=old.created_at)
+        self._rows[(sender.account_id, sender.name)] = sender
+
+    def delete(self, account_id, name):
+        return self._rows.pop((account_id, name), None) is not None
+
+    def list(self, account_id=None):
+        return [self._rows[k] for k in sorted(self._rows)
+                if account_id is None or k[0] == account_id]
+
+    def shared(self):
+        return dict(self._shared)
+
+    def set_shared(self, prefix, name, now):
+        self._shared[prefix] = name
+
+    def remove_shared(self, prefix):
+        return self._shared.pop(prefix, None) is not None
+
+    def adopt_in_use(self, now):
+        from service.domain.sender_ids import SenderId, SenderState
+        used = {(m.account_id, m.sender) for m in self._s.messages.values() if m.sender}
+        used |= {(a.id, a.settings.default_sender) for a in self._s.accounts.values()
+                 if a.settings.default_sender}
+        new = sorted(k for k in used if k not in self._rows)
+        for account_id, name in new:
+            self._rows[(account_id, name)] = SenderId(account_id, name, SenderState.APPROVED,
+                                                      now, decided_at=now)
+        return len(new)

@@ -12,6 +12,7 @@ from .access.login_guard import LoginGuard
 from .mailings.mailings import MailingService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
+from .senders.senders import SenderService
 from .sending.status_query import StatusQueries
 
 
@@ -26,3 +27,4 @@ class UseCases:
     tasks: TaskService
     limits: RequestLimits
     guard: LoginGuard
+    senders: SenderService

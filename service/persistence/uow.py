@@ -13,6 +13,7 @@ from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
+from .senders import SqlSenderRepository
 from .tasks import SqlTaskStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
+        self.senders = SqlSenderRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

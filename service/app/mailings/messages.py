@@ -14,6 +14,7 @@ from ...domain.status import MessageStatus as S
 from ...domain.templates import parse
 from ..results import ItemResult
 from ..sending.policy import SendingPolicy
+from ..senders.screen import screen
 from ..uow import UnitOfWork
 
 
@@ -64,4 +65,14 @@ def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, tar
             scheduled_at=at if at > now else None, mailing_id=mailing.id,
             error_code=12 if status is S.BANNED else None,
             error_message="the number is on the blacklist" if status is S.BANNED else None))
+    screen_mailing(uow, policy.sender_check, mailing.account_id, messages)
     return messages
+
+
+def screen_mailing(uow: UnitOfWork, enabled: bool, account_id: int,
+                   messages: list[Message]) -> None:
+    """Each recipient's sender resolved as a send's is (app/senders/screen.py); a mailing
+    without a sender wants the account's default sender."""
+    account = uow.accounts.get(account_id) if enabled and messages else None
+    if account is not None:
+        screen(uow, account_id, account.settings, messages, apply_default=True)

@@ -20,3 +20,5 @@ class SendingPolicy:
     max_status_ids: int = 1000
     idempotency_hours: int = 24
     tariff: Tariff = field(default_factory=lambda: Tariff(Decimal("1.00")))
+    # SMSGW_SENDER_CHECK: resolve each message's sender against the registry (docs/senders.md)
+    sender_check: bool = False
