@@ -5,12 +5,11 @@ from __future__ import annotations
 import builtins
 from datetime import datetime
 
-from sqlalchemy import delete, exists, insert, literal, select, union, update
+from sqlalchemy import delete, exists, insert, select, union, update
 from sqlalchemy.engine import Connection
 
 from ..domain.sender_ids import SenderId, SenderState
 from .tables import accounts, mailings, messages, senders, shared_senders
-from .types import UtcDateTime
 
 
 def _sender(row) -> SenderId:
@@ -78,9 +77,10 @@ class SqlSenderRepository:
         ).subquery("used")
         known = select(senders.c.id).where(senders.c.account_id == used.c.account_id,
                                            senders.c.name == used.c.name)
-        when = literal(now, UtcDateTime())
-        return int(self._conn.execute(insert(senders).from_select(
-            ["account_id", "name", "state", "prefixes", "created_at", "decided_at"],
-            select(used.c.account_id, used.c.name, literal(SenderState.APPROVED.value),
-                   literal(""), when, when).where(used.c.name != "", ~exists(known))
-        )).rowcount)
+        missing = self._conn.execute(select(used.c.account_id, used.c.name)
+                                     .where(used.c.name != "", ~exists(known))).all()
+        if missing:  # (INSERT ... SELECT reports no row count on SQLite)
+            self._conn.execute(insert(senders), [
+                dict(account_id=a, name=n, state=SenderState.APPROVED.value, prefixes="",
+                     created_at=now, decided_at=now) for a, n in missing])
+        return len(missing)
