@@ -51,9 +51,10 @@ class SenderService:
         """Register a sender name for the authenticated account; it waits for the operator
         (pending). A name already registered is answered as it stands (pending, approved or
         rejected): registering again changes nothing. ValidationError for a bad name."""
+        account_id = self._admit(credentials, Operation.MANAGE)
+        sender_name = _name(name)
         with self._uow(write=True) as uow:
-            account = self._auth.admit(uow, credentials, Operation.MANAGE)
-            sender = self._register(uow, account.stored_id, _name(name))
+            sender = self._register(uow, account_id, sender_name)
             uow.commit()
         return sender
 
@@ -65,10 +66,10 @@ class SenderService:
 
     def delete(self, credentials: Credentials, name: str | None) -> None:
         """Remove a registered sender of the authenticated account (NotFound if none)."""
+        account_id = self._admit(credentials, Operation.MANAGE)
+        sender_name = _name(name)
         with self._uow(write=True) as uow:
-            account = self._auth.admit(uow, credentials, Operation.MANAGE)
-            sender_name = _name(name)
-            if not uow.senders.delete(account.stored_id, sender_name):
+            if not uow.senders.delete(account_id, sender_name):
                 raise NotFound("sender", sender_name)
             uow.commit()
 
@@ -170,6 +171,12 @@ class SenderService:
             uow.commit()
 
     # -- steps -----------------------------------------------------------------------------
+
+    def _admit(self, credentials: Credentials, operation: Operation) -> int:
+        """The account acting, admitted in a read unit of work: the rate limiter takes the
+        write lock itself, so it must not be called inside a write unit of work."""
+        with self._uow() as uow:
+            return self._auth.admit(uow, credentials, operation).stored_id
 
     def _register(self, uow: UnitOfWork, account_id: int, name: str) -> SenderId:
         existing = uow.senders.get(account_id, name)
