@@ -196,3 +196,11 @@ def test_the_upgrade_approves_every_sender_already_in_use(database_url):
         assert policy == "fallback"
     finally:
         engine.dispose()
+
+
+def test_oms_messages_want_the_default_sender_and_fall_back_like_any_other(doors):
+    doors.oms_send([RU], "no default yet")
+    doors.container.use_cases.accounts.configure(LOGIN, default_sender="Ops",
+                                                 approve_default_sender=True)
+    doors.oms_send([RU], "with the operator's default")
+    assert history_senders(doors) == ["SharedRU", "Ops"]
