@@ -30,6 +30,7 @@ from .app.mailings.mailings import START_TASK, MailingService
 from .app.tasks.tasks import TaskService
 from .app.access.auth import Authenticator
 from .app.sending.policy import SendingPolicy
+from .app.limits.limits import LimitSettings
 from .app.sending.sending import SendingService
 from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
@@ -60,7 +61,7 @@ def sending_policy(settings: Settings) -> SendingPolicy:
         max_validity_minutes=settings.max_validity_minutes,
         max_schedule_days=settings.max_schedule_days, max_status_ids=settings.max_recipients,
         tariff=Tariff.parse(settings.default_price, settings.tariff),
-        sender_check=settings.sender_check == "on")
+        limits=settings.sending_limits(), sender_check=settings.sender_check == "on")
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:
@@ -99,7 +100,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         accounts=AccountService(uow_factory, auth, settings.currency, clock),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
         mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock),
-        guard=guard, senders=senders)
+        guard=guard, sending_limits=LimitSettings(uow_factory, policy.limits, clock),
+        senders=senders)
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

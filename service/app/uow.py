@@ -18,6 +18,7 @@ from .mailings.ports import MailingRepository
 from .senders.ports import SenderRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .tasks.ports import TaskStore
+from .limits.ports import LimitStore
 
 
 class UnitOfWork(Protocol):
@@ -34,6 +35,7 @@ class UnitOfWork(Protocol):
     counters: RequestCounters
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
+    sending_limits: LimitStore
     senders: SenderRepository
 
     def __enter__(self) -> "UnitOfWork": ...

@@ -11,10 +11,10 @@ import sys
 
 from ..config import ConfigError, Settings
 from ..domain.errors import SmsgwError
-from . import accounts, operations, senders, serving
+from . import accounts, limits, operations, senders, serving
 from .common import Parser, subcommands
 
-GROUPS = (serving, accounts, operations, senders)
+GROUPS = (serving, accounts, operations, limits, senders)  # limits adds to accounts' group
 
 
 def parser() -> Parser:

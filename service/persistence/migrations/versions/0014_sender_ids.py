@@ -7,7 +7,7 @@ its mailings) and every account's default sender is registered APPROVED for ever
 destination. `smsgw sender adopt` repeats this step later (docs/senders.md).
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0015
 Create Date: 2026-12-01
 """
 from datetime import datetime, timezone
@@ -18,7 +18,7 @@ from alembic import op
 from service.persistence.types import UtcDateTime
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
