@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, exists, insert, select, union, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from ..domain.sender_ids import SenderId, SenderState
 from .tables import accounts, mailings, messages, senders, shared_senders
@@ -34,13 +35,16 @@ class SqlSenderRepository:
     def save(self, sender: SenderId) -> None:
         values = dict(state=sender.state.value, prefixes=",".join(sender.prefixes),
                       reason=sender.reason, decided_at=sender.decided_at)
-        changed = self._conn.execute(update(senders).where(
-            senders.c.account_id == sender.account_id, senders.c.name == sender.name)
-            .values(**values)).rowcount
-        if not changed:
-            self._conn.execute(insert(senders).values(
-                account_id=sender.account_id, name=sender.name, created_at=sender.created_at,
-                **values))
+        where = (senders.c.account_id == sender.account_id, senders.c.name == sender.name)
+        if self._conn.execute(update(senders).where(*where).values(**values)).rowcount:
+            return
+        try:  # a concurrent save of the same name may insert first: then it is an update
+            with self._conn.begin_nested():
+                self._conn.execute(insert(senders).values(
+                    account_id=sender.account_id, name=sender.name,
+                    created_at=sender.created_at, **values))
+        except IntegrityError:
+            self._conn.execute(update(senders).where(*where).values(**values))
 
     def delete(self, account_id: int, name: str) -> bool:
         return bool(self._conn.execute(delete(senders).where(
@@ -57,11 +61,17 @@ class SqlSenderRepository:
             select(shared_senders.c.prefix, shared_senders.c.name))}
 
     def set_shared(self, prefix: str, name: str, now: datetime) -> None:
-        changed = self._conn.execute(update(shared_senders).where(
-            shared_senders.c.prefix == prefix).values(name=name, updated_at=now)).rowcount
-        if not changed:
-            self._conn.execute(insert(shared_senders).values(prefix=prefix, name=name,
-                                                             updated_at=now))
+        where = shared_senders.c.prefix == prefix
+        if self._conn.execute(update(shared_senders).where(where)
+                              .values(name=name, updated_at=now)).rowcount:
+            return
+        try:  # as in save: a concurrent set of the same prefix makes this an update
+            with self._conn.begin_nested():
+                self._conn.execute(insert(shared_senders).values(prefix=prefix, name=name,
+                                                                 updated_at=now))
+        except IntegrityError:
+            self._conn.execute(update(shared_senders).where(where)
+                               .values(name=name, updated_at=now))
 
     def remove_shared(self, prefix: str) -> bool:
         return bool(self._conn.execute(delete(shared_senders).where(
