@@ -527,10 +527,9 @@ class FakeGroupRepository:
             g["name"] = name
 
     def delete(self, account_id, group_id):
-        # like SQL: the memberships go before the ownership check (the use case checks it)
-        self._s.members = {(g, c) for g, c in self._s.members if g != group_id}
         g = self._s.groups.get(group_id)
         if g is not None and g["account_id"] == account_id:
+            self._s.members = {(gid, c) for gid, c in self._s.members if gid != group_id}
             del self._s.groups[group_id]
 
     def list(self, account_id):

@@ -183,6 +183,18 @@ def test_a_deleted_group_takes_its_memberships_but_not_its_contacts(uow_factory)
         assert uow.contacts.search(alice.id, g1, None, 0, 10).total == 0
 
 
+def test_deleting_another_accounts_group_changes_nothing(uow_factory):
+    alice, bob = add_account(uow_factory), add_account(uow_factory, "bob")
+    a = add_contacts(uow_factory, alice.id, ["+79990000001"])[0]
+    g = add_group(uow_factory, alice.id, "one", [a])
+    with uow_factory(write=True) as uow:
+        uow.groups.delete(bob.id, g)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.groups.get(alice.id, g).size == 1
+        assert uow.contacts.get(alice.id, [a])[a].group_ids == (g,)
+
+
 def test_group_phones_keep_contact_order_and_answer_every_group_asked(uow_factory):
     alice, bob = add_account(uow_factory), add_account(uow_factory, "bob")
     a, b, c = add_contacts(uow_factory, alice.id, ["+79990000003", "+79990000001",
