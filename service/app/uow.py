@@ -16,6 +16,7 @@ from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
 from .pricing.ports import TariffRepository
+from .senders.ports import SenderRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .tasks.ports import TaskStore
 from .limits.ports import LimitStore
@@ -37,6 +38,7 @@ class UnitOfWork(Protocol):
     login_failures: LoginFailures
     tariffs: TariffRepository
     sending_limits: LimitStore
+    senders: SenderRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -14,6 +14,7 @@ from .mailings.mailings import MailingService
 from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
+from .senders.senders import SenderService
 from .sending.status_query import StatusQueries
 
 
@@ -30,3 +31,4 @@ class UseCases:
     guard: LoginGuard
     tariffs: TariffService
     sending_limits: LimitSettings
+    senders: SenderService
