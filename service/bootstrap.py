@@ -36,6 +36,7 @@ from .app.access.auth import Authenticator
 from .app.sending.policy import SendingPolicy
 from .app.limits.limits import LimitSettings
 from .app.sending.sending import SendingService
+from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
 from .app.use_cases import UseCases
 from .config import Settings
@@ -64,7 +65,7 @@ def sending_policy(settings: Settings) -> SendingPolicy:
         max_validity_minutes=settings.max_validity_minutes,
         max_schedule_days=settings.max_schedule_days, max_status_ids=settings.max_recipients,
         tariff=Tariff.parse(settings.default_price, settings.tariff_spec),
-        limits=settings.sending_limits())
+        limits=settings.sending_limits(), sender_check=settings.sender_check == "on")
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:
@@ -95,6 +96,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     mailings = MailingService(uow_factory, auth, policy, clock,
                               task_threshold=settings.task_threshold, pricing=pricing)
     tasks = TaskService(uow_factory, auth, clock, lease_seconds=settings.worker_lease_seconds)
+    senders = SenderService(uow_factory, auth, clock)
     tasks.register(IMPORT_TASK, address_book.run_import)
     tasks.register(START_TASK, mailings.run_start)
     accounts = AccountService(uow_factory, auth, settings.currency, clock)
@@ -110,7 +112,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         settings=AccountSettingsService(uow_factory, auth, accounts, subaccounts, parse_networks(
             settings.callback_allowed_networks.split(","))),
         tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
-                              clock))
+                              clock),
+        senders=senders)
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -132,6 +132,9 @@ class Settings:
     callback_allowed_networks: str = ""
     embedded_worker: int = 1
     task_threshold: int = 1000
+    # Sender IDs (docs/senders.md): "on" resolves each message's sender against the registry
+    # (approved senders, shared senders, the account's policy); "off" sends any valid sender
+    sender_check: str = "off"
     # rate limits per account, operation class and minute (every door); 0 turns one off
     rate_send_per_minute: int = 300
     rate_query_per_minute: int = 600
@@ -228,6 +231,8 @@ class Settings:
                               "(like RUB, EUR or USD)")
         if self.unknown_outcome not in ("fail", "retry"):
             raise ConfigError(f"SMSGW_UNKNOWN_OUTCOME={self.unknown_outcome!r}: expected fail or retry")
+        if self.sender_check not in ("on", "off"):
+            raise ConfigError(f"SMSGW_SENDER_CHECK={self.sender_check!r}: expected on or off")
         if self.connector not in ("simulator", "smpp"):
             raise ConfigError(f"SMSGW_CONNECTOR={self.connector!r}: expected simulator or smpp")
         for spec in self.callback_allowed_networks.split(","):

@@ -391,6 +391,7 @@ class FakeUnitOfWork:
         self.delivery = FakeDeliveryStore(self._work)
         self.tariffs = FakeTariffRepository(self._work)
         self.sending_limits = FakeLimitStore(self._work)
+        self.senders = FakeSenderRepository(self._work)
         return self
 
     def __exit__(self, *exc):
@@ -845,7 +846,8 @@ class FakeDeliveryStore:
                 id=m.id, account_id=m.account_id, recipient=m.recipient, status=m.status,
                 valid_until=m.valid_until, submit_state=t["submit_state"],
                 client_ref=m.client_ref,
-                callback_url=self._s.accounts[m.account_id].settings.callback_url, parts=parts)
+                callback_url=self._s.accounts[m.account_id].settings.callback_url, parts=parts,
+                sender=m.sender)
         return out
 
     def apply(self, transitions, now):
@@ -1100,3 +1102,54 @@ class FakeLimitStore:
 
     def used(self, account_id, period):
         return self._counts.get((account_id, period.key), 0)
+
+
+class FakeSenderRepository:
+    """The sender registry in memory (app/senders/ports.py); its rows live on the store, so a
+    unit of work copies and commits them with everything else."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+        self._rows: dict[tuple[int, str], object] = store.__dict__.setdefault("senders", {})
+        self._shared: dict[str, str] = store.__dict__.setdefault("shared_senders", {})
+
+    def of_account(self, account_id):
+        return self.list(account_id)
+
+    def get(self, account_id, name):
+        return self._rows.get((account_id, name))
+
+    def save(self, sender):
+        old = self._rows.get((sender.account_id, sender.name))
+        if old is not None:  # created_at is the registration's, as in the SQL store
+            from dataclasses import replace
+            sender = replace(sender, created_at=old.created_at)
+        self._rows[(sender.account_id, sender.name)] = sender
+
+    def delete(self, account_id, name):
+        return self._rows.pop((account_id, name), None) is not None
+
+    def list(self, account_id=None):
+        return [self._rows[k] for k in sorted(self._rows)
+                if account_id is None or k[0] == account_id]
+
+    def shared(self):
+        return dict(self._shared)
+
+    def set_shared(self, prefix, name, now):
+        self._shared[prefix] = name
+
+    def remove_shared(self, prefix):
+        return self._shared.pop(prefix, None) is not None
+
+    def adopt_in_use(self, now):
+        from service.domain.sender_ids import SenderId, SenderState
+        used = {(m.account_id, m.sender) for m in self._s.messages.values() if m.sender}
+        used |= {(m.account_id, m.sender) for m in self._s.mailings.values() if m.sender}
+        used |= {(a.id, a.settings.default_sender) for a in self._s.accounts.values()
+                 if a.settings.default_sender}
+        new = sorted(k for k in used if k not in self._rows)
+        for account_id, name in new:
+            self._rows[(account_id, name)] = SenderId(account_id, name, SenderState.APPROVED,
+                                                      now, decided_at=now)
+        return len(new)

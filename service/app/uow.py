@@ -16,6 +16,7 @@ from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
 from .pricing.ports import TariffRepository
+from .senders.ports import SenderRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .subaccounts.ports import SubAccountRepository
 from .tasks.ports import TaskStore
@@ -39,6 +40,7 @@ class UnitOfWork(Protocol):
     subaccounts: SubAccountRepository
     tariffs: TariffRepository
     sending_limits: LimitStore
+    senders: SenderRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

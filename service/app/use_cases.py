@@ -14,6 +14,7 @@ from .mailings.mailings import MailingService
 from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
+from .senders.senders import SenderService
 from .sending.status_query import StatusQueries
 from .subaccounts.settings import AccountSettingsService
 from .subaccounts.subaccounts import SubAccountService
@@ -34,3 +35,4 @@ class UseCases:
     settings: AccountSettingsService
     tariffs: TariffService
     sending_limits: LimitSettings
+    senders: SenderService

@@ -11,10 +11,10 @@ import sys
 
 from ..config import ConfigError, Settings
 from ..domain.errors import SmsgwError
-from . import accounts, limits, operations, serving, tariffs
+from . import accounts, limits, operations, senders, serving, tariffs
 from .common import Parser, subcommands
 
-GROUPS = (serving, accounts, operations, limits, tariffs)  # limits adds to accounts' group
+GROUPS = (serving, accounts, operations, limits, tariffs, senders)  # limits adds to accounts' group
 
 
 def parser() -> Parser:

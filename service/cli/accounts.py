@@ -37,6 +37,9 @@ def register(sub) -> None:
     setp.add_argument("--password")
     setp.add_argument("--paused", type=boolean, help="hold delivery of the account's messages")
     setp.add_argument("--simulator-rules", help="e.g. 0000=UNDELIV,delay=0.5 (empty: defaults)")
+    setp.add_argument("--sender-policy", choices=("fallback", "refuse"),
+                      help="a sender not approved for the destination: use the shared sender "
+                      "(fallback) or refuse the message (refuse); see docs/senders.md")
     for cls in ("send", "query", "manage"):
         setp.add_argument(f"--rate-{cls}", type=rate, metavar="N",
                           help=f"{cls} requests per minute (0: no limit, -1: the default)")
@@ -121,7 +124,8 @@ def _configure(settings: Settings, args) -> int:
         callback_secret=args.callback_secret, blocked=args.blocked, password=args.password,
         paused=args.paused, simulator_rules=args.simulator_rules,
         rates={c: getattr(args, f"rate_{c}") for c in ("send", "query", "manage")
-               if getattr(args, f"rate_{c}") is not None})
+               if getattr(args, f"rate_{c}") is not None},
+        sender_policy=args.sender_policy, approve_default_sender=True)
     return _print_account(account, uc.tariffs.name_of(account))
 
 
@@ -134,6 +138,7 @@ def _print_account(account, tariff: str | None = None) -> int:
     print(f"allowed IPs:    {', '.join(s.allowed_ips) or 'any'}")
     print(f"retention days: {s.retention_days if s.retention_days is not None else 'default'}")
     print(f"default sender: {s.default_sender or '-'}")
+    print(f"sender policy:  {s.sender_policy}")
     untrusted = s.callback_url and not s.callback_url_trusted
     origin = " (set by a client: untrusted)" if untrusted else ""
     print(f"callback URL:   {s.callback_url or '-'}{origin}")

@@ -43,6 +43,9 @@ class AccountSettings:
     rate_send: int | None = None
     rate_query: int | None = None
     rate_manage: int | None = None
+    # what happens to a message whose sender is not approved for its destination
+    # (domain/sender_ids.py): "fallback" to the shared sender, or "refuse" (BANNED)
+    sender_policy: str = "fallback"
 
     def ip_allowed(self, ip: str | None) -> bool:
         if not self.allowed_ips:

@@ -151,7 +151,7 @@ class SqlDeliveryStore:
         for chunk in _chunks(list(ids)):
             rows += self._conn.execute(
                 select(m.c.id, m.c.account_id, m.c.recipient, m.c.status, m.c.valid_until,
-                       m.c.submit_state, m.c.client_ref, a.c.callback_url)
+                       m.c.submit_state, m.c.client_ref, a.c.callback_url, m.c.sender)
                 .join(a, a.c.id == m.c.account_id).where(m.c.id.in_(chunk))
                 .with_for_update(of=m)).all()
             for x in self._conn.execute(select(p.c.message_id, p.c.status)
@@ -162,7 +162,7 @@ class SqlDeliveryStore:
             id=x.id, account_id=x.account_id, recipient=x.recipient,
             status=MessageStatus.from_name(x.status), valid_until=x.valid_until,
             submit_state=x.submit_state, client_ref=x.client_ref, callback_url=x.callback_url,
-            parts=parts.get(x.id, [])) for x in rows}
+            parts=parts.get(x.id, []), sender=x.sender) for x in rows}
 
     def apply(self, transitions: Sequence[Transition], now) -> None:
         if not transitions:

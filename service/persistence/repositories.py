@@ -32,7 +32,8 @@ def _account_from_row(row) -> Account:
             retention_days=row.retention_days, default_sender=row.default_sender,
             callback_url=row.callback_url, callback_secret=row.callback_secret,
             callback_url_trusted=row.callback_url_trusted, simulator_rules=row.simulator_rules,
-            rate_send=row.rate_send, rate_query=row.rate_query, rate_manage=row.rate_manage),
+            rate_send=row.rate_send, rate_query=row.rate_query, rate_manage=row.rate_manage,
+            sender_policy=row.sender_policy),
         tariff_id=row.tariff_id)
 
 
@@ -43,7 +44,8 @@ def _account_values(a: Account) -> dict:
                 allowed_ips=",".join(s.allowed_ips), retention_days=s.retention_days,
                 default_sender=s.default_sender, callback_url=s.callback_url,
                 callback_secret=s.callback_secret, callback_url_trusted=s.callback_url_trusted,
-                rate_send=s.rate_send, rate_query=s.rate_query, rate_manage=s.rate_manage)
+                rate_send=s.rate_send, rate_query=s.rate_query, rate_manage=s.rate_manage,
+                sender_policy=s.sender_policy)
 
 
 # Statements on the request path are built once: constructing and coercing a new one per call

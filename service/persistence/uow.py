@@ -13,6 +13,7 @@ from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
+from .senders import SqlSenderRepository
 from .tasks import SqlTaskStore
 from .tariffs import SqlTariffRepository
 from .sending_limits import SqlLimitStore
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.subaccounts = SqlSubAccountRepository(conn)
         self.tariffs = SqlTariffRepository(conn)
         self.sending_limits = SqlLimitStore(conn)
+        self.senders = SqlSenderRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -92,6 +92,8 @@ def test_settings_read_and_set_on_http_with_operator_settings_refused(w):
     assert body["data"]["callbackUrl"] == "https://hooks.example.com/k"
     assert body["data"]["allowedIps"] == ["127.0.0.1/32", "192.0.2.0/24"]
     assert w.c.use_cases.accounts.show("kid").settings.callback_url_trusted is False
+    _s, body = w.api("kid", "Account/Settings", senderPolicy="REFUSE")
+    assert body["data"]["senderPolicy"] == "refuse"
     for name, what in [("tariff", "tariff"), ("blocked", "blocking"), ("limits", "limits"),
                        ("creditLimit", "credit limit")]:
         status, body = w.api("kid", "Account/Settings", **{name: "x"})
@@ -107,6 +109,8 @@ def test_settings_read_and_set_on_http_with_operator_settings_refused(w):
     ({"callbackUrl": "http://10.0.0.5/hook"}, 1, "callbackUrl"),
     ({"callbackUrl": "javascript:alert(1)"}, 1, "callbackUrl"),
     ({"callbackUrl": "http://[::1]/"}, 1, "callbackUrl"),
+    ({"senderPolicy": "sometimes"}, 1, "senderPolicy"),
+    ({"defaultSender": "x" * 12}, 1, "defaultSender"),
 ])
 def test_bad_settings_are_validation_errors_on_http_and_soap(w, params, code, field):
     status, body = w.api("kid", "Account/Settings", **params)
@@ -125,6 +129,10 @@ def test_settings_on_soap(w):
     assert texts(root, "allowedIps") == ["127.0.0.1/32", "::1/128"]
     _s, root = w.soap("kid", "GetAccountSettings")
     assert texts(root, "retentionDays") == ["3"] and texts(root, "defaultSender") == ["Shop"]
+    assert texts(root, "senderPolicy") == ["fallback"]
+    _s, root = w.soap("kid", "SetAccountSettings", "<t:senderPolicy>refuse</t:senderPolicy>")
+    assert texts(root, "senderPolicy") == ["refuse"]
+    assert w.c.use_cases.accounts.show("kid").settings.sender_policy == "refuse"
     _s, root = w.soap("kid", "SetAccountSettings", "<t:clearAllowedIps>true</t:clearAllowedIps>")
     assert texts(root, "allowedIps") == []
     status, root = w.soap("kid", "SetAccountSettings", "<t:tariff>gold</t:tariff>")

@@ -18,6 +18,7 @@ from . import book_types as bt
 from . import types as t
 from .book_service import ContactBookService
 from .mailing_service import MailingService
+from .sender_service import SenderService
 from .service import SmsgwService
 from .subaccount_service import AccountSettingsService, SubAccountService
 from .wsdl import clean_wsdl
@@ -51,8 +52,8 @@ class HardenedWsgiApplication(WsgiApplication):
 def build_application(gateway: Gateway | None, name: str = "smsgw") -> Application:
     out_protocol = SmsgwSoap11Out(flat_types=(t.MessageResult, t.MessageStatus, bt.MessageRecord,
                                               bt.ItemResult))
-    application = Application([SmsgwService, ContactBookService, MailingService, SubAccountService,
-                               AccountSettingsService], tns=TNS,
+    application = Application([SmsgwService, ContactBookService, MailingService, SenderService,
+                               SubAccountService, AccountSettingsService], tns=TNS,
                               name=name,
                               in_protocol=StrictSoap11(validator="lxml"), out_protocol=out_protocol)
     application.gateway = gateway

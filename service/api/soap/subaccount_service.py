@@ -33,7 +33,7 @@ def _settings(v):
     return SimpleNamespace(login=v.login, callbackUrl=v.callback_url,
                            callbackSecretSet=v.callback_secret_set,
                            allowedIps=list(v.allowed_ips), retentionDays=v.retention_days,
-                           defaultSender=v.default_sender)
+                           defaultSender=v.default_sender, senderPolicy=v.sender_policy)
 
 
 class SubAccountService(ServiceBase):
@@ -117,7 +117,7 @@ class SubAccountService(ServiceBase):
 
 class AccountSettingsService(ServiceBase):
     """Settings clients set themselves: callback URL and secret, IP allowlist, retention,
-    default sender. Blocking, tariff, limits and credit limit are the operator's (CLI)."""
+    default sender, sender policy. Blocking, tariff, limits and credit limit are the operator's (CLI)."""
 
     @rpc(Unicode(**st.Optional), _args=("subAccount",), _returns=st.AccountSettings,
          _throws=FAULTS)
@@ -128,19 +128,22 @@ class AccountSettingsService(ServiceBase):
 
     @rpc(Unicode(**st.Optional), Unicode(**st.Optional), Unicode(**st.Many),
          Integer32(**st.Optional), Unicode(**st.Optional), Unicode(**st.Optional),
-         Boolean(**st.Optional),
+         Unicode(**st.Optional), Boolean(**st.Optional),
          _args=("callbackUrl", "callbackSecret", "allowedIps", "retentionDays", "defaultSender",
-                "subAccount", "clearAllowedIps"),
+                "senderPolicy", "subAccount", "clearAllowedIps"),
          _returns=st.AccountSettings, _throws=FAULTS)
     def SetAccountSettings(ctx, callbackUrl, callbackSecret, allowedIps, retentionDays,
-                           defaultSender, subAccount, clearAllowedIps):
+                           defaultSender, senderPolicy, subAccount, clearAllowedIps):
         """Change the settings given; absent ones stay. An empty callbackUrl, callbackSecret or
         defaultSender clears it; clearAllowedIps=true allows any address again. A callback URL
         you set may reach public addresses only (plus networks the operator allows); the
         allowlist must include the address you call from. retentionDays: 0 or more.
+        senderPolicy: fallback (a sender not approved for a destination goes out as the shared
+        sender) or refuse (the message is BANNED, 23).
         subAccount: change one of your sub-clients' settings instead."""
         ips = [] if clearAllowedIps else (list(allowedIps) if allowedIps else None)
         with _domain_errors(ctx):
             return _settings(_uc(ctx).settings.set(_credentials(ctx), SettingsChange(
                 callback_url=callbackUrl, callback_secret=callbackSecret, allowed_ips=ips,
-                retention_days=retentionDays, default_sender=defaultSender), subAccount))
+                retention_days=retentionDays, default_sender=defaultSender,
+                sender_policy=senderPolicy), subAccount))

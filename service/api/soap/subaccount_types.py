@@ -65,4 +65,5 @@ class AccountSettings(ComplexModel):
         ("allowedIps", Unicode(**Many)),
         ("retentionDays", Integer32(**Optional)),
         ("defaultSender", Unicode(**Optional)),
+        ("senderPolicy", Unicode(**Required)),
     ]

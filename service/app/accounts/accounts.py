@@ -15,10 +15,12 @@ from ...domain.logins import validate_login
 from ...domain.money import MONEY_MAX, parse_amount, parse_currency
 from ...domain.passwords import hash_password
 from ...domain.sender import validate_sender
+from ...domain.sender_ids import parse_policy
 from ...domain.simulator_rules import parse_rules
 from ..access.auth import Authenticator, Credentials
 from ..errors import LoginTaken
 from ..access.rate_limits import Operation
+from ..senders.senders import approve_default
 from ..uow import UnitOfWork, UnitOfWorkFactory
 from ...domain.values import MAX_ID
 
@@ -114,12 +116,19 @@ class AccountService:
                   blocked: bool | None = None, password: str | None = None,
                   paused: bool | None = None, simulator_rules: str | None = None,
                   callback_url_trusted: bool = True,
-                  rates: dict[str, int | None] | None = None) -> Account:
+                  rates: dict[str, int | None] | None = None,
+                  sender_policy: str | None = None,
+                  approve_default_sender: bool = False) -> Account:
         """Change the given settings; ``None`` leaves a setting as it is, ``""`` clears it.
 
         A callback URL the operator sets (the CLI) is trusted and may reach private networks;
         a use case acting for a client passes ``callback_url_trusted=False``, and the URL may
         then reach only public addresses and SMSGW_CALLBACK_ALLOWED_NETWORKS.
+
+        ``sender_policy``: ``fallback`` or ``refuse`` (docs/senders.md). With
+        ``approve_default_sender`` (the operator's CLI), a new default sender that the account
+        has not registered is registered approved for every destination; a client's own
+        setting must not pass it (its default is then resolved like any named sender).
 
         ``rates`` maps an operation class (send, query, manage) to requests per minute for
         this account: 0 means no limit, -1 (or None) goes back to the gateway's default.
@@ -137,6 +146,11 @@ class AccountService:
                 changes["retention_days"] = retention_days
             if default_sender is not None:
                 changes["default_sender"] = validate_sender(default_sender) if default_sender else None
+                if approve_default_sender and changes["default_sender"]:
+                    approve_default(uow, account.stored_id, changes["default_sender"],
+                                    self._clock.now())
+            if sender_policy is not None:
+                changes["sender_policy"] = parse_policy(sender_policy)
             if callback_url is not None:
                 if callback_url:
                     parse_callback_url(callback_url)

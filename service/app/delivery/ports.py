@@ -49,6 +49,7 @@ class MessageState:
     client_ref: str | None
     callback_url: str | None
     parts: list[MessageStatus | None]
+    sender: str | None = None
 
 
 @dataclass(frozen=True)

@@ -320,7 +320,8 @@ class MailingService(AccountUseCases):
                 uow.delivery.apply([Transition(
                     st.id, S.DELETED, error_message="mailing cancelled", dlr_stat="DELETED",
                     refund=True, callback=notification(st.id, st.recipient, st.client_ref,
-                                                       st.callback_url, S.DELETED, now))
+                                                       st.callback_url, S.DELETED, now,
+                                                       sender=st.sender))
                     for st in states.values()], now)
         return self._move(credentials, mailing_id, "cancel", cancel)
 

@@ -16,6 +16,7 @@ from ...domain.templates import parse
 from ..limits.limits import screen_mailing
 from ..results import ItemResult
 from ..sending.policy import SendingPolicy
+from ..senders.screen import screen
 from ..uow import UnitOfWork
 
 
@@ -67,5 +68,15 @@ def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, tar
             scheduled_at=at if at > now else None, mailing_id=mailing.id,
             error_code=12 if status is S.BANNED else None,
             error_message="the number is on the blacklist" if status is S.BANNED else None))
+    screen_senders(uow, policy.sender_check, mailing.account_id, messages)
     screen_mailing(uow, policy.limits, mailing.account_id, messages, now)
     return messages
+
+
+def screen_senders(uow: UnitOfWork, enabled: bool, account_id: int,
+                   messages: list[Message]) -> None:
+    """Each recipient's sender resolved as a send's is (app/senders/screen.py); a mailing
+    without a sender wants the account's default sender."""
+    account = uow.accounts.get(account_id) if enabled and messages else None
+    if account is not None:
+        screen(uow, account_id, account.settings, messages, apply_default=True)

@@ -22,3 +22,5 @@ class SendingPolicy:
     idempotency_hours: int = 24
     tariff: Tariff = field(default_factory=lambda: Tariff(Decimal("1.00")))
     limits: Limits = field(default_factory=Limits)  # the gateway's defaults (SMSGW_LIMIT_*)
+    # SMSGW_SENDER_CHECK: resolve each message's sender against the registry (docs/senders.md)
+    sender_check: bool = False

@@ -31,6 +31,7 @@ from ..pricing.tariffs import TariffResolver
 from ..limits.limits import screen as screen_limits
 from .policy import SendingPolicy
 from ..results import outcome
+from ..senders.screen import check_senders
 from ..uow import UnitOfWork, UnitOfWorkFactory
 
 _REFUSED = (MessageStatus.INVALID_NUMBER.canonical_name, MessageStatus.BANNED.canonical_name)
@@ -84,6 +85,7 @@ class MessageResult:
     cost: Decimal
     error_code: int | None = None
     error_message: str | None = None
+    sender: str | None = None  # the sender it goes out with (docs/senders.md)
 
 
 @dataclass
@@ -173,6 +175,8 @@ class SendingService:
             raise ConstraintViolation("id", "a message id is at most 64 characters", limit=64)
         for m in messages:
             m.external_id = cmd.external_id
+        check_senders(self._uow, self._policy.sender_check, account.stored_id, account.settings,
+                      messages)
         for _attempt in range(3):
             try:
                 return self._store(account.stored_id, client_ref, messages, now, account.currency)
@@ -298,7 +302,8 @@ class SendingService:
     def _result(messages: list[Message], ids: list[int], total: Decimal, balance: Decimal) -> SendResult:
         results = [MessageResult(recipient=m.recipient, message_id=i, status=m.status.canonical_name,
                                  status_code=smsc_code(m.status), segments=m.segments, cost=m.cost,
-                                 error_code=m.error_code, error_message=m.error_message)
+                                 error_code=m.error_code, error_message=m.error_message,
+                                 sender=m.sender)
                    for m, i in zip(messages, ids)]
         accepted = sum(1 for m in messages if not m.status.final)
         code = outcome(len(messages), len(messages) - accepted)

@@ -1,7 +1,7 @@
 """Use cases: the settings a client changes itself (and a parent for its sub-clients).
 
-A client may read and change its callback URL and secret, IP allowlist, retention days and
-default sender. What only the operator sets (blocking, tariff, limits, credit limit, rates,
+A client may read and change its callback URL and secret, IP allowlist, retention days,
+default sender and sender policy (fallback or refuse). What only the operator sets (blocking, tariff, limits, credit limit, rates,
 balance, the simulator's rules) stays with the CLI: naming it here is Forbidden (9).
 
 A URL a client sets is untrusted: it may reach only public addresses and the networks the
@@ -57,6 +57,7 @@ class SettingsView:
     allowed_ips: tuple[str, ...]
     retention_days: int | None
     default_sender: str | None
+    sender_policy: str = "fallback"
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,13 @@ class SettingsChange:
     allowed_ips: list[str] | None = None
     retention_days: int | None = None
     default_sender: str | None = None
+    sender_policy: str | None = None  # fallback | refuse (docs/senders.md)
 
 
 def view(account: Account) -> SettingsView:
     s = account.settings
     return SettingsView(account.login, s.callback_url, bool(s.callback_secret), s.allowed_ips,
-                        s.retention_days, s.default_sender)
+                        s.retention_days, s.default_sender, s.sender_policy)
 
 
 class AccountSettingsService:
@@ -120,7 +122,8 @@ class AccountSettingsService:
         return self._accounts.configure(
             target.login, allowed_ips=change.allowed_ips, retention_days=change.retention_days,
             default_sender=change.default_sender, callback_url=change.callback_url,
-            callback_secret=change.callback_secret, callback_url_trusted=False)
+            callback_secret=change.callback_secret, callback_url_trusted=False,
+            sender_policy=change.sender_policy or None)
 
     def _check_url(self, url: str) -> None:
         target = parse_callback_url(url)
@@ -136,7 +139,8 @@ class AccountSettingsService:
 
 _CAMEL = {"callback_url": "callbackUrl", "callback_secret": "callbackSecret",
           "allowed_ips": "allowedIps", "retention_days": "retentionDays",
-          "default_sender": "defaultSender"}
+          "default_sender": "defaultSender", "sender": "defaultSender",
+          "sender_policy": "senderPolicy"}
 
 
 def _covers(networks: tuple[str, ...], ip: str) -> bool:

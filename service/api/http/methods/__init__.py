@@ -8,9 +8,9 @@ OpenAPI document says of each method). A new capability is a new module and one 
 
 from __future__ import annotations
 
-from . import book, mailings, sms, subaccounts
+from . import book, mailings, senders, sms, subaccounts
 
-MODULES = (sms, book, mailings, subaccounts)
+MODULES = (sms, book, mailings, senders, subaccounts)
 
 
 def _merged(tables: list[dict]) -> dict:

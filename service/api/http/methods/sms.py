@@ -40,7 +40,8 @@ def sms_send(uc, p: Params, creds):
             "messages": [{"recipient": m.recipient, "messageId": m.message_id,
                           "statusCode": m.status_code, "statusName": m.status,
                           "segments": m.segments, "cost": m.cost, "errorCode": m.error_code,
-                          "errorMessage": m.error_message} for m in r.messages]}
+                          "errorMessage": m.error_message, "sender": m.sender}
+                         for m in r.messages]}
     return r.code, data, {R.OK: "OK", R.PARTIAL: "some recipients were refused",
                           R.NONE: "no recipient was accepted"}[r.code]
 
@@ -50,7 +51,8 @@ def sms_get_status(uc, p: Params, creds):
     views = uc.statuses.get_status(GetStatus(creds, p.ints("messageIds")))
     return 0, [{"messageId": v.message_id, "recipient": v.recipient, "statusCode": v.status_code,
                 "statusName": v.status_name, "final": v.final, "errorCode": v.error_code,
-                "createdAt": v.created_at, "updatedAt": v.updated_at} for v in views], "OK"
+                "createdAt": v.created_at, "updatedAt": v.updated_at, "sender": v.sender}
+               for v in views], "OK"
 
 
 def sms_get_cost(uc, p: Params, creds):

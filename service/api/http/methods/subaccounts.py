@@ -23,7 +23,8 @@ PARAMETERS = {
     "Account": {
         "Settings": [("callbackUrl", S, False), ("callbackSecret", S, False),
                      ("allowedIps", L, False), ("retentionDays", I, False),
-                     ("defaultSender", S, False), ("subAccount", S, False)],
+                     ("defaultSender", S, False), ("senderPolicy", S, False),
+                     ("subAccount", S, False)],
     },
 }
 
@@ -101,7 +102,8 @@ def stats(uc, p: Params, creds):
                 "cost": t.cost} for t in totals], "OK"
 
 
-_SETTINGS = ("callbackUrl", "callbackSecret", "allowedIps", "retentionDays", "defaultSender")
+_SETTINGS = ("callbackUrl", "callbackSecret", "allowedIps", "retentionDays", "defaultSender",
+             "senderPolicy")
 
 
 def settings(uc, p: Params, creds):
@@ -115,11 +117,11 @@ def settings(uc, p: Params, creds):
         view = uc.settings.set(creds, SettingsChange(
             callback_url=p.get("callbackUrl"), callback_secret=p.get("callbackSecret"),
             allowed_ips=ips, retention_days=p.int("retentionDays"),
-            default_sender=p.get("defaultSender")), sub)
+            default_sender=p.get("defaultSender"), sender_policy=p.get("senderPolicy")), sub)
     return 0, {"login": view.login, "callbackUrl": view.callback_url,
                "callbackSecretSet": view.callback_secret_set,
                "allowedIps": list(view.allowed_ips), "retentionDays": view.retention_days,
-               "defaultSender": view.default_sender}, "OK"
+               "defaultSender": view.default_sender, "senderPolicy": view.sender_policy}, "OK"
 
 
 ROUTES = {
