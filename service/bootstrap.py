@@ -21,6 +21,7 @@ from .api.smsc.http import smsc_http_app
 from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts.accounts import AccountService
+from .app.accounts.ledger_service import LedgerService
 from .app.book.address_book import IMPORT_TASK, AddressBookService
 from .app.sending.history import HistoryQueries
 from .app.access.limits import RequestLimits
@@ -96,7 +97,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         accounts=AccountService(uow_factory, auth, settings.currency, clock),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
         mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock),
-        guard=guard)
+        guard=guard, ledger=LedgerService(uow_factory, auth))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -67,6 +67,7 @@ class _Store:
         self.next_api_key = 1
         self.tasks: dict[int, dict] = {}  # each: the TaskRecord's fields, lease and errors
         self.next_task = 1
+        self.ledger: list = []  # LedgerEntry, in the order written
 
 
 class FakeAccountRepository:
@@ -96,15 +97,22 @@ class FakeAccountRepository:
 
     def debit(self, account_id, amount):
         a = self._s.accounts[account_id]
-        if a.balance < amount:
+        if a.balance - amount < -a.credit_limit:
             return None
         a.balance -= amount
         return a.balance
 
     def credit(self, account_id, amount):
+        from service.domain.money import MONEY_MAX
         a = self._s.accounts[account_id]
+        if a.balance + amount > MONEY_MAX:
+            return None
         a.balance += amount
         return a.balance
+
+    def lock(self, account_ids):
+        return [copy.deepcopy(self._s.accounts[i]) for i in sorted(set(account_ids))
+                if i in self._s.accounts]
 
     def balance(self, account_id):
         return self._s.accounts[account_id].balance
@@ -114,6 +122,7 @@ class FakeAccountRepository:
         stored.password_hash, stored.blocked = account.password_hash, account.blocked
         stored.paused = account.paused
         stored.settings = account.settings
+        stored.credit_limit = account.credit_limit
 
 
 class FakeMessageRepository:
@@ -354,6 +363,7 @@ class FakeUnitOfWork:
         self.counters = FakeRequestCounters(self._work)
         self.api_keys = FakeApiKeyRepository(self._work)
         self.tasks = FakeTaskStore(self._work)
+        self.ledger = FakeLedgerRepository(self._work)
         return self
 
     def __exit__(self, *exc):
@@ -394,3 +404,31 @@ class FakeResolver:
         if host not in self.table:
             raise OSError(f"[fake resolver] {host} does not resolve")
         return list(self.table[host])
+
+
+class FakeLedgerRepository:
+    """The ledger in memory (app/accounts/ports.py LedgerRepository)."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def add(self, entries):
+        for e in entries:
+            self._s.ledger.append(replace(e, id=len(self._s.ledger) + 1))
+
+    def page(self, account_id, since, until, offset, limit):
+        from service.app.results import Page
+        found = [e for e in reversed(self._s.ledger) if e.account_id == account_id
+                 and (since is None or e.created_at >= since)
+                 and (until is None or e.created_at < until)]
+        return Page(len(found), found[offset:offset + limit])
+
+    def totals(self):
+        from service.app.accounts.ports import LedgerTotals
+        out = []
+        for account_id, a in sorted(self._s.accounts.items()):
+            mine = [e for e in self._s.ledger if e.account_id == account_id]
+            out.append(LedgerTotals(account_id, a.login, a.balance,
+                                    sum((e.amount for e in mine), Decimal("0.0000")), len(mine),
+                                    mine[-1].balance_after if mine else None))
+        return out

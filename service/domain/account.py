@@ -66,6 +66,8 @@ class Account:
     blocked: bool = False
     paused: bool = False  # delivery held: workers claim none of its messages
     settings: AccountSettings = field(default_factory=AccountSettings)
+    # postpaid: the balance may go down to minus this (0: prepaid); set only by the operator
+    credit_limit: Decimal = Decimal("0")
 
     @property
     def stored_id(self) -> int:

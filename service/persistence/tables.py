@@ -46,6 +46,8 @@ accounts = Table(
     Column("rate_send", Integer, nullable=True),
     Column("rate_query", Integer, nullable=True),
     Column("rate_manage", Integer, nullable=True),
+    # postpaid: the balance may go down to minus this; 0 is prepaid (see docs/ledger.md)
+    Column("credit_limit", Money(), nullable=False, default=0, server_default="0"),
 )
 
 messages = Table(
@@ -294,4 +296,21 @@ api_keys = Table(
     Column("name", String(100), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+# The money ledger (docs/ledger.md): one row per balance change, written in the transaction of
+# the change; the balance always equals the sum of an account's amounts.
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", Money(), nullable=False),          # signed
+    Column("balance_after", Money(), nullable=False),
+    Column("reason", String(24), nullable=False),
+    Column("ref_kind", String(16), nullable=True),      # message, mailing, request, transfer
+    Column("ref_id", String(64), nullable=True),
+    Column("note", String(200), nullable=True),
+    Column("actor", String(64), nullable=False),        # a login, operator, worker
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_ledger_entries_account_id_id", "account_id", "id"),
 )

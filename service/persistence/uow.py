@@ -12,6 +12,7 @@ from .counters import SqlRequestCounters
 from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .tasks import SqlTaskStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
+        self.ledger = SqlLedgerRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

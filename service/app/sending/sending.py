@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from ...domain.clock import Clock
 from ...domain.encoding import SegmentInfo, analyse
-from ...domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter
+from ...domain.errors import ConstraintViolation, MissingParameter
 from ...domain.message import Message
 from ...domain.phones import Recipient, normalise, split_recipients
 from ...domain.sender import validate_sender
@@ -23,6 +23,7 @@ from ...domain.status import MessageStatus
 from ...domain.values import utc_time
 from ...domain.vocabularies import smsc_code
 from ..access.auth import Authenticator, Credentials
+from ..accounts.ledger import Ledger, send_debit
 from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
 from .policy import SendingPolicy
@@ -130,6 +131,7 @@ class SendingService:
         self._auth = auth
         self._policy = policy
         self._clock = clock
+        self._ledger = Ledger(clock)
 
     # -- use cases -------------------------------------------------------------------------
 
@@ -168,7 +170,8 @@ class SendingService:
             m.external_id = cmd.external_id
         for _attempt in range(3):
             try:
-                return self._store(account.stored_id, client_ref, messages, now, account.currency)
+                return self._store(account.stored_id, client_ref, messages, now, account.currency,
+                                   account.login)
             except DuplicateRequest:
                 continue
         raise DuplicateRequest(client_ref)
@@ -189,7 +192,7 @@ class SendingService:
     # -- steps -----------------------------------------------------------------------------
 
     def _store(self, account_id: int, client_ref: str | None, messages: list[Message],
-               now: datetime, currency: str | None = None) -> SendResult:
+               now: datetime, currency: str | None = None, actor: str | None = None) -> SendResult:
         with self._uow(write=True) as uow:
             _ban_blacklisted(uow, account_id, messages)
             total = sum((m.cost for m in messages), Decimal("0"))
@@ -199,14 +202,12 @@ class SendingService:
                 if earlier is not None and earlier[0] >= expired_before and earlier[1]:
                     return SendResult.from_json(earlier[1])
                 uow.send_requests.claim(account_id, client_ref, now, expired_before)
-            if total > 0:
-                balance = uow.accounts.debit(account_id, total)
-                if balance is None:
-                    raise InsufficientFunds(total, uow.accounts.balance(account_id),
-                                            currency=currency)
+            ids = uow.messages.add_many(messages)
+            if total > 0:  # after the insert: the entry names the request's first message
+                balance = send_debit(self._ledger, uow, account_id, total, ids, len(messages),
+                                     client_ref, actor or str(account_id), currency)
             else:
                 balance = uow.accounts.balance(account_id)
-            ids = uow.messages.add_many(messages)
             result = self._result(messages, ids, total, balance)
             if client_ref is not None:
                 uow.send_requests.store_result(account_id, client_ref, result.to_json())
