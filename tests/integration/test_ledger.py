@@ -148,6 +148,22 @@ def test_a_mailing_is_debited_once_and_refunded_per_message_with_rows_that_say_s
     chains_hold(app)
 
 
+def test_a_postpaid_account_sends_down_to_minus_its_limit_then_gets_the_usual_refusal(app):
+    acc = app.use_cases.accounts
+    acc.create("post", "pw", D("0"))
+    send = lambda: app.use_cases.sending.send(SendSms(Credentials("post", "pw"),  # noqa: E731
+                                                      ["+79991234567"], "x"))
+    with pytest.raises(InsufficientFunds, match="short by 1.0000$"):
+        send()
+    acc.set_credit_limit("post", D("2"))
+    assert [send().balance for _ in range(2)] == [D("-1"), D("-2")]
+    with pytest.raises(InsufficientFunds) as caught:
+        send()
+    assert (caught.value.required, caught.value.balance, caught.value.code) == (D(1), D(-2), 15)
+    assert "credit limit of 2" in caught.value.message
+    chains_hold(app)
+
+
 def test_the_worker_refunds_a_message_that_expired_unsent_as_worker(app):
     app.use_cases.accounts.create("alice", "pw", D("10"))
     sent = app.use_cases.sending.send(SendSms(Credentials("alice", "pw"),
@@ -224,7 +240,11 @@ def test_the_cli_adjusts_shows_and_sets_the_credit_limit(app, monkeypatch, capsy
                 ["account", "adjust", "kw", "0", "--reason", "x"],
                 ["account", "set", "kw", "--credit-limit", "-5"],
                 ["account", "ledger", "kw", "--since", "yesterday"],
-                ["account", "ledger", "nobody"]):
+                ["account", "ledger", "nobody"],
+                ["account", "adjust", "kw", "100000000000000", "--reason", "oversized"],
+                ["account", "adjust", "kw", "1.00001", "--reason", "too precise"],
+                ["account", "topup", "kw", "ten"],
+                ["account", "create", "zz", "--password", "pw", "--currency", "XYZ"]):
         assert main(bad) == 1
         err = capsys.readouterr().err
         assert err.startswith("smsgw: error: ") and len(err.splitlines()) == 1
