@@ -31,6 +31,7 @@ from .app.mailings.mailings import START_TASK, MailingService
 from .app.tasks.tasks import TaskService
 from .app.access.auth import Authenticator
 from .app.sending.policy import SendingPolicy
+from .app.limits.limits import LimitSettings
 from .app.sending.sending import SendingService
 from .app.sending.status_query import StatusQueries
 from .app.use_cases import UseCases
@@ -59,7 +60,8 @@ def sending_policy(settings: Settings) -> SendingPolicy:
         default_validity_minutes=settings.default_validity_minutes,
         max_validity_minutes=settings.max_validity_minutes,
         max_schedule_days=settings.max_schedule_days, max_status_ids=settings.max_recipients,
-        tariff=Tariff.parse(settings.default_price, settings.tariff))
+        tariff=Tariff.parse(settings.default_price, settings.tariff),
+        limits=settings.sending_limits())
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:
@@ -97,7 +99,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         accounts=AccountService(uow_factory, auth, settings.currency, clock),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
         mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock),
-        guard=guard, ledger=LedgerService(uow_factory, auth))
+        guard=guard, sending_limits=LimitSettings(uow_factory, policy.limits, clock),
+        ledger=LedgerService(uow_factory, auth))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

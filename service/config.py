@@ -143,6 +143,13 @@ class Settings:
     auth_block_max_seconds: int = 86400
     auth_trust_seconds: int = 30 * 86400    # a sign-in exempts its address from wider locks
     smsc_namespace: str = "https://smsc.ru/sys/soap.php"
+    # sending limits' defaults for accounts that set none (docs/limits.md); empty/0: off
+    limit_per_day: int = 0
+    limit_per_month: int = 0
+    limit_flood: str = ""               # N/MINUTES
+    limit_duplicate_minutes: int = 0
+    limit_countries: str = ""           # region codes, e.g. RU,KZ
+    limit_quiet_hours: str = ""         # START-END local hours, e.g. 21-09
     # Outlook Mobile Service (/oms)
     oms_provider: str = "smsgw"
     oms_service_name: str = "smsgw SMS"
@@ -228,8 +235,21 @@ class Settings:
             except ValueError as exc:
                 raise ConfigError(f"SMSGW_CALLBACK_ALLOWED_NETWORKS: {spec.strip()!r} is not an "
                                   "IP network (expected CIDRs such as 10.0.0.0/8,::1)") from exc
+        from .domain.errors import SmsgwError
+        try:
+            self.sending_limits()
+        except SmsgwError as exc:
+            raise ConfigError(f"SMSGW_LIMIT_{(exc.field or '').upper()}: {exc}") from exc
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
+
+    def sending_limits(self):
+        """The SMSGW_LIMIT_* defaults as domain Limits (ValidationError names a bad one)."""
+        from .domain.limits import parse_limits
+        return parse_limits(
+            per_day=str(self.limit_per_day), per_month=str(self.limit_per_month),
+            flood=self.limit_flood, duplicate_minutes=str(self.limit_duplicate_minutes),
+            countries=self.limit_countries, quiet_hours=self.limit_quiet_hours)
 
     def smpp_options(self) -> dict[str, object]:
         """The SMPP settings given, as SmppConfig keyword arguments (the rest keep its defaults)."""

@@ -17,6 +17,7 @@ from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .tasks.ports import TaskStore
+from .limits.ports import LimitStore
 
 
 class UnitOfWork(Protocol):
@@ -33,6 +34,7 @@ class UnitOfWork(Protocol):
     counters: RequestCounters
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
+    sending_limits: LimitStore
     ledger: LedgerRepository
 
     def __enter__(self) -> "UnitOfWork": ...

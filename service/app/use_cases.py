@@ -10,6 +10,7 @@ from .book.address_book import AddressBookService
 from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
+from .limits.limits import LimitSettings
 from .mailings.mailings import MailingService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
@@ -27,4 +28,5 @@ class UseCases:
     tasks: TaskService
     limits: RequestLimits
     guard: LoginGuard
+    sending_limits: LimitSettings
     ledger: LedgerService

@@ -11,10 +11,10 @@ import sys
 
 from ..config import ConfigError, Settings
 from ..domain.errors import SmsgwError
-from . import accounts, ledger, operations, serving
+from . import accounts, ledger, limits, operations, serving
 from .common import Parser, subcommands
 
-GROUPS = (serving, accounts, ledger, operations)
+GROUPS = (serving, accounts, operations, limits, ledger)  # limits and ledger add to accounts' group
 
 
 def parser() -> Parser:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..config import Settings
 from ..domain.money import parse_amount
-from . import ledger
 from .common import boolean, container, rate, subcommands, whole_number
 
 
@@ -39,7 +38,6 @@ def register(sub) -> None:
         setp.add_argument(f"--rate-{cls}", type=rate, metavar="N",
                           help=f"{cls} requests per minute (0: no limit, -1: the default)")
     setp.set_defaults(handler=_configure)
-    ledger.register_account_commands(acc, setp)
 
     keys = subcommands(acc.add_parser("apikey", help="API keys (used in place of the password)"),
                        "apikey_command")
@@ -71,7 +69,6 @@ def _top_up(settings: Settings, args) -> int:
 
 
 def _configure(settings: Settings, args) -> int:
-    ledger.credit_limit(settings, args)
     ips = None if args.allowed_ips is None else args.allowed_ips.split(",")
     return _print_account(container(settings).use_cases.accounts.configure(
         args.login, allowed_ips=ips, retention_days=args.retention_days,

@@ -9,7 +9,7 @@ from datetime import datetime
 from ..config import Settings
 from ..domain.errors import ValidationError
 from ..domain.money import parse_amount, parse_signed_amount, shown_amount
-from .common import container, subcommands, whole_number
+from .common import container, group, subcommands, whole_number
 
 
 def register(sub) -> None:
@@ -17,10 +17,11 @@ def register(sub) -> None:
     check = ledger.add_parser("check", help="verify that every balance equals the sum of its "
                               "ledger (exit 1 and name the accounts when one does not)")
     check.set_defaults(handler=_check)
+    _account_commands(group(sub, "account"))
 
 
-def register_account_commands(acc, setp) -> None:
-    """The ledger's subcommands of ``smsgw account`` (called by cli/accounts.py)."""
+def _account_commands(acc) -> None:
+    """The ledger's subcommands of ``smsgw account``, and ``account set --credit-limit``."""
     show = acc.add_parser("ledger", help="an account's ledger entries, newest first")
     show.add_argument("login")
     show.add_argument("--since", help="ISO 8601 time (UTC when no offset is given)")
@@ -33,8 +34,16 @@ def register_account_commands(acc, setp) -> None:
     adjust.add_argument("amount", help="e.g. 10 or -2.50")
     adjust.add_argument("--reason", required=True)
     adjust.set_defaults(handler=_adjust)
+    setp = acc.choices["set"]
     setp.add_argument("--credit-limit", metavar="AMOUNT",
                       help="postpaid: the balance may go down to minus this (0: prepaid)")
+    configure = setp.get_default("handler")
+
+    def set_with_credit_limit(settings: Settings, args) -> int:
+        _credit_limit(settings, args)  # first: the account printed afterwards shows it
+        return int(configure(settings, args))
+
+    setp.set_defaults(handler=set_with_credit_limit)
 
 
 def _time(text: str | None, field: str) -> datetime | None:
@@ -84,7 +93,7 @@ def _adjust(settings: Settings, args) -> int:
     return 0
 
 
-def credit_limit(settings: Settings, args) -> None:
+def _credit_limit(settings: Settings, args) -> None:
     """``account set --credit-limit``: applied before the other settings are."""
     if getattr(args, "credit_limit", None) is not None:
         container(settings).use_cases.accounts.set_credit_limit(

@@ -15,6 +15,7 @@ from sqlalchemy import (and_, bindparam, exists, false, func, insert, literal_co
                         update)
 from sqlalchemy.engine import Connection
 
+from ..app.accounts.ledger import Refund
 from ..app.delivery.carrier import Receipt
 from ..app.delivery.ports import (CallbackJob, ClaimedMessage, MessageState, PartMatch,
                                   PendingReceipt, ReplayResult, Transition)
@@ -207,9 +208,9 @@ class SqlDeliveryStore:
         why = {t.message_id: t.status.canonical_name + (f": {t.error_message}"
                                                         if t.error_message else "")
                for t in transitions}
-        refunds: list[tuple[int, int, Decimal, int | None, str]] = []
+        refunds: list[Refund] = []
         for chunk in _chunks(sorted(why)):
-            refunds += [(x.account_id, x.id, x.cost, x.mailing_id, why[x.id])
+            refunds += [Refund(x.account_id, x.id, x.cost, x.mailing_id, why[x.id])
                         for x in self._conn.execute(
                             select(m.c.id, m.c.account_id, m.c.cost, m.c.mailing_id)
                             .where(m.c.id.in_(chunk)).order_by(m.c.id))]

@@ -14,9 +14,10 @@ from typing import Sequence
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
+from ..app.accounts.ledger import Refund, refund_entries, refunds_by_account
 from ..app.accounts.ports import LedgerTotals
 from ..app.results import Page
-from ..domain.ledger import LedgerEntry, Reason, RefKind, Reference, running_balances
+from ..domain.ledger import LedgerEntry, Reason, RefKind, Reference
 from .tables import accounts, ledger_entries as le
 from .types import Money
 
@@ -82,30 +83,13 @@ class SqlLedgerRepository:
                 for r in rows]
 
 
-def refund(conn: Connection, refunds: Sequence[tuple[int, int, Decimal, int | None, str]],
-           actor: str, now: datetime) -> None:
-    """Give back the cost of messages that will not be sent, with one ledger entry each.
-
-    ``refunds``: (account id, message id, cost, mailing id, why). Each account's total goes
-    back in one UPDATE (accounts in id order, so concurrent refunds never deadlock), and each
-    message gets its own entry with its own balance after: ``mailing_refund`` for a mailing's
-    message (the mailing was debited once; its messages come back one by one), ``refund``
-    otherwise."""
-    by_account: dict[int, list[tuple[int, Decimal, int | None, str]]] = {}
-    for account_id, message_id, cost, mailing_id, why in refunds:
-        if cost > 0:
-            by_account.setdefault(account_id, []).append((message_id, cost, mailing_id, why))
+def refund(conn: Connection, refunds: Sequence[Refund], actor: str, now: datetime) -> None:
+    """Give back the cost of messages that will not be sent: each account's total in one
+    UPDATE (accounts in id order), then every message's own entry in one INSERT
+    (app/accounts/ledger.py refund_entries says what the entries hold)."""
     entries: list[LedgerEntry] = []
-    for account_id in sorted(by_account):
-        items = by_account[account_id]
-        total = sum((cost for _m, cost, _g, _w in items), Decimal("0"))
+    for account_id, items in refunds_by_account(refunds).items():
+        total = sum((r.cost for r in items), Decimal("0"))
         final = conn.execute(_REFUND, {"account_id": account_id, "amount": total}).scalar_one()
-        for (message_id, cost, mailing_id, why), after in zip(
-                items, running_balances(final, [cost for _m, cost, _g, _w in items])):
-            note = f"mailing {mailing_id}: {why}" if mailing_id is not None else why
-            entries.append(LedgerEntry(
-                account_id=account_id, amount=cost, balance_after=after,
-                reason=Reason.MAILING_REFUND if mailing_id is not None else Reason.REFUND,
-                actor=actor, created_at=now, reference=Reference(RefKind.MESSAGE, str(message_id)),
-                note=note[:200]))
+        entries += refund_entries(items, final, actor, now)
     SqlLedgerRepository(conn).add(entries)

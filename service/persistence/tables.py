@@ -298,6 +298,33 @@ api_keys = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+# Sending limits (app/limits/): each account's own limits (NULL: the gateway's default; 0 or
+# '' turns one off), and its accepted messages counted per UTC day and month.
+account_limits = Table(
+    "account_limits", metadata,
+    Column("account_id", Id, ForeignKey("accounts.id"), primary_key=True),
+    Column("per_day", Integer, nullable=True),
+    Column("per_month", Integer, nullable=True),
+    Column("flood_count", Integer, nullable=True),
+    Column("flood_minutes", Integer, nullable=True),
+    Column("duplicate_minutes", Integer, nullable=True),
+    Column("countries", String(1000), nullable=True),     # comma-separated region codes
+    Column("quiet_start", SmallInteger, nullable=True),
+    Column("quiet_end", SmallInteger, nullable=True),
+)
+
+limit_counters = Table(
+    "limit_counters", metadata,
+    Column("account_id", Id, primary_key=True),
+    Column("period", String(16), primary_key=True),        # d2026-12-01, m2026-12
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+# The flood and duplicate guards read an account's recent messages to a few numbers.
+Index("ix_messages_account_recipient_created", messages.c.account_id, messages.c.recipient,
+      messages.c.created_at)
+
 # The money ledger (docs/ledger.md): one row per balance change, written in the transaction of
 # the change; the balance always equals the sum of an account's amounts.
 ledger_entries = Table(

@@ -15,6 +15,7 @@ from .engine import writer_queue
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .tasks import SqlTaskStore
+from .sending_limits import SqlLimitStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
 
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
+        self.sending_limits = SqlLimitStore(conn)
         self.ledger = SqlLedgerRepository(conn)
         return self
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
+from typing import Sequence
 
 from ...domain.clock import Clock
 from ...domain.errors import ConstraintViolation, InsufficientFunds, NotFound, ValidationError
 from ...domain.ledger import (MAX_ACTOR, MAX_NOTE, LedgerEntry, Reason, RefKind, Reference,
-                              clip)
+                              clip, running_balances)
 from ...domain.money import MONEY_MAX, MONEY_PLACES, MONEY_QUANTUM
 from ..uow import UnitOfWork
 
@@ -163,3 +165,40 @@ def send_debit(ledger: Ledger, uow: UnitOfWork, account_id: int, total: Decimal,
     return ledger.debit(uow, account_id, total, Reason.SEND, actor=actor,
                         reference=Reference(RefKind.MESSAGE, str(min(message_ids))),
                         note=note, currency=currency)
+
+
+@dataclass(frozen=True)
+class Refund:
+    """One message's cost going back: ``why`` is its final status and the reason given."""
+
+    account_id: int
+    message_id: int
+    cost: Decimal
+    mailing_id: int | None
+    why: str
+
+
+def refunds_by_account(refunds: Sequence[Refund]) -> dict[int, list[Refund]]:
+    """The refunds worth an entry (cost > 0), per account, accounts in id order (the order
+    their rows are updated in, so concurrent refunds never deadlock), messages in order."""
+    out: dict[int, list[Refund]] = {}
+    for r in sorted(refunds, key=lambda r: (r.account_id, r.message_id)):
+        if r.cost > 0:
+            out.setdefault(r.account_id, []).append(r)
+    return out
+
+
+def refund_entries(refunds: Sequence[Refund], final: Decimal, actor: str,
+                   now: datetime) -> list[LedgerEntry]:
+    """One account's refunds, credited as one sum that left the balance at ``final``: one
+    entry per message with its own balance after. A mailing's message is ``mailing_refund``
+    (the mailing was debited once; its messages come back one by one) and its note names the
+    mailing; any other is ``refund``."""
+    return [LedgerEntry(
+        account_id=r.account_id, amount=r.cost, balance_after=after,
+        reason=Reason.MAILING_REFUND if r.mailing_id is not None else Reason.REFUND,
+        actor=clip(actor, MAX_ACTOR) or "?", created_at=now,
+        reference=Reference(RefKind.MESSAGE, str(r.message_id)),
+        note=clip(f"mailing {r.mailing_id}: {r.why}" if r.mailing_id is not None else r.why,
+                  MAX_NOTE))
+        for r, after in zip(refunds, running_balances(final, [r.cost for r in refunds]))]

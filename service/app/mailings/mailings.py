@@ -17,7 +17,8 @@ from typing import Any, Callable, Iterator
 
 from ...domain.contacts import clean_fields
 from ...domain.ledger import Reason, RefKind, Reference
-from ...domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter, NotFound
+from ...domain.errors import (ConstraintViolation, InsufficientFunds, MissingParameter, NotFound,
+                              QuotaExceeded)
 from ...domain.mailing import Mailing, MailingState, check_move
 from ...domain.message import Message
 from ...domain.phones import normalise
@@ -25,6 +26,7 @@ from ...domain.sender import validate_sender
 from ...domain.status import MessageStatus as S
 from ...domain.templates import parse
 from .messages import Target, build_messages, send_time
+from ..limits.limits import reserve_quota
 from ..sending.sending import schedule_limit
 from ..results import BACKGROUND, ItemResult, Page, failure, outcome, paging
 from ..access.auth import Credentials
@@ -138,6 +140,8 @@ class MailingService(AccountUseCases):
             targets, errors = self._targets(uow, mailing)
             messages = build_messages(uow, self._policy, mailing, targets, errors, now, 0, now)
             total = sum((m.cost for m in messages), Decimal("0"))
+            reserve_quota(uow, self._policy.limits, account_id,
+                          sum(1 for m in messages if not m.status.final), now)
             balance = self._debit(uow, account_id, total, mailing, len(messages))
             uow.messages.add_many(messages)
             self._started(uow, mailing, now, len(messages), total)
@@ -203,6 +207,8 @@ class MailingService(AccountUseCases):
                     state = {**state, "after": last_id,
                              "queued": state["queued"] + len(messages),
                              "failed": state["failed"] + len(errors),
+                             "accepted": state.get("accepted", 0) + sum(
+                                 1 for m in messages if not m.status.final),
                              "cost": str(Decimal(state["cost"]) + sum(
                                  (m.cost for m in messages), Decimal("0")))}
                     ctx.commit_chunk(uow, state, state["queued"] + state["failed"])
@@ -210,8 +216,10 @@ class MailingService(AccountUseCases):
                 m = self._get(uow, task.account_id, mailing_id, lock=True)
                 cost = Decimal(state["cost"])
                 try:
+                    reserve_quota(uow, self._policy.limits, task.account_id,
+                                  state.get("accepted", 0), self._clock.now())
                     self._debit(uow, task.account_id, cost, m, state["queued"])
-                except InsufficientFunds:
+                except (InsufficientFunds, QuotaExceeded):
                     uow.rollback()
                     self._abandon(task.account_id, mailing_id)
                     raise

@@ -12,6 +12,7 @@ from ...domain.mailing import Mailing
 from ...domain.message import Message
 from ...domain.status import MessageStatus as S
 from ...domain.templates import parse
+from ..limits.limits import screen_mailing
 from ..results import ItemResult
 from ..sending.policy import SendingPolicy
 from ..uow import UnitOfWork
@@ -64,4 +65,5 @@ def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, tar
             scheduled_at=at if at > now else None, mailing_id=mailing.id,
             error_code=12 if status is S.BANNED else None,
             error_message="the number is on the blacklist" if status is S.BANNED else None))
+    screen_mailing(uow, policy.limits, mailing.account_id, messages, now)
     return messages

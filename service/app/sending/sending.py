@@ -26,6 +26,7 @@ from ..access.auth import Authenticator, Credentials
 from ..accounts.ledger import Ledger, send_debit
 from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
+from ..limits.limits import screen as screen_limits
 from .policy import SendingPolicy
 from ..results import outcome
 from ..uow import UnitOfWork, UnitOfWorkFactory
@@ -195,13 +196,14 @@ class SendingService:
                now: datetime, currency: str | None = None, actor: str | None = None) -> SendResult:
         with self._uow(write=True) as uow:
             _ban_blacklisted(uow, account_id, messages)
-            total = sum((m.cost for m in messages), Decimal("0"))
             if client_ref is not None:
                 earlier = uow.send_requests.find(account_id, client_ref)
                 expired_before = now - timedelta(hours=self._policy.idempotency_hours)
                 if earlier is not None and earlier[0] >= expired_before and earlier[1]:
                     return SendResult.from_json(earlier[1])
                 uow.send_requests.claim(account_id, client_ref, now, expired_before)
+            screen_limits(uow, self._policy.limits, account_id, messages, now)
+            total = sum((m.cost for m in messages), Decimal("0"))
             ids = uow.messages.add_many(messages)
             if total > 0:  # after the insert: the entry names the request's first message
                 balance = send_debit(self._ledger, uow, account_id, total, ids, len(messages),

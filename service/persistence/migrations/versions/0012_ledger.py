@@ -6,7 +6,7 @@ so the ledger's invariant (balance = sum of the account's amounts) holds from th
 accounts.credit_limit: how far below zero the balance may go (0: prepaid, as before).
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0015 (re-chained after merging main, which landed 0015 on 0011)
 Create Date: 2026-12-01
 """
 from datetime import datetime, timezone
@@ -17,7 +17,7 @@ from alembic import op
 from service.persistence.types import Money, UtcDateTime
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
