@@ -213,3 +213,22 @@ def test_a_signed_amount_is_a_decimal_or_a_validation_error(text):
     except ValidationError:
         return
     assert isinstance(amount, Decimal) and amount != 0 and abs(amount) <= MONEY_MAX
+
+
+def test_a_cancelled_mailing_on_the_fakes_is_one_debit_and_one_refund_row_per_message(world):
+    from service.app.mailings.mailings import CreateMailing, MailingService
+    me = Credentials("alice", "pw")
+    mailings = MailingService(world["uow"], Authenticator(), SendingPolicy(
+        tariff=Tariff.parse("1.00", "")), world["clock"])
+    mid = mailings.create(CreateMailing(me, "m", "Hi", phones=(
+        "+79991230001", "+79991230002", "+79991230003"))).mailing.stored_id
+    assert mailings.start(me, mid).balance == D("7")
+    mailings.cancel(me, mid)
+    rows = entries(world, 1)[1:]
+    assert [(e.reason, e.amount, e.balance_after) for e in rows] == [
+        (Reason.MAILING, D("-3"), D("7")), (Reason.MAILING_REFUND, D("1"), D("8")),
+        (Reason.MAILING_REFUND, D("1"), D("9")), (Reason.MAILING_REFUND, D("1"), D("10"))]
+    assert rows[0].reference == Reference(RefKind.MAILING, str(mid))
+    assert all(r.reference.kind is RefKind.MESSAGE and r.actor == "alice"
+               and r.note.startswith(f"mailing {mid}: DELETED") for r in rows[1:])
+    assert holds(world)
