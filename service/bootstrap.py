@@ -21,6 +21,7 @@ from .api.smsc.http import smsc_http_app
 from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts.accounts import AccountService
+from .app.accounts.ledger_service import LedgerService
 from .app.book.address_book import IMPORT_TASK, AddressBookService
 from .app.sending.history import HistoryQueries
 from .app.access.limits import RequestLimits
@@ -105,7 +106,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         guard=guard, sending_limits=LimitSettings(uow_factory, policy.limits, clock),
         tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
                               clock),
-        senders=senders)
+        senders=senders,
+        ledger=LedgerService(uow_factory, auth))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

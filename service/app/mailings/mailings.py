@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from ...domain.contacts import clean_fields
+from ...domain.ledger import Reason, RefKind, Reference
 from ...domain.errors import (ConstraintViolation, InsufficientFunds, MissingParameter, NotFound,
                               QuotaExceeded)
 from ...domain.mailing import Mailing, MailingState, check_move
@@ -33,6 +34,7 @@ from ..access.auth import Credentials
 from ..base import AccountUseCases
 from ..access.rate_limits import Operation
 from ..delivery.delivery import notification
+from ..accounts.ledger import Ledger
 from ..delivery.ports import Transition
 from ..tasks.ports import TaskRecord
 from ..tasks.tasks import TaskContext
@@ -154,7 +156,7 @@ class MailingService(AccountUseCases):
             total = sum((m.cost for m in messages), Decimal("0"))
             reserve_quota(uow, self._policy.limits, account_id,
                           sum(1 for m in messages if not m.status.final), now)
-            balance = self._debit(uow, account_id, total)
+            balance = self._debit(uow, account_id, total, mailing, len(messages))
             uow.messages.add_many(messages)
             self._started(uow, mailing, now, len(messages), total)
             view = self._view(uow, mailing)
@@ -169,14 +171,15 @@ class MailingService(AccountUseCases):
         return (sum(sizes.get(g, 0) for g in mailing.group_ids) + len(mailing.contact_ids)
                 + len(mailing.phones))
 
-    @staticmethod
-    def _debit(uow: UnitOfWork, account_id: int, total: Decimal) -> Decimal:
+    def _debit(self, uow: UnitOfWork, account_id: int, total: Decimal, mailing: Mailing,
+               count: int) -> Decimal:
+        """The mailing's one debit, and its one ledger entry (its refunds come per message)."""
         if not total:
             return uow.accounts.balance(account_id)
-        balance = uow.accounts.debit(account_id, total)
-        if balance is None:
-            raise InsufficientFunds(total, uow.accounts.balance(account_id))
-        return balance
+        return Ledger(self._clock).debit(
+            uow, account_id, total, Reason.MAILING, actor=_login(uow, account_id),
+            reference=Reference(RefKind.MAILING, str(mailing.stored_id)),
+            note=f"{count} message{'s' if count != 1 else ''}")
 
     def _started(self, uow: UnitOfWork, mailing: Mailing, now: datetime, count: int, total: Decimal) -> None:
         future = mailing.scheduled_at and mailing.scheduled_at > now
@@ -229,7 +232,7 @@ class MailingService(AccountUseCases):
                 try:
                     reserve_quota(uow, self._policy.limits, task.account_id,
                                   state.get("accepted", 0), self._clock.now())
-                    self._debit(uow, task.account_id, cost)
+                    self._debit(uow, task.account_id, cost, m, state["queued"])
                 except (InsufficientFunds, QuotaExceeded):
                     uow.rollback()
                     self._abandon(task.account_id, mailing_id)
@@ -323,7 +326,7 @@ class MailingService(AccountUseCases):
                     refund=True, callback=notification(st.id, st.recipient, st.client_ref,
                                                        st.callback_url, S.DELETED, now,
                                                        sender=st.sender))
-                    for st in states.values()], now)
+                    for st in states.values()], now, actor=_login(uow, m.account_id))
         return self._move(credentials, mailing_id, "cancel", cancel)
 
     def _move(self, credentials: Credentials, mailing_id: int, move: str,
@@ -379,6 +382,12 @@ class MailingService(AccountUseCases):
         cost = sum((cost for _count, cost in stats.values()), Decimal("0"))
         return MailingView(mailing, self._effective(uow, mailing), counts, cost,
                            round(100.0 * done / total, 1) if total else 0.0)
+
+
+def _login(uow: UnitOfWork, account_id: int) -> str:
+    """Who a ledger entry names as its actor: the account acting."""
+    account = uow.accounts.get(account_id)
+    return account.login if account is not None else str(account_id)
 
 
 __all__ = ["CreateMailing", "MailingService", "MailingView", "StartResult"]
