@@ -24,6 +24,7 @@ from .app.accounts.accounts import AccountService
 from .app.subaccounts.settings import AccountSettingsService
 from .app.subaccounts.subaccounts import SubAccountService
 from .domain.callback_url import parse_networks
+from .app.accounts.ledger_service import LedgerService
 from .app.book.address_book import IMPORT_TASK, AddressBookService
 from .app.sending.history import HistoryQueries
 from .app.access.limits import RequestLimits
@@ -113,7 +114,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
             settings.callback_allowed_networks.split(","))),
         tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
                               clock),
-        senders=senders)
+        senders=senders,
+        ledger=LedgerService(uow_factory, auth, subaccounts))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -70,6 +70,7 @@ class _Store:
         self.next_api_key = 1
         self.tasks: dict[int, dict] = {}  # each: the TaskRecord's fields, lease and errors
         self.next_task = 1
+        self.ledger: list = []  # LedgerEntry, in the order written
         # the contact book: cards without their group ids (those come from ``members``)
         self.contacts: dict[int, Contact] = {}
         self.groups: dict[int, dict] = {}      # each: account_id, name, created_at
@@ -123,15 +124,22 @@ class FakeAccountRepository:
 
     def debit(self, account_id, amount):
         a = self._s.accounts[account_id]
-        if a.balance < amount:
+        if a.balance - amount < -a.credit_limit:
             return None
         a.balance -= amount
         return a.balance
 
     def credit(self, account_id, amount):
+        from service.domain.money import MONEY_MAX
         a = self._s.accounts[account_id]
+        if a.balance + amount > MONEY_MAX:
+            return None
         a.balance += amount
         return a.balance
+
+    def lock(self, account_ids):
+        return [copy.deepcopy(self._s.accounts[i]) for i in sorted(set(account_ids))
+                if i in self._s.accounts]
 
     def balance(self, account_id):
         return self._s.accounts[account_id].balance
@@ -141,6 +149,7 @@ class FakeAccountRepository:
         stored.password_hash, stored.blocked = account.password_hash, account.blocked
         stored.paused = account.paused
         stored.settings = account.settings
+        stored.credit_limit = account.credit_limit
 
 
 class FakeMessageRepository:
@@ -392,6 +401,7 @@ class FakeUnitOfWork:
         self.tariffs = FakeTariffRepository(self._work)
         self.sending_limits = FakeLimitStore(self._work)
         self.senders = FakeSenderRepository(self._work)
+        self.ledger = FakeLedgerRepository(self._work)
         return self
 
     def __exit__(self, *exc):
@@ -850,7 +860,7 @@ class FakeDeliveryStore:
                 sender=m.sender)
         return out
 
-    def apply(self, transitions, now):
+    def apply(self, transitions, now, actor="worker"):
         if not transitions:
             return
         before = {m.id: m.status.final for m, _ in self._rows(t.message_id for t in transitions)}
@@ -869,10 +879,7 @@ class FakeDeliveryStore:
                      lease_owner=None, lease_until=None)
         # like SQL: only changes that happened count (a status final before the batch is kept)
         applied = [tr for tr in transitions if before.get(tr.message_id) is False]
-        for account_id, amount in self._refunds({tr.message_id for tr in applied
-                                                 if tr.refund}).items():
-            if amount > 0:
-                self._s.accounts[account_id].balance += amount
+        self._refund([tr for tr in applied if tr.refund], now, actor)
         for tr in applied:
             if tr.callback:
                 job_id = _next(self._s, "callbacks")
@@ -882,17 +889,24 @@ class FakeDeliveryStore:
                     state="pending", attempts=0, next_attempt_at=now, lease_until=None,
                     last_error=None, created_at=now, delivered_at=None)
 
-    def _refunds(self, ids):
-        totals: dict[int, Decimal] = {}
+    def _refund(self, transitions, now, actor):
+        """Like SQL: each account credited once, one ledger entry per refunded message."""
+        from service.app.accounts.ledger import Refund, refund_entries, refunds_by_account
+        why = {t.message_id: t.status.canonical_name + (f": {t.error_message}"
+                                                        if t.error_message else "")
+               for t in transitions}
+        refunds = [Refund(m.account_id, m.id, m.cost, m.mailing_id, why[m.id])
+                   for m, _ in self._rows(why)]
+        # like SQL: a parent-mode sub-client's refunds go back to the parent that paid
+        from service.app.subaccounts.funding import route_refunds
         subs = getattr(self._s, "subaccounts", {})
-        for m, _ in self._rows(ids):
-            # like SQL (persistence/subaccounts.py by_payer): a parent-mode sub-client's
-            # refunds go back to the parent that paid
-            sub = subs.get(m.account_id)
-            payer = sub.parent_id if sub is not None and sub.balance_mode.value == "parent" \
-                else m.account_id
-            totals[payer] = totals.get(payer, Decimal("0")) + m.cost
-        return totals
+        refunds = route_refunds(refunds, {
+            sid: (sub.parent_id, self._s.accounts[sid].login) for sid, sub in subs.items()
+            if sub.balance_mode.value == "parent"})
+        for account_id, items in refunds_by_account(refunds).items():
+            account = self._s.accounts[account_id]
+            account.balance += sum((r.cost for r in items), Decimal("0"))
+            FakeLedgerRepository(self._s).add(refund_entries(items, account.balance, actor, now))
 
     def overdue(self, now, limit):
         return [m.id for m, t in self._rows()
@@ -1153,3 +1167,31 @@ class FakeSenderRepository:
             self._rows[(account_id, name)] = SenderId(account_id, name, SenderState.APPROVED,
                                                       now, decided_at=now)
         return len(new)
+
+
+class FakeLedgerRepository:
+    """The ledger in memory (app/accounts/ports.py LedgerRepository)."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def add(self, entries):
+        for e in entries:
+            self._s.ledger.append(replace(e, id=len(self._s.ledger) + 1))
+
+    def page(self, account_id, since, until, offset, limit):
+        from service.app.results import Page
+        found = [e for e in reversed(self._s.ledger) if e.account_id == account_id
+                 and (since is None or e.created_at >= since)
+                 and (until is None or e.created_at < until)]
+        return Page(len(found), found[offset:offset + limit])
+
+    def totals(self):
+        from service.app.accounts.ports import LedgerTotals
+        out = []
+        for account_id, a in sorted(self._s.accounts.items()):
+            mine = [e for e in self._s.ledger if e.account_id == account_id]
+            out.append(LedgerTotals(account_id, a.login, a.balance,
+                                    sum((e.amount for e in mine), Decimal("0.0000")), len(mine),
+                                    mine[-1].balance_after if mine else None))
+        return out

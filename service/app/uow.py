@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from .access.ports import LoginFailures, RequestCounters
-from .accounts.ports import AccountRepository, ApiKeyRepository
+from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
@@ -41,6 +41,7 @@ class UnitOfWork(Protocol):
     tariffs: TariffRepository
     sending_limits: LimitStore
     senders: SenderRepository
+    ledger: LedgerRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

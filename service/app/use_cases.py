@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .accounts.accounts import AccountService
+from .accounts.ledger_service import LedgerService
 from .book.address_book import AddressBookService
 from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
@@ -36,3 +37,4 @@ class UseCases:
     tariffs: TariffService
     sending_limits: LimitSettings
     senders: SenderService
+    ledger: LedgerService

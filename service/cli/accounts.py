@@ -133,6 +133,8 @@ def _print_account(account, tariff: str | None = None) -> int:
     s = account.settings
     print(f"login:          {account.login}")
     print(f"balance:        {account.balance} {account.currency}")
+    print(f"credit limit:   {account.credit_limit} {account.currency}"
+          f"{'' if account.credit_limit else ' (prepaid)'}")
     print(f"blocked:        {'yes' if account.blocked else 'no'}")
     print(f"paused:         {'yes' if account.paused else 'no'}")
     print(f"allowed IPs:    {', '.join(s.allowed_ips) or 'any'}")

@@ -70,6 +70,8 @@ class Account:
     paused: bool = False  # delivery held: workers claim none of its messages
     settings: AccountSettings = field(default_factory=AccountSettings)
     tariff_id: int | None = None  # its own price list; None: the gateway's default
+    # postpaid: the balance may go down to minus this (0: prepaid); set only by the operator
+    credit_limit: Decimal = Decimal("0")
 
     @property
     def stored_id(self) -> int:

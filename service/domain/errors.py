@@ -119,12 +119,14 @@ class InsufficientFunds(SmsgwError):
     is_client_error = True
 
     def __init__(self, required: Decimal, balance: Decimal, *,
-                 currency: str | None = None) -> None:
-        super().__init__(f"insufficient funds: {required} required, balance is {balance}, "
-                         f"short by {required - balance}")
+                 currency: str | None = None, credit_limit: Decimal = Decimal("0")) -> None:
+        limit = f" with a credit limit of {credit_limit}" if credit_limit else ""
+        super().__init__(f"insufficient funds: {required} required, balance is {balance}{limit}, "
+                         f"short by {required - balance - credit_limit}")
         self.required = required
         self.balance = balance
         self.currency = currency  # the account's, where the raiser knows it
+        self.credit_limit = credit_limit  # postpaid: how far below zero the balance may go
 
 
 class RateLimited(SmsgwError):

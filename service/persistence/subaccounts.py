@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Sequence
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from ..app.accounts.ledger import Refund
+from ..app.subaccounts.funding import route_refunds as funding_route_refunds
 from ..app.subaccounts.ports import SubAccountTotals
 from ..domain.subaccounts import BalanceMode, SubAccount
 from .tables import accounts, messages, sub_account_spend, sub_accounts
@@ -109,15 +112,15 @@ class SqlSubAccountRepository:
                 for login, n, seg, cost in rows]
 
 
-def by_payer(conn: Connection, totals: dict[int, Decimal]) -> dict[int, Decimal]:
-    """Refund totals per account regrouped by who paid: a sub-client in balance mode
-    ``parent`` spent its parent's money, so its refunds go back to the parent."""
-    if not totals:
-        return totals
-    parents = dict(conn.execute(select(s.c.account_id, s.c.parent_id).where(
-        s.c.account_id.in_(list(totals)), s.c.balance_mode == BalanceMode.PARENT.value)).all())
-    out: dict[int, Decimal] = {}
-    for account_id, amount in totals.items():
-        payer = parents.get(account_id, account_id)
-        out[payer] = out.get(payer, Decimal("0")) + amount
-    return out
+
+def route_refunds(conn: Connection, refunds: Sequence[Refund]) -> list[Refund]:
+    """Refunds with a parent-mode sub-client's sent back to the parent that paid
+    (app/subaccounts/funding.py route_refunds)."""
+    ids = list({r.account_id for r in refunds})
+    if not ids:
+        return list(refunds)
+    parents = {row.account_id: (row.parent_id, row.login) for row in conn.execute(
+        select(s.c.account_id, s.c.parent_id, accounts.c.login)
+        .join(accounts, accounts.c.id == s.c.account_id)
+        .where(s.c.account_id.in_(ids), s.c.balance_mode == BalanceMode.PARENT.value))}
+    return funding_route_refunds(refunds, parents)

@@ -50,6 +50,8 @@ accounts = Table(
     Column("tariff_id", Id, ForeignKey("tariffs.id"), nullable=True),
     Column("sender_policy", String(10), nullable=False, default="fallback",
            server_default="fallback"),
+    # postpaid: the balance may go down to minus this; 0 is prepaid (see docs/ledger.md)
+    Column("credit_limit", Money(), nullable=False, default=0, server_default="0"),
 )
 
 messages = Table(
@@ -390,4 +392,21 @@ shared_senders = Table(
     Column("prefix", String(15), primary_key=True),
     Column("name", String(15), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# The money ledger (docs/ledger.md): one row per balance change, written in the transaction of
+# the change; the balance always equals the sum of an account's amounts.
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", Money(), nullable=False),          # signed
+    Column("balance_after", Money(), nullable=False),
+    Column("reason", String(24), nullable=False),
+    Column("ref_kind", String(16), nullable=True),      # message, mailing, request, transfer
+    Column("ref_id", String(64), nullable=True),
+    Column("note", String(200), nullable=True),
+    Column("actor", String(64), nullable=False),        # a login, operator, worker
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_ledger_entries_account_id_id", "account_id", "id"),
 )

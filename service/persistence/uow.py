@@ -12,6 +12,7 @@ from .counters import SqlRequestCounters
 from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .senders import SqlSenderRepository
 from .tasks import SqlTaskStore
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
         self.tariffs = SqlTariffRepository(conn)
         self.sending_limits = SqlLimitStore(conn)
         self.senders = SqlSenderRepository(conn)
+        self.ledger = SqlLedgerRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

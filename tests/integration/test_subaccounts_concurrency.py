@@ -1,6 +1,6 @@
 """Sub-clients under concurrency on a real store: racing sends of a parent-mode sub-client
 never pass its cap nor the parent's balance, and racing transfers and withdrawals never
-create or lose money."""
+create or lose money; every balance stays the sum of its ledger."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ def test_racing_parent_mode_senders_stop_exactly_at_the_daily_cap(container):
     assert _spent(container, "kid") == 25 and _spent(container, "kid2") == 30
     assert uc.accounts.show("parent").balance == Decimal("945")
     assert uc.accounts.show("kid").balance == 0
+    assert all(t.consistent for t in uc.ledger.check())
 
 
 def test_racing_parent_mode_senders_never_overdraw_the_parent(container):
@@ -72,6 +73,7 @@ def test_racing_parent_mode_senders_never_overdraw_the_parent(container):
     assert sum(1 for r in results if r is not None) == 20
     assert uc.accounts.show("parent").balance == 0
     assert _spent(container, "kid") + _spent(container, "parent") == 20
+    assert all(t.consistent for t in uc.ledger.check())
 
 
 def test_racing_transfers_and_withdrawals_keep_the_total(container):
@@ -93,3 +95,4 @@ def test_racing_transfers_and_withdrawals_keep_the_total(container):
         list(pool.map(move, range(90)))
     balances = [uc.accounts.show(x).balance for x in ("parent", "a", "b")]
     assert sum(balances) == 100 and min(balances) >= 0
+    assert all(t.consistent for t in uc.ledger.check())  # a row on both sides of every move

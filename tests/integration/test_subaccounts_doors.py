@@ -180,3 +180,57 @@ def test_a_sub_client_pays_its_parents_tariff_unless_it_has_its_own(w):
     assert Decimal(body["data"]["cost"]) == Decimal("0.90")
     _s, body = w.api("theirs", "Sms/GetCost", recipients="+79991234567", text="hi")
     assert Decimal(body["data"]["cost"]) == Decimal("1.00")  # another parent's: the default
+
+
+# -- the ledger ---------------------------------------------------------------------------
+
+def entries(w, login):
+    statement = w.c.use_cases.ledger.transactions(w.creds(login))
+    return [(e.reason.value, e.amount, e.balance_after, str(e.reference), e.actor, e.note)
+            for e in reversed(statement.page.items)]
+
+
+def test_every_balance_change_of_sub_clients_is_a_ledger_row_on_the_right_account(w):
+    uc = w.c.use_cases
+    # setup: 20 moved to kid, kid and parent sent 1 each, sibling's 1 came from the parent
+    parent_rows = entries(w, "parent")
+    transfer = [r for r in parent_rows if r[0] == "transfer_out"]
+    assert [(r[1], r[4], r[5]) for r in transfer] == [(Decimal("-20"), "parent",
+                                                       "to sub-client kid")]
+    kid_rows = entries(w, "kid")
+    assert kid_rows[0][:2] == ("transfer_in", Decimal("20")) and kid_rows[0][3] == transfer[0][3]
+    sibling_send = [r for r in parent_rows if r[0] == "send" and r[4] == "sibling"]
+    assert sibling_send and sibling_send[0][3] == f"message:{w.ids['sibling']}"
+    assert entries(w, "sibling") == []  # it spends the parent's money: no rows of its own
+    # a parent-mode sub-client's refund goes back to the parent, with a row saying whose
+    creds = w.creds("sibling")
+    mailing = uc.mailings.create(CreateMailing(creds, "m", "hello", phones=("+79991234568",))).mailing
+    uc.mailings.start(creds, mailing.id)
+    uc.mailings.cancel(creds, mailing.id)
+    reasons = [(r[0], r[1], r[4]) for r in entries(w, "parent")[-2:]]
+    assert reasons == [("mailing", Decimal("-1"), "sibling"), ("mailing_refund", Decimal("1"),
+                                                                  "sibling")]
+    assert "sub-client sibling: DELETED" in entries(w, "parent")[-1][5]
+    w.c.use_cases.subaccounts.withdraw(w.creds("parent"), "kid", "5")
+    assert entries(w, "kid")[-1][:3] == ("transfer_out", Decimal("-5"), Decimal("14"))
+    assert all(t.consistent for t in uc.ledger.check())
+
+
+def test_a_parent_reads_its_sub_clients_ledger_on_soap_and_http_and_nobody_else_does(w):
+    _s, root = w.soap("parent", "GetTransactions", "<t:subAccount>kid</t:subAccount>")
+    assert texts(root, "reason") == ["send", "transfer_in"]
+    _s, body = w.api("parent", "Account/Transactions", subAccount="kid")
+    assert [t["reason"] for t in body["data"]["transactions"]] == ["send", "transfer_in"]
+    _s, body = w.api("kid", "Account/Transactions")
+    assert [t["reason"] for t in body["data"]["transactions"]] == ["send", "transfer_in"]
+    status, body = w.api("kid", "Account/Transactions", subAccount="sibling")
+    assert (status, body["code"]) == (403, 9)
+    status, root = w.soap("other", "GetTransactions", "<t:subAccount>kid</t:subAccount>")
+    assert fault_code(root).endswith("NotFound")
+
+
+def test_a_withdrawal_takes_only_money_the_sub_client_holds_never_its_credit(w):
+    w.c.use_cases.accounts.set_credit_limit("kid", Decimal("50"))
+    status, body = w.api("parent", "SubAccounts/Withdraw", subAccount="kid", amount="20")
+    assert (status, body["code"]) == (402, 15)
+    assert balances(w, "parent", "kid") == [Decimal("78"), Decimal("19")]

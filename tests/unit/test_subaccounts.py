@@ -276,3 +276,26 @@ def test_any_input_is_an_amount_or_a_validation_error_never_anything_else(value)
     except errors.ValidationError:
         return
     assert Decimal("0") < amount <= MONEY_MAX and amount == amount.quantize(Decimal("0.0001"))
+
+
+def test_transfers_and_parent_mode_sends_write_ledger_rows_on_the_accounts_that_changed(w):
+    w["subs"].create(PARENT, "kid", "pw")
+    w["subs"].create(PARENT, "spender", "pw", "parent")
+    w["subs"].transfer(PARENT, "kid", "7")
+    w["subs"].withdraw(PARENT, "kid", "2")
+    send(w, "spender")
+
+    def rows(login):
+        with w["uow"]() as uow:
+            account = uow.accounts.get_by_login(login)
+            page = uow.ledger.page(account.stored_id, None, None, 0, 100)
+        return [(e.reason.value, e.amount, e.balance_after, e.actor) for e in reversed(page.items)]
+
+    parent_rows = rows("parent")
+    assert [r[:3] for r in parent_rows if r[0] != "opening_balance"] == [
+        ("transfer_out", Decimal("-7"), Decimal("93")), ("transfer_in", Decimal("2"), Decimal("95")),
+        ("send", Decimal("-1"), Decimal("94"))]
+    assert parent_rows[-1][3] == "spender"   # the sub-client that spent it
+    assert [r[:3] for r in rows("kid")] == [("transfer_in", Decimal("7"), Decimal("7")),
+                                            ("transfer_out", Decimal("-2"), Decimal("5"))]
+    assert rows("spender") == []

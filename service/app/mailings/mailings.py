@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from ...domain.contacts import clean_fields
+from ...domain.ledger import Reason, RefKind, Reference
 from ...domain.errors import (ConstraintViolation, InsufficientFunds, MissingParameter, NotFound,
                               QuotaExceeded)
 from ...domain.mailing import Mailing, MailingState, check_move
@@ -33,6 +34,7 @@ from ..access.auth import Credentials
 from ..base import AccountUseCases
 from ..access.rate_limits import Operation
 from ..delivery.delivery import notification
+from ..accounts.ledger import Ledger
 from ..delivery.ports import Transition
 from ..tasks.ports import TaskRecord
 from ..tasks.tasks import TaskContext
@@ -155,7 +157,7 @@ class MailingService(AccountUseCases):
             total = sum((m.cost for m in messages), Decimal("0"))
             reserve_quota(uow, self._policy.limits, account_id,
                           sum(1 for m in messages if not m.status.final), now)
-            balance = self._debit(uow, account_id, total, now)
+            balance = self._debit(uow, account_id, total, mailing, len(messages), now)
             uow.messages.add_many(messages)
             self._started(uow, mailing, now, len(messages), total)
             view = self._view(uow, mailing)
@@ -170,12 +172,16 @@ class MailingService(AccountUseCases):
         return (sum(sizes.get(g, 0) for g in mailing.group_ids) + len(mailing.contact_ids)
                 + len(mailing.phones))
 
-    @staticmethod
-    def _debit(uow: UnitOfWork, account_id: int, total: Decimal, now: datetime) -> Decimal:
+    def _debit(self, uow: UnitOfWork, account_id: int, total: Decimal, mailing: Mailing,
+               count: int, now: datetime) -> Decimal:
+        """The mailing's one debit, and its one ledger entry (its refunds come per message):
+        its own balance, or its parent's within its caps (a sub-client's)."""
         if not total:
             return uow.accounts.balance(account_id)
-        # its own balance, or its parent's within its caps (a sub-client's)
-        return charge(uow, account_id, total, now)
+        return charge(uow, account_id, total, now, None, lambda payer: Ledger(self._clock).debit(
+            uow, payer, total, Reason.MAILING, actor=_login(uow, account_id),
+            reference=Reference(RefKind.MAILING, str(mailing.stored_id)),
+            note=f"{count} message{'s' if count != 1 else ''}"))
 
     def _started(self, uow: UnitOfWork, mailing: Mailing, now: datetime, count: int, total: Decimal) -> None:
         future = mailing.scheduled_at and mailing.scheduled_at > now
@@ -228,7 +234,7 @@ class MailingService(AccountUseCases):
                 try:
                     reserve_quota(uow, self._policy.limits, task.account_id,
                                   state.get("accepted", 0), self._clock.now())
-                    self._debit(uow, task.account_id, cost, self._clock.now())
+                    self._debit(uow, task.account_id, cost, m, state["queued"], self._clock.now())
                 except (InsufficientFunds, QuotaExceeded):
                     uow.rollback()
                     self._abandon(task.account_id, mailing_id)
@@ -322,7 +328,7 @@ class MailingService(AccountUseCases):
                     refund=True, callback=notification(st.id, st.recipient, st.client_ref,
                                                        st.callback_url, S.DELETED, now,
                                                        sender=st.sender))
-                    for st in states.values()], now)
+                    for st in states.values()], now, actor=_login(uow, m.account_id))
         return self._move(credentials, mailing_id, "cancel", cancel)
 
     def _move(self, credentials: Credentials, mailing_id: int, move: str,
@@ -378,6 +384,12 @@ class MailingService(AccountUseCases):
         cost = sum((cost for _count, cost in stats.values()), Decimal("0"))
         return MailingView(mailing, self._effective(uow, mailing), counts, cost,
                            round(100.0 * done / total, 1) if total else 0.0)
+
+
+def _login(uow: UnitOfWork, account_id: int) -> str:
+    """Who a ledger entry names as its actor: the account acting."""
+    account = uow.accounts.get(account_id)
+    return account.login if account is not None else str(account_id)
 
 
 __all__ = ["CreateMailing", "MailingService", "MailingView", "StartResult"]

@@ -24,6 +24,7 @@ from ...domain.status import MessageStatus
 from ...domain.values import utc_time
 from ...domain.vocabularies import smsc_code
 from ..access.auth import Authenticator, Credentials
+from ..accounts.ledger import Ledger, send_debit
 from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
 from ..subaccounts.funding import charge
@@ -138,6 +139,7 @@ class SendingService:
         self._policy = policy
         self._clock = clock
         self._pricing = pricing or TariffResolver(policy.tariff)
+        self._ledger = Ledger(clock)
 
     # -- use cases -------------------------------------------------------------------------
 
@@ -179,7 +181,8 @@ class SendingService:
                       messages)
         for _attempt in range(3):
             try:
-                return self._store(account.stored_id, client_ref, messages, now, account.currency)
+                return self._store(account.stored_id, client_ref, messages, now, account.currency,
+                                   account.login)
             except DuplicateRequest:
                 continue
         raise DuplicateRequest(client_ref)
@@ -201,7 +204,7 @@ class SendingService:
     # -- steps -----------------------------------------------------------------------------
 
     def _store(self, account_id: int, client_ref: str | None, messages: list[Message],
-               now: datetime, currency: str | None = None) -> SendResult:
+               now: datetime, currency: str | None = None, actor: str | None = None) -> SendResult:
         with self._uow(write=True) as uow:
             _ban_blacklisted(uow, account_id, messages)
             if client_ref is not None:
@@ -212,11 +215,14 @@ class SendingService:
                 uow.send_requests.claim(account_id, client_ref, now, expired_before)
             screen_limits(uow, self._policy.limits, account_id, messages, now)
             total = sum((m.cost for m in messages), Decimal("0"))
-            if total > 0:  # its own balance, or its parent's within its caps
-                balance = charge(uow, account_id, total, now, currency)
+            ids = uow.messages.add_many(messages)
+            if total > 0:  # after the insert: the entry names the request's first message;
+                # its own balance, or its parent's within its caps (a sub-client's)
+                balance = charge(uow, account_id, total, now, currency, lambda payer: send_debit(
+                    self._ledger, uow, payer, total, ids, len(messages), client_ref,
+                    actor or str(account_id), currency))
             else:
                 balance = uow.accounts.balance(account_id)
-            ids = uow.messages.add_many(messages)
             result = self._result(messages, ids, total, balance)
             if client_ref is not None:
                 uow.send_requests.store_result(account_id, client_ref, result.to_json())

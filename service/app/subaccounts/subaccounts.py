@@ -27,6 +27,7 @@ from ...domain.values import utc_time
 from ..access.auth import Authenticator, Credentials
 from ..access.rate_limits import Operation
 from ..accounts.accounts import AccountService
+from ..accounts.ledger import Ledger
 from ..uow import UnitOfWork, UnitOfWorkFactory
 from .ports import SubAccountTotals
 
@@ -58,6 +59,7 @@ class SubAccountService:
         self._auth = auth
         self._accounts = accounts
         self._clock = clock
+        self._ledger = Ledger(clock)
 
     # -- for parents (every door) ----------------------------------------------------------
 
@@ -122,7 +124,9 @@ class SubAccountService:
 
     def transfer(self, credentials: Credentials, sub_login: str, amount: object) -> Transfer:
         """Move ``amount`` (more than 0) from the caller's balance to a sub-client that has
-        its own balance. InsufficientFunds when the caller's balance does not cover it."""
+        its own balance: the ledger's transfer, a ``transfer_out`` row on the caller and a
+        ``transfer_in`` row on the sub-client with one reference. InsufficientFunds when the
+        caller's balance (and credit limit) does not cover it; nothing moves."""
         value = parse_transfer_amount(amount)
         parent = self._parent(credentials)
         with self._uow(write=True) as uow:
@@ -131,34 +135,35 @@ class SubAccountService:
             if account.balance + value > MONEY_MAX:
                 raise ConstraintViolation("amount", f"{sub_login}'s balance would pass the "
                                           f"largest amount kept ({MONEY_MAX})", limit=MONEY_MAX)
-            # The parent's row first, in transfers and withdrawals alike: concurrent ones
-            # then lock in the same order and cannot deadlock.
-            parent_balance = uow.accounts.debit(parent.stored_id, value)
-            if parent_balance is None:
-                raise InsufficientFunds(value, uow.accounts.balance(parent.stored_id),
-                                        currency=parent.currency)
-            sub_balance = uow.accounts.credit(sub.account_id, value)
+            moved = self._ledger.transfer(uow, parent.stored_id, sub.account_id, value,
+                                          actor=parent.login, note=f"to sub-client {sub_login}")
             uow.commit()
-        return Transfer(sub_login, value, parent_balance, sub_balance)
+        return Transfer(sub_login, value, moved.from_balance, moved.to_balance)
 
     def withdraw(self, credentials: Credentials, sub_login: str, amount: object) -> Transfer:
-        """Move ``amount`` (more than 0) from a sub-client's own balance back to the caller.
-        InsufficientFunds when the sub-client's balance does not cover it."""
+        """Move ``amount`` (more than 0) from a sub-client's own balance back to the caller
+        (the ledger's transfer). InsufficientFunds when the sub-client's balance does not
+        cover it: only money it holds comes back, never its credit limit."""
         value = parse_transfer_amount(amount)
         parent = self._parent(credentials)
         with self._uow(write=True) as uow:
             account, sub = self._child(uow, parent, sub_login)
             self._own_mode(sub)
-            if uow.accounts.balance(parent.stored_id) + value > MONEY_MAX:
+            # both rows locked (in id order, as the transfer locks them) before the sub-client's
+            # balance is read: a racing send cannot spend it between the check and the move
+            locked = {a.stored_id: a for a in uow.accounts.lock([parent.stored_id,
+                                                                   sub.account_id])}
+            held = locked[sub.account_id].balance
+            if held < value:
+                raise InsufficientFunds(value, held, currency=account.currency)
+            if locked[parent.stored_id].balance + value > MONEY_MAX:
                 raise ConstraintViolation("amount", "your balance would pass the largest "
                                           f"amount kept ({MONEY_MAX})", limit=MONEY_MAX)
-            parent_balance = uow.accounts.credit(parent.stored_id, value)
-            sub_balance = uow.accounts.debit(sub.account_id, value)
-            if sub_balance is None:  # the credit above is rolled back with the unit
-                raise InsufficientFunds(value, uow.accounts.balance(sub.account_id),
-                                        currency=account.currency)
+            moved = self._ledger.transfer(uow, sub.account_id, parent.stored_id, value,
+                                          actor=parent.login,
+                                          note=f"withdrawn from sub-client {sub_login}")
             uow.commit()
-        return Transfer(sub_login, value, parent_balance, sub_balance)
+        return Transfer(sub_login, value, moved.to_balance, moved.from_balance)
 
     def totals(self, credentials: Credentials, since: datetime | None = None,
                until: datetime | None = None) -> builtins.list[SubAccountTotals]:

@@ -1,4 +1,4 @@
-"""Sms, Messages and Account: sending, status, cost, history and the balance."""
+"""Sms and Messages: sending, status, cost and history (the balance is in ledger.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ PARAMETERS = {
     "Messages": {"List": [("since", D, False), ("until", D, False), ("status", S, False),
                           ("recipient", S, False), ("mailingId", I, False), ("page", I, False),
                           ("pageSize", I, False), ("subAccount", S, False)]},
-    "Account": {"GetBalance": []},
 }
 
 
@@ -70,12 +69,7 @@ def messages_list(uc, p: Params, creds):
     return 0, {"total": page.total, "messages": [_message(m) for m in page.items]}, "OK"
 
 
-def account_balance(uc, p: Params, creds):
-    b = uc.accounts.get_balance(creds)
-    return 0, {"balance": b.balance, "currency": b.currency}, "OK"
-
 ROUTES = {
     "sms": {"send": sms_send, "getstatus": sms_get_status, "getcost": sms_get_cost},
     "messages": {"list": messages_list},
-    "account": {"getbalance": account_balance},
 }

@@ -7,7 +7,7 @@ its mailings) and every account's default sender is registered APPROVED for ever
 destination. `smsgw sender adopt` repeats this step later (docs/senders.md).
 
 Revision ID: 0014
-Revises: 0015
+Revises: 0013
 Create Date: 2026-12-01
 """
 from datetime import datetime, timezone
