@@ -53,6 +53,11 @@ def test_a_parent_creates_and_funds_a_sub_client_that_then_sends(server, parent)
     assert stats["branch"] == (1, Decimal("1"))
     back = parent.WithdrawFunds(subAccount="branch", amount=Decimal("9.5"))
     assert (back.balance, back.subAccountBalance) == (Decimal("49"), Decimal("0"))
+    ledger = parent.GetTransactions(subAccount="branch").transactions
+    assert [t.reason for t in ledger] == ["transfer_out", "send", "transfer_in"]
+    assert sum(Decimal(t.amount) for t in ledger) == 0   # the ledger sums to its balance
+    mine = parent.GetTransactions().transactions
+    assert [t.reason for t in mine][:2] == ["transfer_in", "transfer_out"]
     with pytest.raises(Fault) as exc:
         parent.TransferFunds(subAccount="branch", amount=Decimal("-1"))
     assert code_of(exc.value) == "12"
