@@ -67,6 +67,7 @@ class _Store:
         self.next_api_key = 1
         self.tasks: dict[int, dict] = {}  # each: the TaskRecord's fields, lease and errors
         self.next_task = 1
+        self.retention = FakeRetentionState()
 
 
 class FakeAccountRepository:
@@ -354,6 +355,7 @@ class FakeUnitOfWork:
         self.counters = FakeRequestCounters(self._work)
         self.api_keys = FakeApiKeyRepository(self._work)
         self.tasks = FakeTaskStore(self._work)
+        self.retention = FakeRetentionStore(self._work)
         return self
 
     def __exit__(self, *exc):
@@ -394,3 +396,72 @@ class FakeResolver:
         if host not in self.table:
             raise OSError(f"[fake resolver] {host} does not resolve")
         return list(self.table[host])
+
+
+class FakeRetentionState:
+    """What the retention fake knows beyond the Message dataclass: when each message became
+    final, the state of its notifications, which ones are archived, and purged mailing stats.
+    The archive is a flag: an archived message is still found by the fake message repository,
+    as the SQL one finds it in the archive table."""
+
+    def __init__(self) -> None:
+        self.finished_at: dict[int, datetime] = {}
+        self.callbacks: dict[int, list[str]] = {}   # message id -> states of its notifications
+        self.archived: set[int] = set()
+        self.purged_stats: dict[tuple[int, str], tuple[int, Decimal]] = {}
+
+
+class FakeRetentionStore:
+    """The RetentionStore port (app/retention/ports.py) in memory."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+        self._r = store.retention
+
+    def retention_classes(self):
+        return list({a.settings.retention_days for a in self._s.accounts.values()})
+
+    def purge(self, retention_days, finished_before, limit):
+        owners = {a.id for a in self._s.accounts.values()
+                  if a.settings.retention_days == retention_days}
+        due = [i for i, m in sorted(self._s.messages.items())
+               if m.account_id in owners and m.status.final
+               and self._r.finished_at.get(i) is not None and self._r.finished_at[i] <= finished_before
+               and (i in self._r.archived or "pending" not in self._r.callbacks.get(i, []))]
+        hot = [i for i in due if i not in self._r.archived]
+        chosen = (hot + [i for i in due if i in self._r.archived])[:limit]  # hot ones first, like SQL
+        for i in chosen:
+            m = self._s.messages.pop(i)
+            if m.mailing_id is not None:
+                count, cost = self._r.purged_stats.get((m.mailing_id, m.status.canonical_name),
+                                                       (0, Decimal("0")))
+                self._r.purged_stats[(m.mailing_id, m.status.canonical_name)] = (
+                    count + 1, cost + m.cost)
+            self._r.finished_at.pop(i, None)
+            self._r.callbacks.pop(i, None)
+            self._r.archived.discard(i)
+        return len(chosen)
+
+    def archive(self, finished_before, limit):
+        due = [i for i, m in sorted(self._s.messages.items(),
+                                    key=lambda kv: (self._r.finished_at.get(kv[0]) or finished_before, kv[0]))
+               if i not in self._r.archived and m.status.final
+               and self._r.finished_at.get(i) is not None and self._r.finished_at[i] <= finished_before
+               and not {"pending", "dead"} & set(self._r.callbacks.get(i, []))][:limit]
+        for i in due:
+            self._r.archived.add(i)
+            self._r.callbacks.pop(i, None)
+        return len(due)
+
+    def purge_counters(self, before_window):
+        old = [k for k in self._s.counters if k[2] < before_window]
+        for k in old:
+            del self._s.counters[k]
+        return len(old)
+
+    def purge_send_requests(self, created_before, limit):
+        old = [k for k, row in self._s.send_requests.items() if row[0] < created_before][:limit]
+        for k in old:
+            del self._s.send_requests[k]
+        return len(old)
+

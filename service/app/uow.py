@@ -15,6 +15,7 @@ from .accounts.ports import AccountRepository, ApiKeyRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
+from .retention.ports import RetentionStore
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .tasks.ports import TaskStore
 
@@ -33,6 +34,7 @@ class UnitOfWork(Protocol):
     counters: RequestCounters
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
+    retention: RetentionStore
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -11,10 +11,10 @@ import sys
 
 from ..config import ConfigError, Settings
 from ..domain.errors import SmsgwError
-from . import accounts, operations, serving
+from . import accounts, operations, retention, serving
 from .common import Parser, subcommands
 
-GROUPS = (serving, accounts, operations)
+GROUPS = (serving, accounts, operations, retention)
 
 
 def parser() -> Parser:

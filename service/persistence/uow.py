@@ -13,6 +13,7 @@ from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .mailings import SqlMailingRepository
+from .retention import SqlRetentionStore
 from .tasks import SqlTaskStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
+        self.retention = SqlRetentionStore(conn)
         return self
 
     def __exit__(self, *exc) -> None:
