@@ -158,3 +158,27 @@ def test_run_drops_counters_before_the_previous_minute_and_expired_idempotency_k
     assert report.counters == 1 and report.send_requests == 1
     assert {k[1] for k in f.uow.store.counters} == {"now", "before"}
     assert set(f.uow.store.send_requests) == {(account, "fresh")}
+
+
+def test_the_gateway_default_is_read_and_checked_once_at_start():
+    from service.config import ConfigError, Settings
+    assert Settings.from_env({}).retention_days is None
+    assert Settings.from_env({"SMSGW_RETENTION_DAYS": "0"}).retention_days == 0
+    assert Settings.from_env({"SMSGW_ARCHIVE_AFTER_HOURS": "48"}).archive_after_hours == 48
+    for env, message in (({"SMSGW_RETENTION_DAYS": "-1"}, "0..36500"),
+                         ({"SMSGW_RETENTION_DAYS": "36501"}, "0..36500"),
+                         ({"SMSGW_ARCHIVE_AFTER_HOURS": "-1"}, "must not be negative"),
+                         ({"SMSGW_RETENTION_BATCH": "0"}, "at least 1")):
+        with pytest.raises(ConfigError, match=message):
+            Settings.from_env(env)
+
+
+@pytest.mark.parametrize("value, message", [("-1", "cannot be negative"),
+                                            ("36501", "0..36500"),
+                                            ("٣", "whole number")])
+def test_the_cli_refuses_a_retention_outside_0_to_36500_days(value, message, capsys):
+    from service.cli import parser
+    with pytest.raises(SystemExit) as exit_:
+        parser().parse_args(["account", "set", "alice", "--retention-days", value])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
