@@ -297,6 +297,11 @@ over what is queued or in flight; the retention job's purge and archive scans go
 `finished_at` indexes and find nothing due. A GetStatus of an archived message, smsc's status
 (its client ids are looked up in both tables) and GetMessages (a newest-first page over both)
 do read the archive, through its (account_id, id) and (account_id, external_id) indexes.
+
+Reading it: on this shared 2-core box the rounds of one database differ by up to 2x (see the
+rounds column), more than any difference between the databases; the figures show no
+slowdown that this box can measure, not a precise percentage. Re-run on a quiet machine for
+a tighter figure (`--seconds 30`).
 """
 
 
