@@ -5,6 +5,7 @@ and idempotency keys go. Then senders, workers and the job all at once."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -57,10 +58,16 @@ def doors_find(w, message_id, phone="+79991234567") -> dict[str, object]:
     client = Client(build_wsgi_app(w.container))
     smsc_http = json.loads(client.get(
         f"/sys/status.php?login=alice&psw=pw&phone={phone[1:]}&id={message_id}&fmt=3").text)
+    basic = {"Authorization": "Basic " + base64.b64encode(b"alice:pw").decode()}
+    [http] = client.get(f"/api/Sms/GetStatus?messageIds={message_id}",
+                        headers=basic).json["data"]
+    listed = client.get("/api/Messages/List", headers=basic).json["data"]
     return {"native": view.status_name if view.found else view.status_code,
             "smsc": smsc.status.canonical_name if smsc else None,
             "smsc_http": int(smsc_http["status"]),
-            "history": [m.id for m in history.items]}
+            "http": http["statusName"] if http["statusCode"] != -3 else -3,
+            "history": [m.id for m in history.items],
+            "http_history": [m["messageId"] for m in listed["messages"]]}
 
 
 def test_retention_zero_goes_once_its_final_notification_is_out_and_not_before(world):
@@ -79,7 +86,8 @@ def test_retention_zero_goes_once_its_final_notification_is_out_and_not_before(w
     assert json.loads(w.transport.calls[-1][2])["status"] == "DELIVRD"
     assert w.retention.purge_immediate() == 1
     assert where(w, mid) == (0, 0)
-    assert doors_find(w, mid) == {"native": -3, "smsc": None, "smsc_http": -3, "history": []}
+    assert doors_find(w, mid) == {"native": -3, "smsc": None, "smsc_http": -3, "http": -3,
+                                  "history": [], "http_history": []}
     with w.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(message_parts)).scalar_one() == 0
 
@@ -109,7 +117,9 @@ def test_archived_messages_are_found_by_every_status_door_and_the_history(world)
     assert w.retention.run().archived == 2
     assert [where(w, i) for i in ids] == [(0, 1), (0, 1)] and where(w, fresh) == (1, 0)
     assert doors_find(w, ids[0]) == {"native": "DELIVERED", "smsc": "DELIVERED",
-                                     "smsc_http": 1, "history": [fresh, ids[1], ids[0]]}
+                                     "smsc_http": 1, "http": "DELIVERED",
+                                     "history": [fresh, ids[1], ids[0]],
+                                     "http_history": [fresh, ids[1], ids[0]]}
     page = w.container.use_cases.history.get_messages(CREDS, page=2, page_size=2)
     assert page.total == 3 and [m.id for m in page.items] == [ids[0]]
     assert w.retention.run().archived == 0
