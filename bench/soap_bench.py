@@ -316,6 +316,12 @@ def run(args) -> int:
         smsgw_cli(sms_env, "db", "upgrade")
         smsgw_cli(sms_env, "account", "create", LOGIN, "--password", PASSWORD, "--balance",
                   "100000000")
+        if args.tariff_prefixes:  # price the account with its own tariff (docs/tariffs.md)
+            csv_file = tmp / "tariff.csv"
+            csv_file.write_text("".join(f"{7000 + n},0.{n % 90 + 10}\n"
+                                        for n in range(args.tariff_prefixes)))
+            smsgw_cli(sms_env, "tariff", "import", "bench", str(csv_file))
+            smsgw_cli(sms_env, "account", "set", LOGIN, "--tariff", "bench")
 
         # --no-control-socket: see RESULTS.md notes.
         echo = Gunicorn("echo", "bench.echo_app:application", echo_env, tmp / "echo.log",
@@ -418,6 +424,8 @@ def main(argv=None) -> int:
     add_record_flag(p, "bench/RESULTS.md and bench/out/last_run.json")
     p.add_argument("--keep-tmp", action="store_true", help="keep the temp dir (db, server logs)")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
+    p.add_argument("--tariff-prefixes", type=int, default=0, metavar="N",
+                   help="give the account a stored tariff of N prefixes (default: none)")
     args = p.parse_args(argv)
     if args.seconds <= 0 or args.connections < 1:
         p.error("--seconds and --connections must be positive")

@@ -21,16 +21,20 @@ from .api.smsc.http import smsc_http_app
 from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts.accounts import AccountService
+from .app.accounts.ledger_service import LedgerService
 from .app.book.address_book import IMPORT_TASK, AddressBookService
 from .app.sending.history import HistoryQueries
 from .app.access.limits import RequestLimits
 from .app.access.login_guard import GuardPolicy, LoginGuard
 from .app.access.rate_limits import RateLimiter, RatePolicy
 from .app.mailings.mailings import START_TASK, MailingService
+from .app.pricing.tariffs import TariffResolver, TariffService
 from .app.tasks.tasks import TaskService
 from .app.access.auth import Authenticator
 from .app.sending.policy import SendingPolicy
+from .app.limits.limits import LimitSettings
 from .app.sending.sending import SendingService
+from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
 from .app.use_cases import UseCases
 from .config import Settings
@@ -58,7 +62,8 @@ def sending_policy(settings: Settings) -> SendingPolicy:
         default_validity_minutes=settings.default_validity_minutes,
         max_validity_minutes=settings.max_validity_minutes,
         max_schedule_days=settings.max_schedule_days, max_status_ids=settings.max_recipients,
-        tariff=Tariff.parse(settings.default_price, settings.tariff))
+        tariff=Tariff.parse(settings.default_price, settings.tariff_spec),
+        limits=settings.sending_limits(), sender_check=settings.sender_check == "on")
 
 
 def guard_policy(settings: Settings) -> GuardPolicy:
@@ -83,20 +88,26 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         manage=settings.rate_manage_per_minute))
     auth = Authenticator(ttl_seconds=settings.auth_cache_seconds, guard=guard, limiter=limiter)
     policy = sending_policy(settings)
+    pricing = TariffResolver(policy.tariff, settings.tariff_name)
     address_book = AddressBookService(uow_factory, auth, policy, clock,
                                       task_threshold=settings.task_threshold)
     mailings = MailingService(uow_factory, auth, policy, clock,
-                              task_threshold=settings.task_threshold)
+                              task_threshold=settings.task_threshold, pricing=pricing)
     tasks = TaskService(uow_factory, auth, clock, lease_seconds=settings.worker_lease_seconds)
+    senders = SenderService(uow_factory, auth, clock)
     tasks.register(IMPORT_TASK, address_book.run_import)
     tasks.register(START_TASK, mailings.run_start)
     use_cases = UseCases(
-        sending=SendingService(uow_factory, auth, policy, clock),
+        sending=SendingService(uow_factory, auth, policy, clock, pricing),
         statuses=StatusQueries(uow_factory, auth, policy),
         accounts=AccountService(uow_factory, auth, settings.currency, clock),
         address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
         mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock),
-        guard=guard)
+        guard=guard, sending_limits=LimitSettings(uow_factory, policy.limits, clock),
+        tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
+                              clock),
+        senders=senders,
+        ledger=LedgerService(uow_factory, auth))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

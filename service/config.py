@@ -87,6 +87,8 @@ class Settings:
     default_region: str = "RU"
     currency: str = "RUB"
     default_price: str = "1.00"
+    # The default price list, for accounts without a tariff of their own (docs/tariffs.md):
+    # a prefix spec (7=0.90,7495=0.80) over default_price, or the name of a stored tariff.
     tariff: str = ""
     max_recipients: int = 1000
     max_text_length: int = 1000
@@ -130,6 +132,9 @@ class Settings:
     callback_allowed_networks: str = ""
     embedded_worker: int = 1
     task_threshold: int = 1000
+    # Sender IDs (docs/senders.md): "on" resolves each message's sender against the registry
+    # (approved senders, shared senders, the account's policy); "off" sends any valid sender
+    sender_check: str = "off"
     # rate limits per account, operation class and minute (every door); 0 turns one off
     rate_send_per_minute: int = 300
     rate_query_per_minute: int = 600
@@ -143,6 +148,13 @@ class Settings:
     auth_block_max_seconds: int = 86400
     auth_trust_seconds: int = 30 * 86400    # a sign-in exempts its address from wider locks
     smsc_namespace: str = "https://smsc.ru/sys/soap.php"
+    # sending limits' defaults for accounts that set none (docs/limits.md); empty/0: off
+    limit_per_day: int = 0
+    limit_per_month: int = 0
+    limit_flood: str = ""               # N/MINUTES
+    limit_duplicate_minutes: int = 0
+    limit_countries: str = ""           # region codes, e.g. RU,KZ
+    limit_quiet_hours: str = ""         # START-END local hours, e.g. 21-09
     # Outlook Mobile Service (/oms)
     oms_provider: str = "smsgw"
     oms_service_name: str = "smsgw SMS"
@@ -223,6 +235,8 @@ class Settings:
                               "(like RUB, EUR or USD)")
         if self.unknown_outcome not in ("fail", "retry"):
             raise ConfigError(f"SMSGW_UNKNOWN_OUTCOME={self.unknown_outcome!r}: expected fail or retry")
+        if self.sender_check not in ("on", "off"):
+            raise ConfigError(f"SMSGW_SENDER_CHECK={self.sender_check!r}: expected on or off")
         if self.connector not in ("simulator", "smpp"):
             raise ConfigError(f"SMSGW_CONNECTOR={self.connector!r}: expected simulator or smpp")
         for spec in self.callback_allowed_networks.split(","):
@@ -240,13 +254,41 @@ class Settings:
             raise ConfigError("SMSGW_ARCHIVE_AFTER_HOURS must not be negative")
         if self.retention_batch < 1:
             raise ConfigError("SMSGW_RETENTION_BATCH must be at least 1")
+        from .domain.tariffs import TARIFF_NAME
+        if self.tariff_name is not None and not TARIFF_NAME.fullmatch(self.tariff_name):
+            raise ConfigError(f"SMSGW_TARIFF={self.tariff!r}: expected PREFIX=PRICE pairs "
+                              "(7=0.90,7495=0.80) or the name of a stored tariff")
+        from .domain.errors import SmsgwError
+        try:
+            self.sending_limits()
+        except SmsgwError as exc:
+            raise ConfigError(f"SMSGW_LIMIT_{(exc.field or '').upper()}: {exc}") from exc
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
+
+    def sending_limits(self):
+        """The SMSGW_LIMIT_* defaults as domain Limits (ValidationError names a bad one)."""
+        from .domain.limits import parse_limits
+        return parse_limits(
+            per_day=str(self.limit_per_day), per_month=str(self.limit_per_month),
+            flood=self.limit_flood, duplicate_minutes=str(self.limit_duplicate_minutes),
+            countries=self.limit_countries, quiet_hours=self.limit_quiet_hours)
 
     def smpp_options(self) -> dict[str, object]:
         """The SMPP settings given, as SmppConfig keyword arguments (the rest keep its defaults)."""
         return {option: getattr(self, name) for name, option in SMPP_SETTINGS.items()
                 if getattr(self, name) is not None}
+
+    @property
+    def tariff_name(self) -> str | None:
+        """The stored tariff SMSGW_TARIFF names (a value without ``=``), or None for a spec."""
+        value = self.tariff.strip()
+        return value if value and not any(c in value for c in "=,;") else None
+
+    @property
+    def tariff_spec(self) -> str:
+        """SMSGW_TARIFF as a prefix spec (empty when it names a stored tariff)."""
+        return "" if self.tariff_name else self.tariff
 
     @property
     def smsc_url(self) -> str:

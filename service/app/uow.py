@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Callable, Protocol
 
 from .access.ports import LoginFailures, RequestCounters
-from .accounts.ports import AccountRepository, ApiKeyRepository
+from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
+from .pricing.ports import TariffRepository
+from .senders.ports import SenderRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .tasks.ports import TaskStore
+from .limits.ports import LimitStore
 
 
 class UnitOfWork(Protocol):
@@ -35,6 +38,10 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
     retention: RetentionStore
+    tariffs: TariffRepository
+    sending_limits: LimitStore
+    senders: SenderRepository
+    ledger: LedgerRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .accounts.accounts import AccountService
+from .accounts.ledger_service import LedgerService
 from .book.address_book import AddressBookService
 from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
+from .limits.limits import LimitSettings
 from .mailings.mailings import MailingService
+from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
+from .senders.senders import SenderService
 from .sending.status_query import StatusQueries
 
 
@@ -26,3 +30,7 @@ class UseCases:
     tasks: TaskService
     limits: RequestLimits
     guard: LoginGuard
+    tariffs: TariffService
+    sending_limits: LimitSettings
+    senders: SenderService
+    ledger: LedgerService

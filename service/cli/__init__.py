@@ -11,10 +11,11 @@ import sys
 
 from ..config import ConfigError, Settings
 from ..domain.errors import SmsgwError
-from . import accounts, operations, retention, serving
+from . import accounts, ledger, limits, operations, retention, senders, serving, tariffs
 from .common import Parser, subcommands
 
-GROUPS = (serving, accounts, operations, retention)
+# limits and ledger add to the account group, so they come after accounts
+GROUPS = (serving, accounts, operations, limits, ledger, tariffs, senders, retention)
 
 
 def parser() -> Parser:

@@ -22,8 +22,7 @@ def register(sub) -> None:
     topup.set_defaults(handler=_top_up)
     show = acc.add_parser("show", help="show an account")
     show.add_argument("login")
-    show.set_defaults(handler=lambda settings, args: _print_account(
-        container(settings).use_cases.accounts.show(args.login)))
+    show.set_defaults(handler=_show)
     setp = acc.add_parser("set", help="change an account's settings")
     setp.add_argument("login")
     setp.add_argument("--allowed-ips", help="comma-separated IPs/CIDRs; empty string allows any")
@@ -35,9 +34,14 @@ def register(sub) -> None:
     setp.add_argument("--password")
     setp.add_argument("--paused", type=boolean, help="hold delivery of the account's messages")
     setp.add_argument("--simulator-rules", help="e.g. 0000=UNDELIV,delay=0.5 (empty: defaults)")
+    setp.add_argument("--sender-policy", choices=("fallback", "refuse"),
+                      help="a sender not approved for the destination: use the shared sender "
+                      "(fallback) or refuse the message (refuse); see docs/senders.md")
     for cls in ("send", "query", "manage"):
         setp.add_argument(f"--rate-{cls}", type=rate, metavar="N",
                           help=f"{cls} requests per minute (0: no limit, -1: the default)")
+    setp.add_argument("--tariff", metavar="NAME",
+                      help="price with this stored tariff; empty string: the default (SMSGW_TARIFF)")
     setp.set_defaults(handler=_configure)
 
     keys = subcommands(acc.add_parser("apikey", help="API keys (used in place of the password)"),
@@ -69,26 +73,40 @@ def _top_up(settings: Settings, args) -> int:
     return 0
 
 
+def _show(settings: Settings, args) -> int:
+    uc = container(settings).use_cases
+    account = uc.accounts.show(args.login)
+    return _print_account(account, uc.tariffs.name_of(account))
+
+
 def _configure(settings: Settings, args) -> int:
     ips = None if args.allowed_ips is None else args.allowed_ips.split(",")
-    return _print_account(container(settings).use_cases.accounts.configure(
+    uc = container(settings).use_cases
+    if args.tariff is not None:
+        uc.tariffs.assign(args.login, args.tariff.strip())
+    account = uc.accounts.configure(
         args.login, allowed_ips=ips, retention_days=args.retention_days,
         default_sender=args.default_sender, callback_url=args.callback_url,
         callback_secret=args.callback_secret, blocked=args.blocked, password=args.password,
         paused=args.paused, simulator_rules=args.simulator_rules,
         rates={c: getattr(args, f"rate_{c}") for c in ("send", "query", "manage")
-               if getattr(args, f"rate_{c}") is not None}))
+               if getattr(args, f"rate_{c}") is not None},
+        sender_policy=args.sender_policy, approve_default_sender=True)
+    return _print_account(account, uc.tariffs.name_of(account))
 
 
-def _print_account(account) -> int:
+def _print_account(account, tariff: str | None = None) -> int:
     s = account.settings
     print(f"login:          {account.login}")
     print(f"balance:        {account.balance} {account.currency}")
+    print(f"credit limit:   {account.credit_limit} {account.currency}"
+          f"{'' if account.credit_limit else ' (prepaid)'}")
     print(f"blocked:        {'yes' if account.blocked else 'no'}")
     print(f"paused:         {'yes' if account.paused else 'no'}")
     print(f"allowed IPs:    {', '.join(s.allowed_ips) or 'any'}")
     print(f"retention days: {s.retention_days if s.retention_days is not None else 'default'}")
     print(f"default sender: {s.default_sender or '-'}")
+    print(f"sender policy:  {s.sender_policy}")
     untrusted = s.callback_url and not s.callback_url_trusted
     origin = " (set by a client: untrusted)" if untrusted else ""
     print(f"callback URL:   {s.callback_url or '-'}{origin}")
@@ -97,6 +115,7 @@ def _print_account(account) -> int:
     rates = [f"{c} {getattr(s, 'rate_' + c)}" if getattr(s, "rate_" + c) is not None
              else f"{c} default" for c in ("send", "query", "manage")]
     print(f"rates per minute: {', '.join(rates)}")
+    print(f"tariff:         {tariff or 'default'}")
     return 0
 
 

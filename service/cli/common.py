@@ -14,8 +14,19 @@ class Parser(argparse.ArgumentParser):
 
 
 def subcommands(parser: argparse.ArgumentParser, dest: str):
-    """The required subcommands of ``parser``, parsed with the one-line Parser."""
-    return parser.add_subparsers(dest=dest, required=True, parser_class=Parser)
+    """The required subcommands of ``parser``, parsed with the one-line Parser. They are kept on
+    the parser, so another module can add to a group (``smsgw account limits``): see group()."""
+    commands = parser.add_subparsers(dest=dest, required=True, parser_class=Parser)
+    parser.set_defaults(**{_COMMANDS: commands})
+    return commands
+
+
+_COMMANDS = "_smsgw_subcommands"
+
+
+def group(sub, name: str):
+    """The subcommands of the group ``name`` registered earlier (e.g. "account"), to add one."""
+    return sub.choices[name].get_default(_COMMANDS)
 
 
 def boolean(text: str) -> bool:

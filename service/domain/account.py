@@ -43,6 +43,9 @@ class AccountSettings:
     rate_send: int | None = None
     rate_query: int | None = None
     rate_manage: int | None = None
+    # what happens to a message whose sender is not approved for its destination
+    # (domain/sender_ids.py): "fallback" to the shared sender, or "refuse" (BANNED)
+    sender_policy: str = "fallback"
 
     def ip_allowed(self, ip: str | None) -> bool:
         if not self.allowed_ips:
@@ -66,6 +69,9 @@ class Account:
     blocked: bool = False
     paused: bool = False  # delivery held: workers claim none of its messages
     settings: AccountSettings = field(default_factory=AccountSettings)
+    tariff_id: int | None = None  # its own price list; None: the gateway's default
+    # postpaid: the balance may go down to minus this (0: prepaid); set only by the operator
+    credit_limit: Decimal = Decimal("0")
 
     @property
     def stored_id(self) -> int:

@@ -13,6 +13,7 @@ Codes follow the seed 004 catalog, so every protocol can show the same number::
     ├── AccountBlocked (14)
     ├── InsufficientFunds (15)           required, balance, currency
     └── RateLimited (30)                 retry_after
+        └── QuotaExceeded (30)           period, limit, used
 """
 
 from __future__ import annotations
@@ -116,12 +117,14 @@ class InsufficientFunds(SmsgwError):
     is_client_error = True
 
     def __init__(self, required: Decimal, balance: Decimal, *,
-                 currency: str | None = None) -> None:
-        super().__init__(f"insufficient funds: {required} required, balance is {balance}, "
-                         f"short by {required - balance}")
+                 currency: str | None = None, credit_limit: Decimal = Decimal("0")) -> None:
+        limit = f" with a credit limit of {credit_limit}" if credit_limit else ""
+        super().__init__(f"insufficient funds: {required} required, balance is {balance}{limit}, "
+                         f"short by {required - balance - credit_limit}")
         self.required = required
         self.balance = balance
         self.currency = currency  # the account's, where the raiser knows it
+        self.credit_limit = credit_limit  # postpaid: how far below zero the balance may go
 
 
 class RateLimited(SmsgwError):
@@ -133,3 +136,18 @@ class RateLimited(SmsgwError):
     def __init__(self, message: str, *, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class QuotaExceeded(RateLimited):
+    """The account's messages per day or month (``period``: "day" or "month") would pass
+    ``limit`` (``used`` already accepted): the whole request is refused, nothing stored.
+    ``retry_after``: seconds until the period ends (UTC)."""
+
+    def __init__(self, period: str, limit: int, used: int, *, retry_after: int) -> None:
+        super().__init__(f"the account's limit of {limit} messages per {period} would be "
+                         f"exceeded ({used} already accepted this {period})",
+                         retry_after=retry_after)
+        self.field = f"per_{period}"  # the limit's name, as `smsgw account limits` has it
+        self.period = period
+        self.limit = limit
+        self.used = used

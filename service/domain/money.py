@@ -64,3 +64,43 @@ def parse_currency(text: str, field: str = "currency") -> str:
         raise ValidationError(f"{field} {_shown(str(text))!r} is not an active ISO 4217 currency code "
                               "(like RUB, EUR or USD)", field=field)
     return code
+
+
+# ISO 4217 minor units (digits after the point) where they are not 2. Codes ISO marks "N.A."
+# (metals, testing, funds units XAG XAU XBA XBB XBC XBD XDR XPD XPT XSU XTS XUA XXX) keep all
+# four places smsgw stores. Every currency's minor unit fits MONEY_PLACES, so none is rounded.
+_MINOR_UNITS = {
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    **dict.fromkeys("CLF UYW XAG XAU XBA XBB XBC XBD XDR XPD XPT XSU XTS XUA XXX".split(), 4),
+}
+
+
+def minor_unit(currency: str) -> int:
+    """How many decimal places ``currency`` needs (ISO 4217): 2 for most, 0 for JPY, 3 for KWD."""
+    return _MINOR_UNITS.get(currency, 2)
+
+
+def shown_amount(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` with at least the currency's decimal places and no more than it has:
+    ``12.5`` KWD is ``12.500``, ``100`` JPY is ``100``, a price of ``0.0035`` USD stays
+    ``0.0035`` (prices may go below the minor unit; the store keeps 0.0001)."""
+    places = max(minor_unit(currency), _places(amount))
+    return amount.quantize(Decimal(1).scaleb(-places)) if places else amount.quantize(Decimal(1))
+
+
+def _places(amount: Decimal) -> int:
+    exponent = amount.normalize().as_tuple().exponent
+    return min(MONEY_PLACES, max(0, -exponent)) if isinstance(exponent, int) else 0
+
+
+def parse_signed_amount(text: str, field: str = "amount") -> Decimal:
+    """Like ``parse_amount`` with an optional leading ``-``; zero is refused (an adjustment of
+    nothing is a mistake)."""
+    text = str(text).strip()
+    negative = text.startswith("-")
+    if negative and not text[1:2].isdigit():
+        raise ValidationError(f"{field} {_shown(text)!r} is not a number: write digits with an "
+                              "optional sign and decimal point, like -12.50", field=field)
+    amount = parse_amount(text[1:] if negative else text, field, positive=True)
+    return -amount if negative else amount

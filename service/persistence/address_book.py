@@ -157,9 +157,10 @@ class SqlGroupRepository:
             raise ConstraintViolation("name", f"a group named {name!r} exists") from exc
 
     def delete(self, account_id, group_id) -> None:
-        self._conn.execute(delete(group_members).where(group_members.c.group_id == group_id))
-        self._conn.execute(delete(contact_groups).where(
-            contact_groups.c.account_id == account_id, contact_groups.c.id == group_id))
+        owned = select(contact_groups.c.id).where(contact_groups.c.account_id == account_id,
+                                                  contact_groups.c.id == group_id)
+        self._conn.execute(delete(group_members).where(group_members.c.group_id.in_(owned)))
+        self._conn.execute(delete(contact_groups).where(contact_groups.c.id.in_(owned)))
 
     def list(self, account_id) -> list[Group]:
         return [Group(r.id, r.account_id, r.name, r.size)

@@ -15,12 +15,14 @@ from sqlalchemy import (and_, bindparam, exists, false, func, insert, literal_co
                         update)
 from sqlalchemy.engine import Connection
 
+from ..app.accounts.ledger import Refund
 from ..app.delivery.carrier import Receipt
 from ..app.delivery.ports import (CallbackJob, ClaimedMessage, MessageState, PartMatch,
                                   PendingReceipt, ReplayResult, Transition)
 from ..domain.carrier_ids import normalise_carrier_id
 from ..domain.encoding import Encoding
 from ..domain.status import MessageStatus
+from . import ledger
 from .tables import accounts, callbacks, message_parts, messages, receipts
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
@@ -60,8 +62,6 @@ _CALLBACK_FAILED = (update(c).where(c.c.id == bindparam("cid"))
                     .values(attempts=c.c.attempts + 1, lease_until=None,
                             last_error=bindparam("error"), state=bindparam("state"),
                             next_attempt_at=bindparam("at")))
-_CREDIT = (update(a).where(a.c.id == bindparam("aid"))
-           .values(balance=a.c.balance + bindparam("amount", type_=a.c.balance.type)))
 
 
 def _chunks(items: Sequence, size: int = 500):
@@ -150,7 +150,7 @@ class SqlDeliveryStore:
         for chunk in _chunks(list(ids)):
             rows += self._conn.execute(
                 select(m.c.id, m.c.account_id, m.c.recipient, m.c.status, m.c.valid_until,
-                       m.c.submit_state, m.c.client_ref, a.c.callback_url)
+                       m.c.submit_state, m.c.client_ref, a.c.callback_url, m.c.sender)
                 .join(a, a.c.id == m.c.account_id).where(m.c.id.in_(chunk))
                 .with_for_update(of=m)).all()
             for x in self._conn.execute(select(p.c.message_id, p.c.status)
@@ -161,9 +161,9 @@ class SqlDeliveryStore:
             id=x.id, account_id=x.account_id, recipient=x.recipient,
             status=MessageStatus.from_name(x.status), valid_until=x.valid_until,
             submit_state=x.submit_state, client_ref=x.client_ref, callback_url=x.callback_url,
-            parts=parts.get(x.id, [])) for x in rows}
+            parts=parts.get(x.id, []), sender=x.sender) for x in rows}
 
-    def apply(self, transitions: Sequence[Transition], now) -> None:
+    def apply(self, transitions: Sequence[Transition], now, actor: str = "worker") -> None:
         if not transitions:
             return
         ids = [t.message_id for t in transitions]
@@ -179,7 +179,7 @@ class SqlDeliveryStore:
         # A message gone meanwhile (purged by retention) has nothing left to change.
         applied = [t for t in transitions
                    if t.message_id in before and before[t.message_id] not in FINAL]
-        self._refund([t.message_id for t in applied if t.refund])
+        self._refund([t for t in applied if t.refund], now, actor)
         jobs = [{"message_id": t.message_id, "url": t.callback[0], "payload": t.callback[1]}
                 for t in applied if t.callback]
         if jobs:
@@ -202,15 +202,21 @@ class SqlDeliveryStore:
                                           .where(m.c.id.in_(chunk))).all())
         return out
 
-    def _refund(self, ids) -> None:
-        totals: dict[int, Decimal] = {}
-        for chunk in _chunks(list(ids)):
-            for account_id, cost in self._conn.execute(
-                    select(m.c.account_id, m.c.cost).where(m.c.id.in_(chunk))):
-                totals[account_id] = totals.get(account_id, Decimal("0")) + cost
-        payload = [{"aid": k, "amount": v} for k, v in totals.items() if v > 0]
-        if payload:
-            self._conn.execute(_CREDIT, payload)
+    def _refund(self, transitions: Sequence[Transition], now, actor: str) -> None:
+        """Each refunded message's cost goes back with its own ledger entry (persistence/
+        ledger.py), saying why: the status it ended in and the reason given."""
+        if not transitions:
+            return
+        why = {t.message_id: t.status.canonical_name + (f": {t.error_message}"
+                                                        if t.error_message else "")
+               for t in transitions}
+        refunds: list[Refund] = []
+        for chunk in _chunks(sorted(why)):
+            refunds += [Refund(x.account_id, x.id, x.cost, x.mailing_id, why[x.id])
+                        for x in self._conn.execute(
+                            select(m.c.id, m.c.account_id, m.c.cost, m.c.mailing_id)
+                            .where(m.c.id.in_(chunk)).order_by(m.c.id))]
+        ledger.refund(self._conn, refunds, actor, now)
 
     def overdue(self, now, limit) -> list[int]:
         due = (select(m.c.id).where(m.c.status.in_(("SUBMITTED", "PARTIALLY_DELIVERED",

@@ -20,7 +20,9 @@ from ..domain.encoding import Encoding
 from ..domain.message import Message
 from ..domain.status import MessageStatus
 from ..domain.values import is_ascii_digits
+from ..domain.money import MONEY_MAX
 from .tables import accounts, messages, messages_archive, send_requests
+from .types import Money
 
 
 def _account_from_row(row) -> Account:
@@ -32,7 +34,9 @@ def _account_from_row(row) -> Account:
             retention_days=row.retention_days, default_sender=row.default_sender,
             callback_url=row.callback_url, callback_secret=row.callback_secret,
             callback_url_trusted=row.callback_url_trusted, simulator_rules=row.simulator_rules,
-            rate_send=row.rate_send, rate_query=row.rate_query, rate_manage=row.rate_manage))
+            rate_send=row.rate_send, rate_query=row.rate_query, rate_manage=row.rate_manage,
+            sender_policy=row.sender_policy),
+        tariff_id=row.tariff_id, credit_limit=row.credit_limit)
 
 
 def _account_values(a: Account) -> dict:
@@ -42,17 +46,23 @@ def _account_values(a: Account) -> dict:
                 allowed_ips=",".join(s.allowed_ips), retention_days=s.retention_days,
                 default_sender=s.default_sender, callback_url=s.callback_url,
                 callback_secret=s.callback_secret, callback_url_trusted=s.callback_url_trusted,
-                rate_send=s.rate_send, rate_query=s.rate_query, rate_manage=s.rate_manage)
+                rate_send=s.rate_send, rate_query=s.rate_query, rate_manage=s.rate_manage,
+                sender_policy=s.sender_policy, credit_limit=a.credit_limit)
 
 
 # Statements on the request path are built once: constructing and coercing a new one per call
 # cost more than executing it.
 _ACCOUNT_BY_LOGIN = select(accounts).where(accounts.c.login == bindparam("login"))
+# The guarded debit: down to minus the credit limit (0 for a prepaid account), in the one
+# UPDATE that also returns the new balance for the ledger entry (RETURNING, on both stores).
+_AMOUNT = bindparam("amount", type_=Money())
 _DEBIT = (update(accounts)
-          .where(accounts.c.id == bindparam("account_id"), accounts.c.balance >= bindparam("amount"))
-          .values(balance=accounts.c.balance - bindparam("amount")).returning(accounts.c.balance))
-_CREDIT = (update(accounts).where(accounts.c.id == bindparam("account_id"))
-           .values(balance=accounts.c.balance + bindparam("amount")).returning(accounts.c.balance))
+          .where(accounts.c.id == bindparam("account_id"),
+                 accounts.c.balance + accounts.c.credit_limit >= _AMOUNT)
+          .values(balance=accounts.c.balance - _AMOUNT).returning(accounts.c.balance))
+_CREDIT = (update(accounts).where(accounts.c.id == bindparam("account_id"),
+                                  accounts.c.balance <= bindparam("ceiling", type_=Money()))
+           .values(balance=accounts.c.balance + _AMOUNT).returning(accounts.c.balance))
 _BALANCE = select(accounts.c.balance).where(accounts.c.id == bindparam("account_id"))
 _INSERT_MESSAGES = insert(messages).returning(messages.c.id)
 _INSERT_MESSAGES_ORDERED = insert(messages).returning(messages.c.id, sort_by_parameter_order=True)
@@ -94,8 +104,14 @@ class SqlAccountRepository:
         return self._conn.execute(_DEBIT, {"account_id": account_id, "amount": amount}
                                   ).scalar_one_or_none()
 
-    def credit(self, account_id: int, amount: Decimal) -> Decimal:
-        return self._conn.execute(_CREDIT, {"account_id": account_id, "amount": amount}).scalar_one()
+    def credit(self, account_id: int, amount: Decimal) -> Decimal | None:
+        return self._conn.execute(_CREDIT, {"account_id": account_id, "amount": amount,
+                                            "ceiling": MONEY_MAX - amount}).scalar_one_or_none()
+
+    def lock(self, account_ids) -> list[Account]:
+        rows = self._conn.execute(select(accounts).where(accounts.c.id.in_(sorted(set(account_ids))))
+                                  .order_by(accounts.c.id).with_for_update())
+        return [_account_from_row(row) for row in rows]
 
     def balance(self, account_id: int) -> Decimal:
         return self._conn.execute(_BALANCE, {"account_id": account_id}).scalar_one()

@@ -46,6 +46,12 @@ accounts = Table(
     Column("rate_send", Integer, nullable=True),
     Column("rate_query", Integer, nullable=True),
     Column("rate_manage", Integer, nullable=True),
+    # its own price list (tariffs, at the end of this file); NULL: the gateway's default
+    Column("tariff_id", Id, ForeignKey("tariffs.id"), nullable=True),
+    Column("sender_policy", String(10), nullable=False, default="fallback",
+           server_default="fallback"),
+    # postpaid: the balance may go down to minus this; 0 is prepaid (see docs/ledger.md)
+    Column("credit_limit", Money(), nullable=False, default=0, server_default="0"),
 )
 
 messages = Table(
@@ -299,6 +305,91 @@ api_keys = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+# Named price lists (docs/tariffs.md): a default price, and a price per destination prefix.
+# ``version`` grows on every re-import; processes cache a tariff's prices by (id, version).
+tariffs = Table(
+    "tariffs", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("currency", String(3), nullable=False),
+    Column("default_price", Money(), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+tariff_prices = Table(
+    "tariff_prices", metadata,
+    Column("tariff_id", Id, ForeignKey("tariffs.id", ondelete="CASCADE"), primary_key=True),
+    Column("prefix", String(15), primary_key=True),
+    Column("price", Money(), nullable=False),
+)
+
+# Sending limits (app/limits/): each account's own limits (NULL: the gateway's default; 0 or
+# '' turns one off), and its accepted messages counted per UTC day and month.
+account_limits = Table(
+    "account_limits", metadata,
+    Column("account_id", Id, ForeignKey("accounts.id"), primary_key=True),
+    Column("per_day", Integer, nullable=True),
+    Column("per_month", Integer, nullable=True),
+    Column("flood_count", Integer, nullable=True),
+    Column("flood_minutes", Integer, nullable=True),
+    Column("duplicate_minutes", Integer, nullable=True),
+    Column("countries", String(1000), nullable=True),     # comma-separated region codes
+    Column("quiet_start", SmallInteger, nullable=True),
+    Column("quiet_end", SmallInteger, nullable=True),
+)
+
+limit_counters = Table(
+    "limit_counters", metadata,
+    Column("account_id", Id, primary_key=True),
+    Column("period", String(16), primary_key=True),        # d2026-12-01, m2026-12
+    Column("ends_at", UtcDateTime(), nullable=False),
+    Column("count", Integer, nullable=False),
+)
+
+# The flood and duplicate guards read an account's recent messages to a few numbers.
+Index("ix_messages_account_recipient_created", messages.c.account_id, messages.c.recipient,
+      messages.c.created_at)
+
+# Sender IDs (app/senders): each account's registered names with the operator's decision;
+# prefixes is a comma-separated list of destination prefixes ('' = every destination).
+senders = Table(
+    "senders", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("name", String(15), nullable=False),
+    Column("state", String(10), nullable=False),
+    Column("prefixes", String(1000), nullable=False, default="", server_default=""),
+    Column("reason", String(200), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("decided_at", UtcDateTime(), nullable=True),
+    UniqueConstraint("account_id", "name", name="uq_senders_account_name"),
+)
+
+# The shared senders per destination prefix (longest match; '' = every destination).
+shared_senders = Table(
+    "shared_senders", metadata,
+    Column("prefix", String(15), primary_key=True),
+    Column("name", String(15), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# The money ledger (docs/ledger.md): one row per balance change, written in the transaction of
+# the change; the balance always equals the sum of an account's amounts.
+ledger_entries = Table(
+    "ledger_entries", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("amount", Money(), nullable=False),          # signed
+    Column("balance_after", Money(), nullable=False),
+    Column("reason", String(24), nullable=False),
+    Column("ref_kind", String(16), nullable=True),      # message, mailing, request, transfer
+    Column("ref_id", String(64), nullable=True),
+    Column("note", String(200), nullable=True),
+    Column("actor", String(64), nullable=False),        # a login, operator, worker
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_ledger_entries_account_id_id", "account_id", "id"),
+)
 
 # History retention and the archive (app/retention, docs/retention.md). When a message became
 # final (finished_at) decides when it is archived and purged; the partial index keeps that

@@ -12,9 +12,13 @@ from .counters import SqlRequestCounters
 from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
+from .senders import SqlSenderRepository
 from .tasks import SqlTaskStore
+from .tariffs import SqlTariffRepository
+from .sending_limits import SqlLimitStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
 
 
@@ -53,6 +57,10 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
         self.retention = SqlRetentionStore(conn)
+        self.tariffs = SqlTariffRepository(conn)
+        self.sending_limits = SqlLimitStore(conn)
+        self.senders = SqlSenderRepository(conn)
+        self.ledger = SqlLedgerRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -106,7 +106,7 @@ def start_server(tmp_dir: Path, extra_env: dict | None = None, keep_stdout: bool
             pass
         if proc.poll() is not None:
             break
-        time.sleep(0.1)
+        time.sleep(0.1)  # a poll: only gunicorn's /health says it is serving
     proc.kill()
     raise RuntimeError("gunicorn did not start:\n" + (tmp_dir / "gunicorn.log").read_text())
 

@@ -106,7 +106,7 @@ def test_serve_on_a_new_database_creates_a_demo_account_and_prints_the_wsdl(tmp_
         deadline, status = time.monotonic() + 30, None
         while time.monotonic() < deadline and status != "DELIVERED":
             status = client.service.GetStatus(messageIds=[message_id])[0].statusName
-            time.sleep(0.2)
+            time.sleep(0.2)  # a poll: serve's worker process delivers, and tells us nothing
         assert status == "DELIVERED"
         children = [int(pid) for pid in subprocess.run(
             ["pgrep", "-P", str(serve.proc.pid)], capture_output=True, text=True).stdout.split()]
@@ -161,7 +161,7 @@ class Serve:
                 healthy = False
             if healthy and "starting with connector" in self.err.read_text():
                 return
-            time.sleep(0.1)
+            time.sleep(0.1)  # a poll: only serve's health URL and log say it is ready
         raise AssertionError(f"serve did not come up:\n{self.err.read_text()}")
 
     def processes(self) -> list[int]:
@@ -220,7 +220,7 @@ def test_ctrl_c_on_the_serve_process_group_stops_everything_promptly_every_time(
         for pid in pids:  # nothing outlives serve (gunicorn's worker is reaped by its arbiter)
             deadline = time.monotonic() + 10
             while not gone(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
+                time.sleep(0.05)  # not our children: no waitpid, and no event says "reaped"
             assert gone(pid), f"process {pid} survived Ctrl-C"
 
 

@@ -91,7 +91,7 @@ def test_messages_are_delivered_and_every_change_is_notified_in_order(server, re
             notified = len(receiver.received)
         if statuses == expected and notified >= 2 * len(ids):
             break
-        time.sleep(0.2)
+        time.sleep(0.2)  # a poll: the server and its worker are other processes
     assert statuses == expected
     assert receiver.calls > 5  # the first five were refused, and retried
     by_message: dict[int, list[str]] = {}

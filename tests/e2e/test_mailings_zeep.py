@@ -80,7 +80,7 @@ def test_large_operations_answer_code_100_and_a_worker_finishes_them(soap, serve
             states = [soap.GetTaskStatus(taskId=t).state for t in (imported.taskId, started.taskId)]
             if states == ["done", "done"]:
                 break
-            time.sleep(0.3)
+            time.sleep(0.3)  # a poll: the worker process runs the tasks
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -39,7 +39,7 @@ def test_outlook_flow_service_info_user_info_and_delivery(server):
         deadline, status = time.monotonic() + 30, None
         while time.monotonic() < deadline and status != "DELIVERED":
             status = native.GetStatus(messageIds=[message.messageId])[0].statusName
-            time.sleep(0.2)
+            time.sleep(0.2)  # a poll: the worker process delivers, and tells us nothing
     finally:
         worker.terminate()
         worker.wait(timeout=30)

@@ -63,7 +63,7 @@ def echo(tmp_path_factory):
             requests.get(base, timeout=1)
             break
         except requests.RequestException:
-            time.sleep(0.1)
+            time.sleep(0.1)  # a poll: only a connection tells that gunicorn is listening
     yield port
     stop(proc)
 

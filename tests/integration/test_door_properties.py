@@ -154,6 +154,8 @@ NATIVE = {  # operation -> its parameters, in schema order
                       "validityMinutes", "ratePerMinute"),
     "GetMailings": ("page", "pageSize"),
     "GetTaskStatus": ("taskId", "page", "pageSize"),
+    "RegisterSender": ("name",),
+    "DeleteSender": ("name",),
 }
 
 

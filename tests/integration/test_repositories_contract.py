@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,38 +10,8 @@ import pytest
 from service.app.errors import DuplicateRequest, LoginTaken
 from service.domain.account import AccountSettings
 from service.domain.encoding import Encoding
-from service.domain.message import Message
 from service.domain.status import MessageStatus
-from service.persistence.uow import SqlUnitOfWorkFactory
-from tests.conftest import STORES, migrated, store_url
-from tests.fakes import FakeUnitOfWorkFactory, FixedClock, make_account
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture(params=["fake", *STORES])
-def uow_factory(request):
-    if request.param == "fake":
-        yield FakeUnitOfWorkFactory()
-        return
-    engine = migrated(store_url(request, request.param))
-    yield SqlUnitOfWorkFactory(engine, FixedClock(NOW))
-    engine.dispose()
-
-
-def add_account(uow_factory, login="alice", balance="100"):
-    with uow_factory(write=True) as uow:
-        account = uow.accounts.add(make_account(login, balance=balance))
-        uow.commit()
-    return account
-
-
-def message(account_id, recipient="+79991234567", cost="1.25", status=MessageStatus.QUEUED):
-    return Message(id=None, account_id=account_id, recipient=recipient, text="Привет €",
-                   sender="ACME", encoding=Encoding.UCS2, segments=2, cost=Decimal(cost),
-                   status=status, created_at=NOW, updated_at=NOW,
-                   valid_until=NOW + timedelta(days=1), scheduled_at=NOW + timedelta(hours=1),
-                   client_ref="ref-1")
+from tests.integration.contract import NOW, add_account, message, uow_factory  # noqa: F401
 
 
 def test_accounts_round_trip_with_settings_and_exact_money(uow_factory):

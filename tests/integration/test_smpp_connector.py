@@ -35,6 +35,8 @@ FAST = dict(system_id="smsgw", password="secret", tps=0, window=10, response_tim
 
 
 def wait_until(condition, timeout: float = 3.0) -> bool:
+    """A bounded poll, for state the SMSC simulator's and the connector's own threads change:
+    they signal no event a test could wait on (receipts have one: ``Sink.wait_for``)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -44,25 +46,34 @@ def wait_until(condition, timeout: float = 3.0) -> bool:
 
 
 class Sink:
-    """A receipt sink that records what it stored; ``fail`` makes the next calls raise."""
+    """A receipt sink that records what it stored; ``fail`` makes the next calls raise.
+    Tests wait on it with ``wait_for``, woken by each call instead of polling."""
 
     def __init__(self) -> None:
         self.receipts = []
         self.fail = 0
         self.calls = 0
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()  # reentrant: predicates may call ids()
 
     def __call__(self, receipts) -> None:
-        with self._lock:
-            self.calls += 1
-            if self.fail > 0:
-                self.fail -= 1
-                raise RuntimeError("database is locked")
-            self.receipts.extend(receipts)
+        with self._changed:
+            try:
+                self.calls += 1
+                if self.fail > 0:
+                    self.fail -= 1
+                    raise RuntimeError("database is locked")
+                self.receipts.extend(receipts)
+            finally:
+                self._changed.notify_all()
 
     def ids(self) -> list[str]:
-        with self._lock:
+        with self._changed:
             return [r.carrier_id for r in self.receipts]
+
+    def wait_for(self, predicate, timeout: float = 3.0) -> bool:
+        """Whether ``predicate`` came to hold within ``timeout`` s, checked at each call."""
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout)
 
 
 @pytest.fixture
@@ -119,7 +130,7 @@ def test_binds_submits_and_pushes_the_receipt_to_the_sink(smsc, sink, connect):
     assert outcome.carrier_ids == (record.message_id,)
     assert (record.registered_delivery, record.data_coding, record.esm_class) == (1, 0, 0)
     assert record.udh == b"" and decode_gsm7(record.body) == "Hello €"
-    assert wait_until(lambda: sink.ids() == [record.message_id])
+    assert sink.wait_for(lambda: sink.ids() == [record.message_id])
     receipt = sink.receipts[0]
     assert (receipt.stat, receipt.error) == ("DELIVRD", "000") and receipt.done_at is not None
     assert wait_until(lambda: smsc.deliver_resps == [(record.message_id, 0)])
@@ -129,7 +140,7 @@ def test_the_sink_has_stored_the_receipt_before_the_smsc_gets_its_ack(smsc, conn
     seen_acks = []
 
     def sink(receipts):
-        time.sleep(0.05)
+        time.sleep(0.05)  # a window for an ack sent too early to show: no event proves its absence
         seen_acks.append(list(smsc.deliver_resps))
 
     connector = SmppConnector(SmppConfig(port=smsc.port, **FAST))
@@ -152,7 +163,7 @@ def test_the_receipt_outcome_reaches_the_sink_from_text_or_tlvs(smsc, sink, conn
     smsc.behaviour.receipt_form = form
     connector = connect()
     [outcome] = connector.submit([sms(recipient=f"+4915100{last_digits}")])
-    assert wait_until(lambda: len(sink.receipts) == 1)
+    assert sink.wait_for(lambda: len(sink.receipts) == 1)
     r = sink.receipts[0]
     assert (r.carrier_id, r.stat) == (outcome.carrier_ids[0], stat)
     assert r.error == (error if form == "text" or error != "000" else None)
@@ -165,7 +176,7 @@ def test_no_receipt_is_invented_when_the_smsc_sends_none(smsc, sink, connect):
     # The control: a receipt the SMSC does send, on the same bind, after the first one.
     # Receipts arrive in order, so once the control's is stored, any for the first is too.
     [control] = connector.submit([sms(recipient="+491510005678")])
-    assert wait_until(lambda: len(sink.receipts) >= 1)
+    assert sink.wait_for(lambda: len(sink.receipts) >= 1)
     assert sink.ids() == [control.carrier_ids[0]]
     assert [rid for rid, _, _ in smsc.receipts_sent] == [control.carrier_ids[0]]
 
@@ -173,7 +184,7 @@ def test_no_receipt_is_invented_when_the_smsc_sends_none(smsc, sink, connect):
 def test_a_receipted_message_id_sent_without_its_nul_still_matches(smsc, sink, connect):
     smsc.behaviour.receipt_form, smsc.behaviour.receipt_id_nul = "tlv", False
     [outcome] = connect().submit([sms()])
-    assert wait_until(lambda: sink.ids() == list(outcome.carrier_ids))
+    assert sink.wait_for(lambda: sink.ids() == list(outcome.carrier_ids))
 
 
 def test_an_mo_message_is_acknowledged_and_kept_from_the_sink(smsc, sink, connect):
@@ -198,7 +209,7 @@ def test_an_error_while_reading_is_logged_and_the_receipt_still_arrives(
     connector = connect()
     [outcome] = connector.submit([sms()])
     # The loop logs, drops the connection, binds again; the SMSC resends the unacked receipt.
-    assert wait_until(lambda: sink.ids() == list(outcome.carrier_ids))
+    assert sink.wait_for(lambda: sink.ids() == list(outcome.carrier_ids))
     assert connector.stats()["loop_errors"] == 1 and connector.wait_bound(2.0)
     assert "bug while reading a receipt" in caplog.text
 
@@ -218,7 +229,7 @@ def test_a_three_part_gsm_message_has_a_udh_per_part_and_a_receipt_per_part(smsc
     assert [r.udh for r in records] == [bytes([5, 0, 3, ref, 3, i]) for i in (1, 2, 3)]
     assert all((r.esm_class, r.data_coding) == (0x40, 0) for r in records)
     assert "".join(decode_gsm7(r.body) for r in records) == text
-    assert wait_until(lambda: sorted(sink.ids()) == sorted(outcome.carrier_ids))
+    assert sink.wait_for(lambda: sorted(sink.ids()) == sorted(outcome.carrier_ids))
 
 
 def test_a_two_part_ucs2_message_has_data_coding_8_and_a_receipt_per_part(smsc, sink, connect):
@@ -231,7 +242,7 @@ def test_a_two_part_ucs2_message_has_data_coding_8_and_a_receipt_per_part(smsc, 
     assert [r.udh for r in records] == [bytes([5, 0, 3, ref, 2, 1]), bytes([5, 0, 3, ref, 2, 2])]
     assert all((r.esm_class, r.data_coding) == (0x40, 8) for r in records)
     assert "".join(r.body.decode("utf-16-be") for r in records) == text
-    assert wait_until(lambda: sorted(sink.ids()) == sorted(outcome.carrier_ids))
+    assert sink.wait_for(lambda: sorted(sink.ids()) == sorted(outcome.carrier_ids))
 
 
 @pytest.mark.parametrize("resp_form,receipt_form", [("hex", "decimal"), ("decimal", "hex")])
@@ -242,7 +253,7 @@ def test_ids_in_one_base_in_the_resp_and_the_other_in_the_receipt_match(
     b.resp_id_format, b.receipt_id_format, b.receipt_form = resp_form, receipt_form, receipt_layout
     outcomes = connect().submit([sms(), sms("z" * 300)])
     submitted = [cid for o in outcomes for cid in o.carrier_ids]
-    assert wait_until(lambda: len(sink.receipts) == len(submitted))
+    assert sink.wait_for(lambda: len(sink.receipts) == len(submitted))
     received = sink.ids()
     assert not set(received) & set(submitted)            # the forms really differ
     for cid in submitted:

@@ -71,6 +71,8 @@ def counts(engine) -> dict[str, int]:
 
 
 def wait_until(predicate, timeout: float, step: float = 0.25) -> bool:
+    """A bounded poll: what it waits for happens in other processes (the workers, and the
+    database they write), which signal this one nothing."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -101,15 +103,16 @@ def stop_while(process, predicate, timeout: float) -> bool:
         process.send_signal(signal.SIGSTOP)
         while not stopped(process.pid):
             assert time.monotonic() < deadline, "the worker did not stop on SIGSTOP"
-            time.sleep(0.0005)
+            time.sleep(0.0005)  # another process's threads: only /proc tells when they stop
         if predicate():
             return True
         process.send_signal(signal.SIGCONT)
-        time.sleep(0.001)
+        time.sleep(0.001)  # let the worker run on before freezing it for the next look
     return False
 
 
 def test_stopped_tells_a_frozen_process_from_a_running_one():
+    # a stand-in process that only stays alive; the test never waits on its sleep
     process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         assert not stopped(process.pid)

@@ -46,6 +46,8 @@ def _retry_later(error: e.RateLimited | e.TooManyAttempts) -> ErrorAnswer:
 HTTP_ERRORS: dict[type[e.SmsgwError], Entry[ErrorAnswer]] = {
     e.IpNotAllowed: ErrorAnswer(9),    # an access refusal, not a failed login: 403, no Basic prompt
     e.TooManyAttempts: _retry_later,
+    e.QuotaExceeded: lambda error: ErrorAnswer(error.code, {
+        "field": error.field, "limit": error.limit, "used": error.used}, error.retry_after),
     e.RateLimited: _retry_later,
     # concurrent writers won; nothing was saved, so a retry is safe at once
     SaveConflict: lambda error: ErrorAnswer(error.code, None, 1),

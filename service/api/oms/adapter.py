@@ -132,6 +132,8 @@ class OmsAdapter:
         if isinstance(exc, e.InsufficientFunds):
             unit = f" {exc.currency}" if exc.currency else ""
             return d.OmsError(code, f"balance {exc.balance}{unit}; price {exc.required}{unit}")
+        if isinstance(exc, e.QuotaExceeded):
+            return d.OmsError(code, f"{exc.limit} SMS")  # the spec's content: the limit
         if code == "lengthLimit":
             return d.OmsError(code, f"{self._s.max_chars}/{self._s.max_chars}")
         return d.OmsError(code, exc.message)

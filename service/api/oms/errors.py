@@ -13,6 +13,9 @@ OMS_CODES: dict[type[e.SmsgwError], Entry[str]] = {
     # lengthLimit says the text is too long; any other limit (recipients, ids...) is "other"
     e.ConstraintViolation: lambda error: "lengthLimit" if error.field == "text" else "other",
     e.ValidationError: "other",
+    # the account's messages per day or month (docs/limits.md); content: the limit
+    e.QuotaExceeded: lambda error: "perMonthMsgLimit" if error.period == "month"
+    else "perDayMsgLimit",
     e.RateLimited: "perDayMsgLimit",
     e.SmsgwError: "serviceNetwork",
 }

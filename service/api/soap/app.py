@@ -17,7 +17,9 @@ from .protocol import REFUSED, SmsgwSoap11Out, StrictSoap11
 from . import book_types as bt
 from . import types as t
 from .book_service import ContactBookService
+from .ledger_service import LedgerService
 from .mailing_service import MailingService
+from .sender_service import SenderService
 from .service import SmsgwService
 from .wsdl import clean_wsdl
 
@@ -50,7 +52,9 @@ class HardenedWsgiApplication(WsgiApplication):
 def build_application(gateway: Gateway | None, name: str = "smsgw") -> Application:
     out_protocol = SmsgwSoap11Out(flat_types=(t.MessageResult, t.MessageStatus, bt.MessageRecord,
                                               bt.ItemResult))
-    application = Application([SmsgwService, ContactBookService, MailingService], tns=TNS,
+    application = Application([SmsgwService, ContactBookService, MailingService, SenderService,
+                               LedgerService],
+                              tns=TNS,
                               name=name,
                               in_protocol=StrictSoap11(validator="lxml"), out_protocol=out_protocol)
     application.gateway = gateway

@@ -28,6 +28,7 @@ FAULT_CODES: dict[type[e.SmsgwError], str] = {
     e.AuthenticationFailed: "Client.AuthenticationFailed",
     e.AccountBlocked: "Client.AccountBlocked",
     e.InsufficientFunds: "Client.InsufficientFunds",
+    e.QuotaExceeded: "Client.QuotaExceeded",   # code 30 too; <field> is per_day or per_month
     e.RateLimited: "Client.RateLimited",
     e.SmsgwError: "Server.Internal",
 }

@@ -10,15 +10,19 @@ from ...domain.account import Account, AccountSettings, parse_networks
 from ...domain.api_keys import ApiKey, new_key
 from ...domain.callback_url import parse_callback_url
 from ...domain.clock import Clock, SystemClock
-from ...domain.errors import ConstraintViolation, NotFound, ValidationError
+from ...domain.errors import ConstraintViolation, MissingParameter, NotFound, ValidationError
+from ...domain.ledger import MAX_NOTE, OPERATOR, Reason
 from ...domain.logins import validate_login
-from ...domain.money import MONEY_MAX, parse_amount, parse_currency
+from ...domain.money import MONEY_MAX, MONEY_QUANTUM, parse_amount, parse_currency
 from ...domain.passwords import hash_password
 from ...domain.sender import validate_sender
+from ...domain.sender_ids import parse_policy
 from ...domain.simulator_rules import parse_rules
 from ..access.auth import Authenticator, Credentials
 from ..errors import LoginTaken
+from .ledger import Ledger
 from ..access.rate_limits import Operation
+from ..senders.senders import approve_default
 from ..uow import UnitOfWork, UnitOfWorkFactory
 from ...domain.values import MAX_ID
 
@@ -47,6 +51,7 @@ class AccountService:
         self._auth = auth
         self._currency = parse_currency(default_currency, "SMSGW_CURRENCY")
         self._clock = clock or SystemClock()
+        self._ledger = Ledger(self._clock)
 
     def authenticate(self, credentials: Credentials) -> Account:
         """The account these credentials may act for (checked for blocking and IP); counted
@@ -61,9 +66,11 @@ class AccountService:
             return Balance(account.balance, account.currency)
 
     def create(self, login: str, password: str, balance: Decimal = Decimal("0"),
-               currency: str | None = None) -> Account:
-        """Create an account. Raises LoginTaken, or ValidationError for a login outside the
-        alphabet (domain/logins.py) or an empty password."""
+               currency: str | None = None, actor: str = OPERATOR) -> Account:
+        """Create an account, with an ``opening_balance`` ledger entry of ``balance`` (0
+        included: the ledger then shows when it began). Raises LoginTaken, or
+        ValidationError for a login outside the alphabet (domain/logins.py) or an empty
+        password."""
         login = validate_login(login)
         if not password:
             raise ValidationError("password must not be empty", field="password")
@@ -74,6 +81,8 @@ class AccountService:
             account = uow.accounts.add(Account(
                 id=None, login=login, password_hash=hash_password(password),
                 balance=balance, currency=currency))
+            uow.ledger.add([self._ledger.entry(account.stored_id, balance, balance,
+                                               Reason.OPENING_BALANCE, actor)])
             uow.commit()
         return account
 
@@ -89,7 +98,8 @@ class AccountService:
             return False
         return True
 
-    def top_up(self, login: str, amount: Decimal) -> Decimal:
+    def top_up(self, login: str, amount: Decimal, actor: str = OPERATOR,
+               note: str | None = None) -> Decimal:
         """Add ``amount`` (more than 0) to the balance; returns the new balance. The balance
         may not grow beyond what the store keeps (``MONEY_MAX``)."""
         if not amount > 0:
@@ -100,9 +110,38 @@ class AccountService:
                 raise ConstraintViolation(
                     "amount", f"the balance would be {account.balance + amount}, more than the "
                     f"largest amount kept ({MONEY_MAX})", limit=MONEY_MAX)
-            balance = uow.accounts.credit(account.stored_id, amount)
+            balance = self._ledger.credit(uow, account.stored_id, amount, Reason.TOPUP,
+                                          actor=actor, note=note)
             uow.commit()
         return balance
+
+    def adjust(self, login: str, amount: Decimal, reason: str, actor: str = OPERATOR) -> Decimal:
+        """The operator's correction of a balance, positive or negative, with its reason (an
+        ``adjustment`` ledger entry); a negative one is guarded like a debit
+        (InsufficientFunds beyond the credit limit). Returns the new balance."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise MissingParameter("reason", "an adjustment needs --reason")
+        _check_length("reason", reason, MAX_NOTE)
+        with self._uow(write=True) as uow:
+            account = self._get(uow, login)
+            balance = self._ledger.adjust(uow, account.stored_id, amount, actor=actor, note=reason)
+            uow.commit()
+        return balance
+
+    def set_credit_limit(self, login: str, limit: Decimal) -> Account:
+        """Postpaid (operator only): the balance may go down to ``-limit``; 0 is prepaid.
+        Lowering it below what the account already owes is allowed: sends then stop until
+        the balance is back above ``-limit``."""
+        if not Decimal(0) <= limit <= MONEY_MAX or limit != limit.quantize(MONEY_QUANTUM):
+            raise ConstraintViolation("credit_limit", f"a credit limit is 0..{MONEY_MAX} with at "
+                                      "most 4 decimal places", limit=MONEY_MAX)
+        with self._uow(write=True) as uow:
+            account = self._get(uow, login)
+            account.credit_limit = limit
+            uow.accounts.update(account)
+            uow.commit()
+        return account
 
     def show(self, login: str) -> Account:
         with self._uow() as uow:
@@ -114,12 +153,19 @@ class AccountService:
                   blocked: bool | None = None, password: str | None = None,
                   paused: bool | None = None, simulator_rules: str | None = None,
                   callback_url_trusted: bool = True,
-                  rates: dict[str, int | None] | None = None) -> Account:
+                  rates: dict[str, int | None] | None = None,
+                  sender_policy: str | None = None,
+                  approve_default_sender: bool = False) -> Account:
         """Change the given settings; ``None`` leaves a setting as it is, ``""`` clears it.
 
         A callback URL the operator sets (the CLI) is trusted and may reach private networks;
         a use case acting for a client passes ``callback_url_trusted=False``, and the URL may
         then reach only public addresses and SMSGW_CALLBACK_ALLOWED_NETWORKS.
+
+        ``sender_policy``: ``fallback`` or ``refuse`` (docs/senders.md). With
+        ``approve_default_sender`` (the operator's CLI), a new default sender that the account
+        has not registered is registered approved for every destination; a client's own
+        setting must not pass it (its default is then resolved like any named sender).
 
         ``rates`` maps an operation class (send, query, manage) to requests per minute for
         this account: 0 means no limit, -1 (or None) goes back to the gateway's default.
@@ -137,6 +183,11 @@ class AccountService:
                 changes["retention_days"] = retention_days
             if default_sender is not None:
                 changes["default_sender"] = validate_sender(default_sender) if default_sender else None
+                if approve_default_sender and changes["default_sender"]:
+                    approve_default(uow, account.stored_id, changes["default_sender"],
+                                    self._clock.now())
+            if sender_policy is not None:
+                changes["sender_policy"] = parse_policy(sender_policy)
             if callback_url is not None:
                 if callback_url:
                     parse_callback_url(callback_url)

@@ -46,7 +46,8 @@ class GroupRepository(Protocol):
     def add(self, account_id: int, name: str, now: datetime) -> Group:
         """Insert; raises ConstraintViolation when the account has a group of that name."""
 
-    def get(self, account_id: int, group_id: int) -> Group | None: ...
+    def get(self, account_id: int, group_id: int) -> Group | None:
+        """The account's group with its member count; None for another account's or none."""
 
     def rename(self, account_id: int, group_id: int, name: str) -> None:
         """Raises ConstraintViolation when another group has that name."""
@@ -77,4 +78,5 @@ class BlacklistRepository(Protocol):
     def remove(self, account_id: int, phones: Sequence[str]) -> builtins.list[str]:
         """Remove phones; return those that were listed."""
 
-    def list(self, account_id: int, offset: int, limit: int) -> Page[str]: ...
+    def list(self, account_id: int, offset: int, limit: int) -> Page[str]:
+        """A page of the account's blacklisted phones, in phone order, with their total."""

@@ -43,7 +43,7 @@ class DeliveryPolicy:
 
 def notification(state_id: int, recipient: str, client_ref: str | None, url: str | None,
                  status: S, when: datetime, *, outcome_unknown: bool = False,
-                 error: str | None = None) -> tuple[str, str] | None:
+                 error: str | None = None, sender: str | None = None) -> tuple[str, str] | None:
     """The (url, JSON) of the client notification for a change to ``status``, if any."""
     names = callback_names(status, outcome_unknown=outcome_unknown)
     if not url or names is None:
@@ -53,6 +53,8 @@ def notification(state_id: int, recipient: str, client_ref: str | None, url: str
             "status_code": smsc_code(status), "timestamp": when.isoformat()}
     if client_ref:
         body["client_ref"] = client_ref
+    if sender:
+        body["sender"] = sender  # the sender it went out with (docs/senders.md)
     return url, json.dumps(body, separators=(",", ":"))
 
 
@@ -117,12 +119,14 @@ class DeliveryService:
             if isinstance(outcome, Accepted):
                 accepted.append((c.id, outcome.carrier_ids))
                 transitions.append(Transition(c.id, S.SUBMITTED, callback=notification(
-                    c.id, c.recipient, c.client_ref, c.callback_url, S.SUBMITTED, now)))
+                    c.id, c.recipient, c.client_ref, c.callback_url, S.SUBMITTED, now,
+                    sender=c.sender)))
             elif isinstance(outcome, Rejected) and outcome.permanent:
                 transitions.append(Transition(
                     c.id, S.REJECTED, error_code=outcome.error_code, error_message=outcome.reason,
                     dlr_stat="REJECTD", refund=True, callback=notification(
-                        c.id, c.recipient, c.client_ref, c.callback_url, S.REJECTED, now)))
+                        c.id, c.recipient, c.client_ref, c.callback_url, S.REJECTED, now,
+                        sender=c.sender)))
             elif isinstance(outcome, Rejected):
                 retry_or_expiry = self._retry_or_expire(c, outcome.reason, now)
                 if isinstance(retry_or_expiry, tuple):
@@ -161,7 +165,8 @@ class DeliveryService:
         """Validity ended before the carrier had it: EXPIRED, and the cost goes back."""
         return Transition(c.id, S.EXPIRED, error_message="validity ended before submission",
                           dlr_stat="EXPIRED", refund=True, callback=notification(
-                              c.id, c.recipient, c.client_ref, c.callback_url, S.EXPIRED, now))
+                              c.id, c.recipient, c.client_ref, c.callback_url, S.EXPIRED, now,
+                              sender=c.sender))
 
     @staticmethod
     def _unknown_failure(message_id: int, recipient: str, client_ref: str | None,
@@ -243,7 +248,8 @@ class DeliveryService:
                 error_code=None if new in (S.DELIVERED, S.PARTIALLY_DELIVERED) else _int(error),
                 callback=notification(message_id, state.recipient, state.client_ref,
                                       state.callback_url, new, now,
-                                      error=error if new.final else None)))
+                                      error=error if new.final else None,
+                                      sender=state.sender)))
         return transitions
 
     # -- the sweep --------------------------------------------------------------------------
@@ -285,7 +291,8 @@ class DeliveryService:
         return Transition(state.id, new, dlr_stat=stat, refund=refund,
                           error_message=None if new is S.DELIVERED else "validity period ended",
                           callback=notification(state.id, state.recipient, state.client_ref,
-                                                state.callback_url, new, now))
+                                                state.callback_url, new, now,
+                                                sender=state.sender))
 
 
 def _outbound(c: ClaimedMessage) -> OutboundSms:

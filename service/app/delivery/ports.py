@@ -49,6 +49,7 @@ class MessageState:
     client_ref: str | None
     callback_url: str | None
     parts: list[MessageStatus | None]
+    sender: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,11 @@ class DeliveryStore(Protocol):
     def states(self, ids: Sequence[int]) -> dict[int, MessageState]:
         """Status, validity and part outcomes of these messages."""
 
-    def apply(self, transitions: Sequence[Transition], now: datetime) -> None:
-        """Store status changes, refund where asked, and queue the client notifications."""
+    def apply(self, transitions: Sequence[Transition], now: datetime,
+              actor: str = "worker") -> None:
+        """Store status changes, refund where asked, and queue the client notifications.
+        Each refund is a ledger entry per message (``refund``, or ``mailing_refund`` for a
+        mailing's message) made by ``actor``; a transition that lost a race refunds nothing."""
 
     def overdue(self, now: datetime, limit: int) -> list[int]:
         """Ids whose validity ended while not final (with the carrier, or never sent)."""

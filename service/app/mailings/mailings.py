@@ -16,23 +16,29 @@ from decimal import Decimal
 from typing import Any, Callable, Iterator
 
 from ...domain.contacts import clean_fields
-from ...domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter, NotFound
+from ...domain.ledger import Reason, RefKind, Reference
+from ...domain.errors import (ConstraintViolation, InsufficientFunds, MissingParameter, NotFound,
+                              QuotaExceeded)
 from ...domain.mailing import Mailing, MailingState, check_move
 from ...domain.message import Message
+from ...domain.pricing import Tariff
 from ...domain.phones import normalise
 from ...domain.sender import validate_sender
 from ...domain.status import MessageStatus as S
 from ...domain.templates import parse
 from .messages import Target, build_messages, send_time
+from ..limits.limits import reserve_quota
 from ..sending.sending import schedule_limit
 from ..results import BACKGROUND, ItemResult, Page, failure, outcome, paging
 from ..access.auth import Credentials
 from ..base import AccountUseCases
 from ..access.rate_limits import Operation
 from ..delivery.delivery import notification
+from ..accounts.ledger import Ledger
 from ..delivery.ports import Transition
 from ..tasks.ports import TaskRecord
 from ..tasks.tasks import TaskContext
+from ..pricing.tariffs import TariffResolver
 from ..uow import UnitOfWork
 
 START_TASK = "start_mailing"
@@ -76,6 +82,17 @@ class StartResult:
 
 
 class MailingService(AccountUseCases):
+    def __init__(self, *args: Any, pricing: TariffResolver | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pricing = pricing or TariffResolver(self._policy.tariff)
+
+    def _tariff(self, uow: UnitOfWork, account_id: int) -> Tariff:
+        """The price list of the mailing's account (app/pricing/tariffs.py decides)."""
+        account = uow.accounts.get(account_id)
+        if account is None:
+            raise NotFound("account", account_id)
+        return self._pricing.for_account(uow, account)
+
     def create(self, cmd: CreateMailing) -> MailingView:
         """Validate and store a mailing in DRAFT; nothing is priced or sent yet."""
         account_id = self._account(cmd.credentials, Operation.MANAGE)
@@ -134,9 +151,12 @@ class MailingService(AccountUseCases):
                 uow.commit()
                 return StartResult(BACKGROUND, view, 0, balance, [], task_id)
             targets, errors = self._targets(uow, mailing)
-            messages = build_messages(uow, self._policy, mailing, targets, errors, now, 0, now)
+            messages = build_messages(uow, self._policy, mailing, targets, errors, now, 0, now,
+                                      self._tariff(uow, account_id))
             total = sum((m.cost for m in messages), Decimal("0"))
-            balance = self._debit(uow, account_id, total)
+            reserve_quota(uow, self._policy.limits, account_id,
+                          sum(1 for m in messages if not m.status.final), now)
+            balance = self._debit(uow, account_id, total, mailing, len(messages))
             uow.messages.add_many(messages)
             self._started(uow, mailing, now, len(messages), total)
             view = self._view(uow, mailing)
@@ -151,14 +171,15 @@ class MailingService(AccountUseCases):
         return (sum(sizes.get(g, 0) for g in mailing.group_ids) + len(mailing.contact_ids)
                 + len(mailing.phones))
 
-    @staticmethod
-    def _debit(uow: UnitOfWork, account_id: int, total: Decimal) -> Decimal:
+    def _debit(self, uow: UnitOfWork, account_id: int, total: Decimal, mailing: Mailing,
+               count: int) -> Decimal:
+        """The mailing's one debit, and its one ledger entry (its refunds come per message)."""
         if not total:
             return uow.accounts.balance(account_id)
-        balance = uow.accounts.debit(account_id, total)
-        if balance is None:
-            raise InsufficientFunds(total, uow.accounts.balance(account_id))
-        return balance
+        return Ledger(self._clock).debit(
+            uow, account_id, total, Reason.MAILING, actor=_login(uow, account_id),
+            reference=Reference(RefKind.MAILING, str(mailing.stored_id)),
+            note=f"{count} message{'s' if count != 1 else ''}")
 
     def _started(self, uow: UnitOfWork, mailing: Mailing, now: datetime, count: int, total: Decimal) -> None:
         future = mailing.scheduled_at and mailing.scheduled_at > now
@@ -200,6 +221,8 @@ class MailingService(AccountUseCases):
                     state = {**state, "after": last_id,
                              "queued": state["queued"] + len(messages),
                              "failed": state["failed"] + len(errors),
+                             "accepted": state.get("accepted", 0) + sum(
+                                 1 for m in messages if not m.status.final),
                              "cost": str(Decimal(state["cost"]) + sum(
                                  (m.cost for m in messages), Decimal("0")))}
                     ctx.commit_chunk(uow, state, state["queued"] + state["failed"])
@@ -207,8 +230,10 @@ class MailingService(AccountUseCases):
                 m = self._get(uow, task.account_id, mailing_id, lock=True)
                 cost = Decimal(state["cost"])
                 try:
-                    self._debit(uow, task.account_id, cost)
-                except InsufficientFunds:
+                    reserve_quota(uow, self._policy.limits, task.account_id,
+                                  state.get("accepted", 0), self._clock.now())
+                    self._debit(uow, task.account_id, cost, m, state["queued"])
+                except (InsufficientFunds, QuotaExceeded):
                     uow.rollback()
                     self._abandon(task.account_id, mailing_id)
                     raise
@@ -245,7 +270,8 @@ class MailingService(AccountUseCases):
                 targets = [Target(phone, card.placeholders() if card else {"phone": phone})
                            for _i, phone, card in rows]
                 errors: list[ItemResult] = []
-                messages = build_messages(uow, self._policy, m, targets, errors, start, queued, start)
+                messages = build_messages(uow, self._policy, m, targets, errors, start, queued,
+                                          start, self._tariff(uow, m.account_id))
             queued += len(messages)
             after = rows[-1][0]
             yield after, messages, errors
@@ -298,8 +324,9 @@ class MailingService(AccountUseCases):
                 uow.delivery.apply([Transition(
                     st.id, S.DELETED, error_message="mailing cancelled", dlr_stat="DELETED",
                     refund=True, callback=notification(st.id, st.recipient, st.client_ref,
-                                                       st.callback_url, S.DELETED, now))
-                    for st in states.values()], now)
+                                                       st.callback_url, S.DELETED, now,
+                                                       sender=st.sender))
+                    for st in states.values()], now, actor=_login(uow, m.account_id))
         return self._move(credentials, mailing_id, "cancel", cancel)
 
     def _move(self, credentials: Credentials, mailing_id: int, move: str,
@@ -355,6 +382,12 @@ class MailingService(AccountUseCases):
         cost = sum((cost for _count, cost in stats.values()), Decimal("0"))
         return MailingView(mailing, self._effective(uow, mailing), counts, cost,
                            round(100.0 * done / total, 1) if total else 0.0)
+
+
+def _login(uow: UnitOfWork, account_id: int) -> str:
+    """Who a ledger entry names as its actor: the account acting."""
+    account = uow.accounts.get(account_id)
+    return account.login if account is not None else str(account_id)
 
 
 __all__ = ["CreateMailing", "MailingService", "MailingView", "StartResult"]

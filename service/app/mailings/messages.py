@@ -10,10 +10,13 @@ from ...domain.encoding import analyse
 from ...domain.errors import SmsgwError
 from ...domain.mailing import Mailing
 from ...domain.message import Message
+from ...domain.pricing import Tariff
 from ...domain.status import MessageStatus as S
 from ...domain.templates import parse
+from ..limits.limits import screen_mailing
 from ..results import ItemResult
 from ..sending.policy import SendingPolicy
+from ..senders.screen import screen
 from ..uow import UnitOfWork
 
 
@@ -32,10 +35,11 @@ def send_time(start: datetime, position: int, rate: int | None) -> datetime:
 
 def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, targets: list[Target],
                    errors: list[ItemResult], now: datetime, position: int,
-                   started: datetime) -> list[Message]:
-    """Render and price ``targets``; ``position`` counts the messages before them."""
+                   started: datetime, tariff: Tariff | None = None) -> list[Message]:
+    """Render and price ``targets`` (with ``tariff``, the account's price list: see
+    app/pricing/tariffs.py); ``position`` counts the messages before them."""
     banned = uow.blacklist.contains(mailing.account_id, [t.phone for t in targets])
-    template, tariff = parse(mailing.text), policy.tariff
+    template, tariff = parse(mailing.text), tariff or policy.tariff
     validity = timedelta(minutes=mailing.validity_minutes
                          or policy.default_validity_minutes)
     start = max(mailing.scheduled_at or started, started)
@@ -64,4 +68,15 @@ def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, tar
             scheduled_at=at if at > now else None, mailing_id=mailing.id,
             error_code=12 if status is S.BANNED else None,
             error_message="the number is on the blacklist" if status is S.BANNED else None))
+    screen_senders(uow, policy.sender_check, mailing.account_id, messages)
+    screen_mailing(uow, policy.limits, mailing.account_id, messages, now)
     return messages
+
+
+def screen_senders(uow: UnitOfWork, enabled: bool, account_id: int,
+                   messages: list[Message]) -> None:
+    """Each recipient's sender resolved as a send's is (app/senders/screen.py); a mailing
+    without a sender wants the account's default sender."""
+    account = uow.accounts.get(account_id) if enabled and messages else None
+    if account is not None:
+        screen(uow, account_id, account.settings, messages, apply_default=True)

@@ -13,7 +13,8 @@ from ..results import Page
 
 
 class MailingRepository(Protocol):
-    def add(self, mailing: Mailing) -> int: ...
+    def add(self, mailing: Mailing) -> int:
+        """Insert a new mailing; return its id (``mailing.id`` is not set)."""
 
     def get(self, account_id: int, mailing_id: int, *, lock: bool = False) -> Mailing | None:
         """The account's mailing; ``lock`` holds its row until the transaction ends."""
@@ -21,7 +22,8 @@ class MailingRepository(Protocol):
     def update(self, mailing: Mailing) -> None:
         """Store state, start time, recipient count and total cost."""
 
-    def list(self, account_id: int, offset: int, limit: int) -> Page[Mailing]: ...
+    def list(self, account_id: int, offset: int, limit: int) -> Page[Mailing]:
+        """A page of the account's mailings, newest first, with their total."""
 
     def group_contacts(self, account_id: int, group_ids: Sequence[int]) -> builtins.list[Contact]:
         """The account's contacts in any of these groups, each once."""
@@ -46,7 +48,8 @@ class MailingRepository(Protocol):
                limit: int) -> builtins.list[tuple[int, str, Contact | None]]:
         """The next staged recipients after ``after_id``: (id, phone, contact card or None)."""
 
-    def clear_stage(self, mailing_id: int) -> None: ...
+    def clear_stage(self, mailing_id: int) -> None:
+        """Forget the mailing's staged recipients."""
 
     def release_held(self, mailing_id: int) -> None:
         """Let workers claim the mailing's held messages."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ...domain.limits import Limits
 from ...domain.pricing import Tariff
 
 
@@ -20,3 +21,6 @@ class SendingPolicy:
     max_status_ids: int = 1000
     idempotency_hours: int = 24
     tariff: Tariff = field(default_factory=lambda: Tariff(Decimal("1.00")))
+    limits: Limits = field(default_factory=Limits)  # the gateway's defaults (SMSGW_LIMIT_*)
+    # SMSGW_SENDER_CHECK: resolve each message's sender against the registry (docs/senders.md)
+    sender_check: bool = False

@@ -15,18 +15,23 @@ from decimal import Decimal
 
 from ...domain.clock import Clock
 from ...domain.encoding import SegmentInfo, analyse
-from ...domain.errors import ConstraintViolation, InsufficientFunds, MissingParameter
+from ...domain.errors import ConstraintViolation, MissingParameter
 from ...domain.message import Message
 from ...domain.phones import Recipient, normalise, split_recipients
+from ...domain.pricing import Tariff
 from ...domain.sender import validate_sender
 from ...domain.status import MessageStatus
 from ...domain.values import utc_time
 from ...domain.vocabularies import smsc_code
 from ..access.auth import Authenticator, Credentials
+from ..accounts.ledger import Ledger, send_debit
 from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
+from ..pricing.tariffs import TariffResolver
+from ..limits.limits import screen as screen_limits
 from .policy import SendingPolicy
 from ..results import outcome
+from ..senders.screen import check_senders
 from ..uow import UnitOfWork, UnitOfWorkFactory
 
 _REFUSED = (MessageStatus.INVALID_NUMBER.canonical_name, MessageStatus.BANNED.canonical_name)
@@ -80,6 +85,7 @@ class MessageResult:
     cost: Decimal
     error_code: int | None = None
     error_message: str | None = None
+    sender: str | None = None  # the sender it goes out with (docs/senders.md)
 
 
 @dataclass
@@ -125,11 +131,14 @@ class SendingService:
     """The send and quote use cases."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
-                 policy: SendingPolicy, clock: Clock) -> None:
+                 policy: SendingPolicy, clock: Clock,
+                 pricing: TariffResolver | None = None) -> None:
         self._uow = uow_factory
         self._auth = auth
         self._policy = policy
         self._clock = clock
+        self._pricing = pricing or TariffResolver(policy.tariff)
+        self._ledger = Ledger(clock)
 
     # -- use cases -------------------------------------------------------------------------
 
@@ -153,8 +162,9 @@ class SendingService:
     def _send(self, cmd: SendSms, texts: Sequence[str | None]) -> SendResult:
         with self._uow() as uow:
             account = self._auth.admit(uow, cmd.credentials, Operation.SEND)
+            tariff = self._pricing.for_account(uow, account)
         now = self._clock.now()
-        parts = [(text, *self._price(cmd.recipients, text)) for text in texts]
+        parts = [(text, *self._price(cmd.recipients, text, tariff)) for text in texts]
         sender = validate_sender(cmd.sender) if cmd.sender else account.settings.default_sender
         scheduled_at = self._schedule(cmd.scheduled_at, now)
         valid_until = (scheduled_at or now) + timedelta(minutes=self._validity(cmd.validity_minutes))
@@ -166,18 +176,22 @@ class SendingService:
             raise ConstraintViolation("id", "a message id is at most 64 characters", limit=64)
         for m in messages:
             m.external_id = cmd.external_id
+        check_senders(self._uow, self._policy.sender_check, account.stored_id, account.settings,
+                      messages)
         for _attempt in range(3):
             try:
-                return self._store(account.stored_id, client_ref, messages, now, account.currency)
+                return self._store(account.stored_id, client_ref, messages, now, account.currency,
+                                   account.login)
             except DuplicateRequest:
                 continue
         raise DuplicateRequest(client_ref)
 
     def quote(self, cmd: QuoteSms) -> Quote:
         """Price a send without storing or debiting anything."""
-        _info, priced = self._price(cmd.recipients, cmd.text)
+        _info, recipients = self._recipients(cmd.recipients, cmd.text)
         with self._uow() as uow:
             account = self._auth.admit(uow, cmd.credentials, Operation.QUERY)
+            priced = self._priced(_info, recipients, self._pricing.for_account(uow, account))
             banned = uow.blacklist.contains(
                 account.stored_id,
                 [p.recipient.e164 for p in priced if p.recipient.e164 is not None])
@@ -189,31 +203,37 @@ class SendingService:
     # -- steps -----------------------------------------------------------------------------
 
     def _store(self, account_id: int, client_ref: str | None, messages: list[Message],
-               now: datetime, currency: str | None = None) -> SendResult:
+               now: datetime, currency: str | None = None, actor: str | None = None) -> SendResult:
         with self._uow(write=True) as uow:
             _ban_blacklisted(uow, account_id, messages)
-            total = sum((m.cost for m in messages), Decimal("0"))
             if client_ref is not None:
                 earlier = uow.send_requests.find(account_id, client_ref)
                 expired_before = now - timedelta(hours=self._policy.idempotency_hours)
                 if earlier is not None and earlier[0] >= expired_before and earlier[1]:
                     return SendResult.from_json(earlier[1])
                 uow.send_requests.claim(account_id, client_ref, now, expired_before)
-            if total > 0:
-                balance = uow.accounts.debit(account_id, total)
-                if balance is None:
-                    raise InsufficientFunds(total, uow.accounts.balance(account_id),
-                                            currency=currency)
+            screen_limits(uow, self._policy.limits, account_id, messages, now)
+            total = sum((m.cost for m in messages), Decimal("0"))
+            ids = uow.messages.add_many(messages)
+            if total > 0:  # after the insert: the entry names the request's first message
+                balance = send_debit(self._ledger, uow, account_id, total, ids, len(messages),
+                                     client_ref, actor or str(account_id), currency)
             else:
                 balance = uow.accounts.balance(account_id)
-            ids = uow.messages.add_many(messages)
             result = self._result(messages, ids, total, balance)
             if client_ref is not None:
                 uow.send_requests.store_result(account_id, client_ref, result.to_json())
             uow.commit()
         return result
 
-    def _price(self, raw_recipients: list[str], text: str | None) -> tuple[SegmentInfo, list[_Priced]]:
+    def _price(self, raw_recipients: list[str], text: str | None,
+               tariff: Tariff) -> tuple[SegmentInfo, list[_Priced]]:
+        info, recipients = self._recipients(raw_recipients, text)
+        return info, self._priced(info, recipients, tariff)
+
+    def _recipients(self, raw_recipients: list[str],
+                    text: str | None) -> tuple[SegmentInfo, list[Recipient]]:
+        """The text's segments and the normalised recipients, validated against the policy."""
         if text is None or text == "":
             raise MissingParameter("text")
         if len(text) > self._policy.max_text_length:
@@ -227,16 +247,18 @@ class SendingService:
             raise ConstraintViolation(
                 "recipients", f"{len(items)} recipients; at most {self._policy.max_recipients} "
                 "per request", limit=self._policy.max_recipients)
-        info = analyse(text)
-        tariff, region = self._policy.tariff, self._policy.default_region
+        region = self._policy.default_region
+        return analyse(text), [normalise(item, region) for item in items]
+
+    @staticmethod
+    def _priced(info: SegmentInfo, recipients: list[Recipient], tariff: Tariff) -> list[_Priced]:
         priced = []
-        for item in items:
-            recipient = normalise(item, region)
+        for recipient in recipients:
             if recipient.e164 is not None:
                 priced.append(_Priced(recipient, info.segments, tariff.cost(recipient.e164, info.segments)))
             else:
                 priced.append(_Priced(recipient, info.segments, Decimal("0")))
-        return info, priced
+        return priced
 
     def _schedule(self, scheduled_at: datetime | None, now: datetime) -> datetime | None:
         if scheduled_at is None:
@@ -283,7 +305,8 @@ class SendingService:
     def _result(messages: list[Message], ids: list[int], total: Decimal, balance: Decimal) -> SendResult:
         results = [MessageResult(recipient=m.recipient, message_id=i, status=m.status.canonical_name,
                                  status_code=smsc_code(m.status), segments=m.segments, cost=m.cost,
-                                 error_code=m.error_code, error_message=m.error_message)
+                                 error_code=m.error_code, error_message=m.error_message,
+                                 sender=m.sender)
                    for m, i in zip(messages, ids)]
         accepted = sum(1 for m in messages if not m.status.final)
         code = outcome(len(messages), len(messages) - accepted)

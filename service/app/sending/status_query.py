@@ -46,6 +46,7 @@ class StatusView:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     status: MessageStatus | None = None
+    sender: str | None = None
 
 
 class StatusQueries:
@@ -113,5 +114,6 @@ class StatusQueries:
             else:
                 views.append(StatusView(message_id, True, smsc_code(m.status),
                                         m.status.canonical_name, m.status.final, m.recipient,
-                                        m.error_code, m.created_at, m.updated_at, m.status))
+                                        m.error_code, m.created_at, m.updated_at, m.status,
+                                        m.sender))
         return views

@@ -5,13 +5,15 @@ from alembic import context
 from service.persistence.tables import metadata
 
 engine = context.config.attributes["engine"]
-
 sqlite = engine.dialect.name == "sqlite"
 
 with engine.connect() as connection:
-    # SQLite rebuilds a table to alter it, which needs foreign keys off (they are checked
-    # again below); the pragma only takes effect outside a transaction.
     if sqlite:
+        # Batch migrations rebuild a table (copy, drop, rename); with foreign keys enforced the
+        # drop fails as soon as another table's rows point at it. SQLite's documented recipe:
+        # keys off for the migration, then foreign_key_check before anything is committed.
+        # On the DBAPI connection: SQLAlchemy would open a transaction first, and inside one
+        # SQLite ignores this pragma.
         connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
     try:
         context.configure(connection=connection, target_metadata=metadata,
@@ -19,10 +21,12 @@ with engine.connect() as connection:
         with context.begin_transaction():
             context.run_migrations()
             if sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
-                    raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+                    raise RuntimeError(f"the migration left rows whose keys point nowhere: "
+                                       f"{broken[:5]}")
         connection.commit()
     finally:
         if sqlite:
+            connection.rollback()
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")

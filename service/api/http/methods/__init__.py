@@ -8,9 +8,9 @@ OpenAPI document says of each method). A new capability is a new module and one 
 
 from __future__ import annotations
 
-from . import book, mailings, sms
+from . import book, ledger, mailings, senders, sms
 
-MODULES = (sms, book, mailings)
+MODULES = (sms, book, mailings, senders, ledger)
 
 ROUTES = {name: methods for module in MODULES for name, methods in module.ROUTES.items()}
 PARAMETERS = {name: methods for module in MODULES for name, methods in module.PARAMETERS.items()}

@@ -1,4 +1,4 @@
-"""Sms, Messages and Account: sending, status, cost, history and the balance."""
+"""Sms and Messages: sending, status, cost and history (the balance is in ledger.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ PARAMETERS = {
     "Messages": {"List": [("since", D, False), ("until", D, False), ("status", S, False),
                           ("recipient", S, False), ("mailingId", I, False), ("page", I, False),
                           ("pageSize", I, False)]},
-    "Account": {"GetBalance": []},
 }
 
 
@@ -40,7 +39,8 @@ def sms_send(uc, p: Params, creds):
             "messages": [{"recipient": m.recipient, "messageId": m.message_id,
                           "statusCode": m.status_code, "statusName": m.status,
                           "segments": m.segments, "cost": m.cost, "errorCode": m.error_code,
-                          "errorMessage": m.error_message} for m in r.messages]}
+                          "errorMessage": m.error_message, "sender": m.sender}
+                         for m in r.messages]}
     return r.code, data, {R.OK: "OK", R.PARTIAL: "some recipients were refused",
                           R.NONE: "no recipient was accepted"}[r.code]
 
@@ -50,7 +50,8 @@ def sms_get_status(uc, p: Params, creds):
     views = uc.statuses.get_status(GetStatus(creds, p.ints("messageIds")))
     return 0, [{"messageId": v.message_id, "recipient": v.recipient, "statusCode": v.status_code,
                 "statusName": v.status_name, "final": v.final, "errorCode": v.error_code,
-                "createdAt": v.created_at, "updatedAt": v.updated_at} for v in views], "OK"
+                "createdAt": v.created_at, "updatedAt": v.updated_at, "sender": v.sender}
+               for v in views], "OK"
 
 
 def sms_get_cost(uc, p: Params, creds):
@@ -68,12 +69,7 @@ def messages_list(uc, p: Params, creds):
     return 0, {"total": page.total, "messages": [_message(m) for m in page.items]}, "OK"
 
 
-def account_balance(uc, p: Params, creds):
-    b = uc.accounts.get_balance(creds)
-    return 0, {"balance": b.balance, "currency": b.currency}, "OK"
-
 ROUTES = {
     "sms": {"send": sms_send, "getstatus": sms_get_status, "getcost": sms_get_cost},
     "messages": {"list": messages_list},
-    "account": {"getbalance": account_balance},
 }

@@ -1,0 +1,1 @@
+"""Pricing: stored tariffs (named price lists) and which one prices an account's messages."""

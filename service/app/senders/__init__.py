@@ -1,0 +1,1 @@
+"""Sender IDs: registration, the operator's decisions, shared senders, and the sending step."""
