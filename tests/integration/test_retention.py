@@ -218,3 +218,15 @@ def test_nothing_is_lost_or_duplicated_while_senders_workers_and_the_job_run(wor
             simulator_submissions.c.message_id)).all()
     assert sorted(mid for mid, _ in submitted) == sorted(kept + gone)
     assert {count for _mid, count in submitted} == {1}
+
+
+def test_smsgw_retention_run_runs_the_job_once_and_says_what_it_did(world, monkeypatch, capsys):
+    from service.cli import main
+    w = world
+    w.send(["+79991234567"], client_ref="order-1")
+    with w.engine.begin() as conn:  # a key from two days ago
+        conn.execute(send_requests.update().values(created_at=w.clock.now() - timedelta(days=2)))
+    monkeypatch.setenv("SMSGW_DATABASE_URL", w.engine.url.render_as_string(hide_password=False))
+    assert main(["retention", "run"]) == 0
+    out = capsys.readouterr().out
+    assert "purged: 0" in out and "expired idempotency keys: 1" in out
