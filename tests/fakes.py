@@ -1149,11 +1149,41 @@ class FakeRetentionState:
 
 
 class FakeRetentionStore:
-    """The RetentionStore port (app/retention/ports.py) in memory."""
+    """The RetentionStore port (app/retention/ports.py) in memory. When a message became final
+    and how its notifications stand come from the fake delivery store (``tracking``,
+    ``callbacks``) or, for messages a test arranged directly, from ``store.retention``."""
 
     def __init__(self, store: _Store) -> None:
         self._s = store
         self._r = store.retention
+
+    def _finished(self, message_id):
+        m = self._s.messages[message_id]
+        if not m.status.final:
+            return None
+        return (self._r.finished_at.get(message_id)
+                or self._s.tracking.get(message_id, {}).get("finished_at")
+                or m.updated_at)  # like SQL: stored final, final since it was stored
+
+    def _notifications(self, message_id):
+        return set(self._r.callbacks.get(message_id, [])) | {
+            c["state"] for c in self._s.callbacks.values() if c["message_id"] == message_id}
+
+    def _forget(self, message_id, keep_message=False):
+        """Its parts and notifications go (and the message itself unless ``keep_message``)."""
+        for table in (self._s.parts, self._s.callbacks):
+            for key in [k for k, row in table.items() if row["message_id"] == message_id]:
+                del table[key]
+        self._r.callbacks.pop(message_id, None)
+        if not keep_message:
+            self._s.messages.pop(message_id)
+            self._s.tracking.pop(message_id, None)
+            self._r.finished_at.pop(message_id, None)
+            self._r.archived.discard(message_id)
+
+    def _due(self, message_id, before):
+        finished = self._finished(message_id)
+        return finished is not None and finished <= before
 
     def retention_classes(self):
         return list({a.settings.retention_days for a in self._s.accounts.values()})
@@ -1162,32 +1192,27 @@ class FakeRetentionStore:
         owners = {a.id for a in self._s.accounts.values()
                   if a.settings.retention_days == retention_days}
         due = [i for i, m in sorted(self._s.messages.items())
-               if m.account_id in owners and m.status.final
-               and self._r.finished_at.get(i) is not None and self._r.finished_at[i] <= finished_before
-               and (i in self._r.archived or "pending" not in self._r.callbacks.get(i, []))]
+               if m.account_id in owners and self._due(i, finished_before)
+               and (i in self._r.archived or "pending" not in self._notifications(i))]
         hot = [i for i in due if i not in self._r.archived]
-        chosen = (hot + [i for i in due if i in self._r.archived])[:limit]  # hot ones first, like SQL
+        chosen = (hot + [i for i in due if i in self._r.archived])[:limit]  # hot first, like SQL
         for i in chosen:
-            m = self._s.messages.pop(i)
+            m = self._s.messages[i]
             if m.mailing_id is not None:
-                count, cost = self._r.purged_stats.get((m.mailing_id, m.status.canonical_name),
-                                                       (0, Decimal("0")))
-                self._r.purged_stats[(m.mailing_id, m.status.canonical_name)] = (
-                    count + 1, cost + m.cost)
-            self._r.finished_at.pop(i, None)
-            self._r.callbacks.pop(i, None)
-            self._r.archived.discard(i)
+                key = (m.mailing_id, m.status.canonical_name)
+                count, cost = self._r.purged_stats.get(key, (0, Decimal("0")))
+                self._r.purged_stats[key] = (count + 1, cost + m.cost)
+            self._forget(i)
         return len(chosen)
 
     def archive(self, finished_before, limit):
-        due = [i for i, m in sorted(self._s.messages.items(),
-                                    key=lambda kv: (self._r.finished_at.get(kv[0]) or finished_before, kv[0]))
-               if i not in self._r.archived and m.status.final
-               and self._r.finished_at.get(i) is not None and self._r.finished_at[i] <= finished_before
-               and not {"pending", "dead"} & set(self._r.callbacks.get(i, []))][:limit]
+        due = sorted((i for i in self._s.messages
+                      if i not in self._r.archived and self._due(i, finished_before)
+                      and not {"pending", "dead"} & self._notifications(i)),
+                     key=lambda i: (self._finished(i), i))[:limit]
         for i in due:
+            self._forget(i, keep_message=True)
             self._r.archived.add(i)
-            self._r.callbacks.pop(i, None)
         return len(due)
 
     def purge_counters(self, before_window):
@@ -1201,4 +1226,3 @@ class FakeRetentionStore:
         for k in old:
             del self._s.send_requests[k]
         return len(old)
-

@@ -182,3 +182,24 @@ def test_the_cli_refuses_a_retention_outside_0_to_36500_days(value, message, cap
         parser().parse_args(["account", "set", "alice", "--retention-days", value])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_with_the_fake_delivery_store_retention_zero_waits_for_the_final_notification():
+    from service.app.delivery.ports import Transition
+    f = Fixture()
+    account = f.account("zero", 0)
+    now = f.clock.now()
+    m = Message(None, account, "+79990000000", "x", None, Encoding.GSM7, 1, Decimal("1"),
+                S.SUBMITTED, now, now, now + DAY)
+    with f.uow(write=True) as uow:
+        [mid] = uow.messages.add_many([m])
+        uow.delivery.apply([Transition(mid, S.DELIVERED, callback=("http://x.test/cb", "{}"))],
+                           now)
+        uow.commit()
+    assert f.service.purge_immediate() == 0 and f.exists(mid)   # its notification is pending
+    with f.uow(write=True) as uow:
+        [job] = uow.delivery.claim_callbacks(now, now + DAY, 10)
+        uow.delivery.callbacks_settled([job.id], [], now)
+        uow.commit()
+    assert f.service.purge_immediate() == 1 and not f.exists(mid)
+    assert not f.uow.store.callbacks
