@@ -15,6 +15,7 @@ from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepositor
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
+from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
 from .senders.ports import SenderRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
@@ -36,6 +37,7 @@ class UnitOfWork(Protocol):
     counters: RequestCounters
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
+    retention: RetentionStore
     tariffs: TariffRepository
     sending_limits: LimitStore
     senders: SenderRepository
