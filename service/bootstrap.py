@@ -200,4 +200,13 @@ def build_worker(container: Container):
     delivery, callbacks = build_delivery(container)
     return Worker(delivery, callbacks, build_connector(container),
                   WorkerOptions(callback_threads=container.settings.worker_callback_threads),
-                  tasks=container.use_cases.tasks)
+                  tasks=container.use_cases.tasks, retention=build_retention(container))
+
+
+def build_retention(container: Container):
+    """The retention job (purges and the archive) for workers and ``smsgw retention run``."""
+    from .app.retention.retention import RetentionPolicy, RetentionService
+    s = container.settings
+    return RetentionService(container.uow_factory, container.clock, RetentionPolicy(
+        default_days=s.retention_days, archive_after_hours=s.archive_after_hours,
+        idempotency_hours=sending_policy(s).idempotency_hours, batch_size=s.retention_batch))

@@ -165,6 +165,10 @@ class Settings:
     oms_reply_phone: str = ""
     oms_smtp_address: str = ""
     log_level: str = "info"
+    # history retention and the archive (docs/retention.md)
+    retention_days: int | None = None       # for accounts without their own; empty: for ever
+    archive_after_hours: int = 24           # final messages older than this leave the hot tables
+    retention_batch: int = 1000             # rows per transaction of the retention job
     # True when public_url was derived from bind rather than given
     public_url_derived: bool = field(default=False, init=False, compare=False)
 
@@ -242,6 +246,14 @@ class Settings:
             except ValueError as exc:
                 raise ConfigError(f"SMSGW_CALLBACK_ALLOWED_NETWORKS: {spec.strip()!r} is not an "
                                   "IP network (expected CIDRs such as 10.0.0.0/8,::1)") from exc
+        from .domain.retention import MAX_RETENTION_DAYS
+        if self.retention_days is not None and not 0 <= self.retention_days <= MAX_RETENTION_DAYS:
+            raise ConfigError(f"SMSGW_RETENTION_DAYS={self.retention_days}: expected 0.."
+                              f"{MAX_RETENTION_DAYS} days (empty: keep history for ever)")
+        if self.archive_after_hours < 0:
+            raise ConfigError("SMSGW_ARCHIVE_AFTER_HOURS must not be negative")
+        if self.retention_batch < 1:
+            raise ConfigError("SMSGW_RETENTION_BATCH must be at least 1")
         from .domain.tariffs import TARIFF_NAME
         if self.tariff_name is not None and not TARIFF_NAME.fullmatch(self.tariff_name):
             raise ConfigError(f"SMSGW_TARIFF={self.tariff!r}: expected PREFIX=PRICE pairs "

@@ -70,6 +70,7 @@ class _Store:
         self.next_api_key = 1
         self.tasks: dict[int, dict] = {}  # each: the TaskRecord's fields, lease and errors
         self.next_task = 1
+        self.retention = FakeRetentionState()
         self.ledger: list = []  # LedgerEntry, in the order written
         # the contact book: cards without their group ids (those come from ``members``)
         self.contacts: dict[int, Contact] = {}
@@ -393,6 +394,7 @@ class FakeUnitOfWork:
         self.api_keys = FakeApiKeyRepository(self._work)
         self.tasks = FakeTaskStore(self._work)
         self.subaccounts = FakeSubAccountRepository(self._work)
+        self.retention = FakeRetentionStore(self._work)
         self.contacts = FakeContactRepository(self._work)
         self.groups = FakeGroupRepository(self._work)
         self.history = FakeHistoryRepository(self._work)
@@ -1195,3 +1197,96 @@ class FakeLedgerRepository:
                                     sum((e.amount for e in mine), Decimal("0.0000")), len(mine),
                                     mine[-1].balance_after if mine else None))
         return out
+
+
+class FakeRetentionState:
+    """What the retention fake knows beyond the Message dataclass: when each message became
+    final, the state of its notifications, which ones are archived, and purged mailing stats.
+    The archive is a flag: an archived message is still found by the fake message repository,
+    as the SQL one finds it in the archive table."""
+
+    def __init__(self) -> None:
+        self.finished_at: dict[int, datetime] = {}
+        self.callbacks: dict[int, list[str]] = {}   # message id -> states of its notifications
+        self.archived: set[int] = set()
+        self.purged_stats: dict[tuple[int, str], tuple[int, Decimal]] = {}
+
+
+class FakeRetentionStore:
+    """The RetentionStore port (app/retention/ports.py) in memory. When a message became final
+    and how its notifications stand come from the fake delivery store (``tracking``,
+    ``callbacks``) or, for messages a test arranged directly, from ``store.retention``."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+        self._r = store.retention
+
+    def _finished(self, message_id):
+        m = self._s.messages[message_id]
+        if not m.status.final:
+            return None
+        return (self._r.finished_at.get(message_id)
+                or self._s.tracking.get(message_id, {}).get("finished_at")
+                or m.updated_at)  # like SQL: stored final, final since it was stored
+
+    def _notifications(self, message_id):
+        return set(self._r.callbacks.get(message_id, [])) | {
+            c["state"] for c in self._s.callbacks.values() if c["message_id"] == message_id}
+
+    def _forget(self, message_id, keep_message=False):
+        """Its parts and notifications go (and the message itself unless ``keep_message``)."""
+        for table in (self._s.parts, self._s.callbacks):
+            for key in [k for k, row in table.items() if row["message_id"] == message_id]:
+                del table[key]
+        self._r.callbacks.pop(message_id, None)
+        if not keep_message:
+            self._s.messages.pop(message_id)
+            self._s.tracking.pop(message_id, None)
+            self._r.finished_at.pop(message_id, None)
+            self._r.archived.discard(message_id)
+
+    def _due(self, message_id, before):
+        finished = self._finished(message_id)
+        return finished is not None and finished <= before
+
+    def retention_classes(self):
+        return list({a.settings.retention_days for a in self._s.accounts.values()})
+
+    def purge(self, retention_days, finished_before, limit):
+        owners = {a.id for a in self._s.accounts.values()
+                  if a.settings.retention_days == retention_days}
+        due = [i for i, m in sorted(self._s.messages.items())
+               if m.account_id in owners and self._due(i, finished_before)
+               and (i in self._r.archived or "pending" not in self._notifications(i))]
+        hot = [i for i in due if i not in self._r.archived]
+        chosen = (hot + [i for i in due if i in self._r.archived])[:limit]  # hot first, like SQL
+        for i in chosen:
+            m = self._s.messages[i]
+            if m.mailing_id is not None:
+                key = (m.mailing_id, m.status.canonical_name)
+                count, cost = self._r.purged_stats.get(key, (0, Decimal("0")))
+                self._r.purged_stats[key] = (count + 1, cost + m.cost)
+            self._forget(i)
+        return len(chosen)
+
+    def archive(self, finished_before, limit):
+        due = sorted((i for i in self._s.messages
+                      if i not in self._r.archived and self._due(i, finished_before)
+                      and not {"pending", "dead"} & self._notifications(i)),
+                     key=lambda i: (self._finished(i), i))[:limit]
+        for i in due:
+            self._forget(i, keep_message=True)
+            self._r.archived.add(i)
+        return len(due)
+
+    def purge_counters(self, before_window):
+        old = [k for k in self._s.counters if k[2] < before_window]
+        for k in old:
+            del self._s.counters[k]
+        return len(old)
+
+    def purge_send_requests(self, created_before, limit):
+        old = [k for k, row in self._s.send_requests.items() if row[0] < created_before][:limit]
+        for k in old:
+            del self._s.send_requests[k]
+        return len(old)

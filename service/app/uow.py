@@ -15,6 +15,7 @@ from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepositor
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .mailings.ports import MailingRepository
+from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
 from .senders.ports import SenderRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
@@ -38,6 +39,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
     subaccounts: SubAccountRepository
+    retention: RetentionStore
     tariffs: TariffRepository
     sending_limits: LimitStore
     senders: SenderRepository

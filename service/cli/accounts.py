@@ -6,6 +6,7 @@ from ..config import Settings
 from ..domain.errors import ValidationError
 from ..domain.money import parse_amount
 from .common import boolean, container, rate, subcommands, whole_number
+from .retention import retention_days
 
 
 def register(sub) -> None:
@@ -29,7 +30,7 @@ def register(sub) -> None:
     setp = acc.add_parser("set", help="change an account's settings")
     setp.add_argument("login")
     setp.add_argument("--allowed-ips", help="comma-separated IPs/CIDRs; empty string allows any")
-    setp.add_argument("--retention-days", type=whole_number)
+    setp.add_argument("--retention-days", type=retention_days)
     setp.add_argument("--default-sender")
     setp.add_argument("--callback-url")
     setp.add_argument("--callback-secret")

@@ -21,6 +21,7 @@ from typing import Callable
 from ..app.delivery.callbacks import CallbackService
 from ..app.delivery.carrier import Connector
 from ..app.delivery.delivery import DeliveryService
+from ..app.retention.retention import RetentionService
 from ..app.tasks.tasks import TaskService
 from ..domain.backoff import backoff
 
@@ -40,6 +41,8 @@ class WorkerOptions:
     callback_threads: int = 4
     error_backoff_first: float = 0.2  # after one failure; doubling up to the max
     error_backoff_max: float = 10.0
+    retention_every: float = 60.0     # purges by days, the archive, expired counters and keys
+    purge_immediate_every: float = 1.0  # retention 0: final and notified messages go at once
 
 
 def worker_id() -> str:
@@ -49,9 +52,11 @@ def worker_id() -> str:
 class Worker:
     def __init__(self, delivery: DeliveryService, callbacks: CallbackService,
                  connector: Connector, options: WorkerOptions | None = None,
-                 tasks: TaskService | None = None) -> None:
+                 tasks: TaskService | None = None,
+                 retention: RetentionService | None = None) -> None:
         self.delivery = delivery
         self.tasks = tasks
+        self.retention = retention
         self.callbacks = callbacks
         self.connector = connector
         self.options = options or WorkerOptions()
@@ -97,6 +102,9 @@ class Worker:
                                     daemon=True) for n in range(self.options.callback_threads)]
         if self.tasks is not None:
             senders.append(threading.Thread(target=self._task_loop, name="tasks", daemon=True))
+        if self.retention is not None:
+            senders.append(threading.Thread(target=self._retention_loop, name="retention",
+                                            daemon=True))
         for t in senders:
             t.start()
         try:
@@ -125,6 +133,24 @@ class Worker:
         """Background tasks (large imports and mailing starts), one at a time."""
         self._keep_running(lambda: self.tasks.run_next(self.id), self.options.idle_sleep * 4,
                            "task runner")
+
+    def _retention_loop(self) -> None:
+        """The retention job in its own thread, so a large archive run never delays dispatch:
+        retention 0 every ``purge_immediate_every`` seconds, everything else less often."""
+        retention = self.retention
+        assert retention is not None
+        next_full = time.monotonic()  # a worker starting catches up at once
+
+        def step() -> int:
+            nonlocal next_full
+            if time.monotonic() >= next_full:
+                next_full = time.monotonic() + self.options.retention_every
+                retention.run()
+            else:
+                retention.purge_immediate()
+            return 0  # then wait: this job is never urgent
+
+        self._keep_running(step, self.options.purge_immediate_every, "retention job")
 
     def _callback_loop(self) -> None:
         self._keep_running(self.callbacks.send_due, self.options.idle_sleep * 4,

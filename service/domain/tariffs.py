@@ -21,20 +21,11 @@ TARIFF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", re.ASCII)
 MAX_PREFIX_DIGITS = 15  # E.164 numbers have at most 15 digits
 MAX_PRICES = 200_000
 
-# ISO 4217 minor units (the exponent) of every active code that does not use two decimals.
-# Funds, metals and testing codes have none ("N.A."): they keep the store's four places.
-_MINOR_UNITS = {
-    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
-    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
-    **dict.fromkeys("CLF UYW".split(), 4),
-    **dict.fromkeys("XAG XAU XBA XBB XBC XBD XDR XPD XPT XSU XTS XUA XXX".split(), MONEY_PLACES),
-}
-
-
 def price_places(currency: str) -> int:
-    """The decimals a price in ``currency`` may have: its ISO 4217 minor unit (2 for most,
-    0 for JPY, 3 for KWD), so every debit is a whole amount of that currency."""
-    return _MINOR_UNITS.get(currency, 2)
+    """The decimals a price per segment may have: the four the store keeps, in every currency.
+    Wholesale SMS prices go below the minor unit (0.0035 USD); the ledger keeps them exactly
+    and shows amounts with the currency's places or more (domain/money.py shown_amount)."""
+    return MONEY_PLACES
 
 
 def validate_tariff_name(name: str) -> str:
@@ -89,7 +80,7 @@ def parse_price(text: str, places: int, what: str = "price") -> tuple[Decimal | 
         return None, f"{what} {shown!r} is not a number (write digits and a decimal point, like 1.50)"
     whole, _, fraction = text.partition(".")
     if len(fraction) > places:
-        return None, f"{what} {shown} has {len(fraction)} decimals, the currency allows {places}"
+        return None, f"{what} {shown} has {len(fraction)} decimals, at most {places} are kept"
     price = Decimal(text)
     if price > MONEY_MAX:
         return None, f"{what} {shown} is more than the largest amount kept ({MONEY_MAX})"
@@ -107,7 +98,7 @@ def parse_price_list(data: bytes, currency: str) -> dict[str, Decimal]:
 
     Raises TariffFileInvalid naming every bad line: not UTF-8, a wrong number of columns, a
     prefix that is not 1..15 digits (a leading ``+`` is allowed), a price that is not a
-    non-negative number with at most the currency's decimals, a prefix given twice; or a file
+    non-negative number with at most four decimals, a prefix given twice; or a file
     with no prices at all.
     """
     places = price_places(parse_currency(currency))

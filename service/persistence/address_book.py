@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Sequence
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, union_all, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -15,7 +15,8 @@ from ..domain.contacts import Contact, Group
 from ..domain.errors import ConstraintViolation
 from ..domain.message import Message
 from .repositories import _message_from_row
-from .tables import blacklist, contact_groups, contacts, group_members, messages
+from .retention import ARCHIVED_COLUMNS
+from .tables import blacklist, contact_groups, contacts, group_members, messages, messages_archive
 
 
 def _chunks(items: Sequence, size: int = 500):
@@ -239,18 +240,26 @@ class SqlHistoryRepository:
         self._conn = conn
 
     def search(self, account_id, flt: MessageFilter, offset, limit) -> Page[Message]:
-        where = [messages.c.account_id == account_id]
-        if flt.since is not None:
-            where.append(messages.c.created_at >= flt.since)
-        if flt.until is not None:
-            where.append(messages.c.created_at < flt.until)
-        if flt.status is not None:
-            where.append(messages.c.status == flt.status.canonical_name)
-        if flt.recipient:
-            where.append(messages.c.recipient == flt.recipient)
-        if flt.mailing_id is not None:
-            where.append(messages.c.mailing_id == flt.mailing_id)
-        total = self._conn.execute(select(func.count()).select_from(messages).where(*where)).scalar_one()
-        rows = self._conn.execute(select(messages).where(*where).order_by(messages.c.id.desc())
-                                  .offset(offset).limit(limit))
+        # Hot and archived messages alike (docs/retention.md): one newest-first page over both.
+        parts = [select(*[t.c[name] for name in ARCHIVED_COLUMNS])
+                 .where(*_history_filter(t, account_id, flt)) for t in (messages, messages_archive)]
+        total = sum(self._conn.execute(select(func.count()).select_from(part.subquery()))
+                    .scalar_one() for part in parts)
+        both = union_all(*parts).subquery()
+        rows = self._conn.execute(select(both).order_by(both.c.id.desc()).offset(offset).limit(limit))
         return Page(total, [_message_from_row(r) for r in rows])
+
+
+def _history_filter(t, account_id, flt: MessageFilter) -> list:
+    where = [t.c.account_id == account_id]
+    if flt.since is not None:
+        where.append(t.c.created_at >= flt.since)
+    if flt.until is not None:
+        where.append(t.c.created_at < flt.until)
+    if flt.status is not None:
+        where.append(t.c.status == flt.status.canonical_name)
+    if flt.recipient:
+        where.append(t.c.recipient == flt.recipient)
+    if flt.mailing_id is not None:
+        where.append(t.c.mailing_id == flt.mailing_id)
+    return where

@@ -177,7 +177,9 @@ class SqlDeliveryStore:
             "lease_owner": None, "lease_until": None} for t in transitions])
         # Only changes that happened count: a final status is never overwritten, so a
         # transition that lost a race refunds and notifies nothing.
-        applied = [t for t in transitions if before.get(t.message_id) not in FINAL]
+        # A message gone meanwhile (purged by retention) has nothing left to change.
+        applied = [t for t in transitions
+                   if t.message_id in before and before[t.message_id] not in FINAL]
         self._refund([t for t in applied if t.refund], now, actor)
         jobs = [{"message_id": t.message_id, "url": t.callback[0], "payload": t.callback[1]}
                 for t in applied if t.callback]

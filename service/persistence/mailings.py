@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 from ..app.results import Page
 from ..domain.mailing import Mailing, MailingState
 from .address_book import _contact, _chunks
-from .tables import contacts, group_members, mailing_recipients, mailings, messages
+from .tables import (contacts, group_members, mailing_purged_stats, mailing_recipients, mailings,
+                     messages, messages_archive)
 
 UNSENT = ("QUEUED", "SCHEDULED")
 _REQUEUE = (update(messages).where(messages.c.id == bindparam("mid"),
@@ -87,11 +88,20 @@ class SqlMailingRepository:
         return [_contact(r) for r in rows]
 
     def stats(self, mailing_id) -> dict[str, tuple[int, Decimal]]:
-        rows = self._conn.execute(
-            select(messages.c.status, func.count(), func.coalesce(func.sum(messages.c.cost), 0))
-            .where(messages.c.mailing_id == mailing_id).group_by(messages.c.status))
-        # sum() and coalesce() keep the Money type, so SQLite's scaled integers come back exact.
-        return {status: (count, Decimal(cost)) for status, count, cost in rows}
+        # Hot, archived and purged messages all count (docs/retention.md).
+        out: dict[str, tuple[int, Decimal]] = {}
+        for table in (messages, messages_archive):
+            rows = self._conn.execute(
+                select(table.c.status, func.count(), func.coalesce(func.sum(table.c.cost), 0))
+                .where(table.c.mailing_id == mailing_id).group_by(table.c.status))
+            # sum() and coalesce() keep the Money type, so SQLite's scaled integers come back exact.
+            for status, count, cost in rows:
+                _add(out, status, count, Decimal(cost))
+        ps = mailing_purged_stats
+        for status, count, cost in self._conn.execute(
+                select(ps.c.status, ps.c.count, ps.c.cost).where(ps.c.mailing_id == mailing_id)):
+            _add(out, status, count, Decimal(cost))
+        return out
 
     def stop_unsent(self, mailing_id, now) -> int:
         return self._conn.execute(update(messages).where(
@@ -164,3 +174,8 @@ class SqlMailingRepository:
     def clear_stage(self, mailing_id) -> None:
         self._conn.execute(mailing_recipients.delete().where(
             mailing_recipients.c.mailing_id == mailing_id))
+
+
+def _add(totals: dict[str, tuple[int, Decimal]], status: str, count: int, cost: Decimal) -> None:
+    before = totals.get(status, (0, Decimal("0")))
+    totals[status] = (before[0] + count, before[1] + cost)

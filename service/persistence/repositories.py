@@ -21,7 +21,7 @@ from ..domain.message import Message
 from ..domain.status import MessageStatus
 from ..domain.values import is_ascii_digits
 from ..domain.money import MONEY_MAX
-from .tables import accounts, messages, send_requests
+from .tables import accounts, messages, messages_archive, send_requests
 from .types import Money
 
 
@@ -136,8 +136,8 @@ class SqlMessageRepository:
     def add_many(self, items: list[Message]) -> list[int]:
         if not items:
             return []
-        rows = [{**{c: getattr(m, c) for c in _MESSAGE_COLUMNS},
-                 "encoding": m.encoding.value, "status": m.status.canonical_name} for m in items]
+        rows = [{**{c: getattr(m, c) for c in _MESSAGE_COLUMNS}, "encoding": m.encoding.value,
+                 "status": m.status.canonical_name, "finished_at": _finished_at(m)} for m in items]
         if self._conn.dialect.name == "sqlite":
             # SQLAlchemy cannot batch an order-preserving RETURNING on SQLite (it falls back to
             # one INSERT per row). One multi-row INSERT under our write lock assigns ascending
@@ -155,7 +155,8 @@ class SqlMessageRepository:
         if items:
             self._conn.execute(insert(messages), [
                 {**{c: getattr(m, c) for c in _MESSAGE_COLUMNS}, "encoding": m.encoding.value,
-                 "status": m.status.canonical_name, "submit_state": "held" if held else None}
+                 "status": m.status.canonical_name, "submit_state": "held" if held else None,
+                 "finished_at": _finished_at(m)}
                 for m in items])
 
     def by_client_keys(self, account_id: int, keys: list[str]) -> list[Message]:
@@ -164,12 +165,13 @@ class SqlMessageRepository:
         for start in range(0, len(keys), _IN_CHUNK):
             chunk = keys[start:start + _IN_CHUNK]
             ids = [int(k) for k in chunk if is_ascii_digits(k) and len(k) <= 18]
-            match = messages.c.external_id.in_(chunk)
-            if ids:
-                match = or_(match, messages.c.id.in_(ids))
-            rows = self._conn.execute(select(messages).where(
-                messages.c.account_id == account_id, match))
-            found.update((row.id, _message_from_row(row)) for row in rows)
+            for table in (messages, messages_archive):  # archived ones are found as well
+                match = table.c.external_id.in_(chunk)
+                if ids:
+                    match = or_(match, table.c.id.in_(ids))
+                rows = self._conn.execute(select(table).where(
+                    table.c.account_id == account_id, match))
+                found.update((row.id, _message_from_row(row)) for row in rows)
         return [found[i] for i in sorted(found)]
 
     def get_many(self, account_id: int, ids: Iterable[int]) -> dict[int, Message]:
@@ -180,7 +182,18 @@ class SqlMessageRepository:
                 messages.c.account_id == account_id,
                 messages.c.id.in_(wanted[start:start + _IN_CHUNK])))
             found.update((row.id, _message_from_row(row)) for row in rows)
+        missing = [i for i in wanted if i not in found]
+        for start in range(0, len(missing), _IN_CHUNK):  # the archive, only for what is not hot
+            rows = self._conn.execute(select(messages_archive).where(
+                messages_archive.c.account_id == account_id,
+                messages_archive.c.id.in_(missing[start:start + _IN_CHUNK])))
+            found.update((row.id, _message_from_row(row)) for row in rows)
         return found
+
+
+def _finished_at(m: Message) -> datetime | None:
+    """A message stored final (refused at send time) became final when it was stored."""
+    return m.updated_at if m.status.final else None
 
 
 def _message_from_row(row) -> Message:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Sequence
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +14,7 @@ from ..app.accounts.ledger import Refund
 from ..app.subaccounts.funding import route_refunds as funding_route_refunds
 from ..app.subaccounts.ports import SubAccountTotals
 from ..domain.subaccounts import BalanceMode, SubAccount
-from .tables import accounts, messages, sub_account_spend, sub_accounts
+from .tables import accounts, messages, messages_archive, sub_account_spend, sub_accounts
 
 s, sp = sub_accounts, sub_account_spend
 
@@ -95,22 +95,26 @@ class SqlSubAccountRepository:
 
     def totals(self, parent_id: int, since: datetime | None,
                until: datetime | None) -> list[SubAccountTotals]:
-        match = [messages.c.account_id == s.c.account_id]
-        if since is not None:
-            match.append(messages.c.created_at >= since)
-        if until is not None:
-            match.append(messages.c.created_at < until)
-        rows = self._conn.execute(
-            select(accounts.c.login, func.count(messages.c.id),
-                   func.coalesce(func.sum(messages.c.segments), 0),
-                   func.sum(messages.c.cost))
-            .select_from(s.join(accounts, accounts.c.id == s.c.account_id)
-                         .outerjoin(messages, and_(*match)))
-            .where(s.c.parent_id == parent_id, s.c.deleted_at.is_(None))
-            .group_by(accounts.c.login).order_by(accounts.c.login))
-        return [SubAccountTotals(login, int(n), int(seg), cost if cost is not None else Decimal("0"))
-                for login, n, seg, cost in rows]
-
+        subs = self.of_parent(parent_id)
+        sums = {sub.account_id: [0, 0, Decimal("0")] for sub in subs}
+        # hot and archived messages alike (docs/retention.md); purged ones are gone
+        for table in (messages, messages_archive):
+            where = [table.c.account_id.in_(list(sums))]
+            if since is not None:
+                where.append(table.c.created_at >= since)
+            if until is not None:
+                where.append(table.c.created_at < until)
+            if not sums:
+                break
+            for account_id, n, seg, cost in self._conn.execute(
+                    select(table.c.account_id, func.count(), func.coalesce(
+                        func.sum(table.c.segments), 0), func.sum(table.c.cost))
+                    .where(*where).group_by(table.c.account_id)):
+                total = sums[account_id]
+                total[0] += int(n)
+                total[1] += int(seg)
+                total[2] += cost if cost is not None else Decimal("0")
+        return [SubAccountTotals(sub.login, *sums[sub.account_id]) for sub in subs]
 
 
 def route_refunds(conn: Connection, refunds: Sequence[Refund]) -> list[Refund]:

@@ -92,6 +92,9 @@ messages = Table(
     # Partial indexes keep the workers' scans proportional to the work, not to the history.
     Index("ix_messages_due", "id", postgresql_where=_DUE, sqlite_where=_DUE),
     Index("ix_messages_in_flight", "id", postgresql_where=_IN_FLIGHT, sqlite_where=_IN_FLIGHT),
+    # Ids are never reused, even after the newest rows were archived or purged (SQLite would
+    # otherwise hand out max(id) + 1 again); PostgreSQL's sequence never goes back anyway.
+    sqlite_autoincrement=True,
 )
 
 message_parts = Table(
@@ -409,4 +412,38 @@ ledger_entries = Table(
     Column("actor", String(64), nullable=False),        # a login, operator, worker
     Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_ledger_entries_account_id_id", "account_id", "id"),
+)
+
+# History retention and the archive (app/retention, docs/retention.md). When a message became
+# final (finished_at) decides when it is archived and purged; the partial index keeps that
+# scan proportional to the final messages, not to everything queued.
+_FINISHED = text("finished_at IS NOT NULL")
+Index("ix_messages_finished_at", messages.c.finished_at,
+      postgresql_where=_FINISHED, sqlite_where=_FINISHED)
+
+# Columns that only matter while a message is being delivered stay out of the archive.
+HOT_ONLY_COLUMNS = ("next_attempt_at", "lease_owner", "lease_until", "submit_state")
+
+# Final messages older than SMSGW_ARCHIVE_AFTER_HOURS, moved out of `messages` with the same id
+# and every other column (derived from `messages`, so a column added there is archived too; its
+# migration must add it here as well, which the migration test enforces).
+messages_archive = Table(
+    "messages_archive", metadata,
+    *[Column(col.name, col.type, primary_key=col.primary_key, nullable=col.nullable,
+             autoincrement=False)
+      for col in messages.columns if col.name not in HOT_ONLY_COLUMNS],
+    Index("ix_messages_archive_account_id_id", "account_id", "id"),
+    Index("ix_messages_archive_account_external", "account_id", "external_id"),
+    Index("ix_messages_archive_mailing_id", "mailing_id"),
+    Index("ix_messages_archive_finished_at", "finished_at"),
+)
+
+# What purged messages of a mailing still count for its statistics: per mailing and status,
+# how many and at what cost (the texts and numbers themselves are gone).
+mailing_purged_stats = Table(
+    "mailing_purged_stats", metadata,
+    Column("mailing_id", Id, primary_key=True),
+    Column("status", String(24), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("cost", Money(), nullable=False),
 )

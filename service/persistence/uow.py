@@ -14,6 +14,7 @@ from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
+from .retention import SqlRetentionStore
 from .senders import SqlSenderRepository
 from .tasks import SqlTaskStore
 from .tariffs import SqlTariffRepository
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
         self.subaccounts = SqlSubAccountRepository(conn)
+        self.retention = SqlRetentionStore(conn)
         self.tariffs = SqlTariffRepository(conn)
         self.sending_limits = SqlLimitStore(conn)
         self.senders = SqlSenderRepository(conn)

@@ -121,3 +121,21 @@ def test_refunds_of_a_parent_mode_sub_client_credit_the_parent(uow_factory):
         assert uow.accounts.balance(parent) == Decimal("51.5")   # amy's, paid by the parent
         assert uow.accounts.balance(ids["amy"]) == 0
         assert uow.accounts.balance(ids["zed"]) == Decimal("0.5")  # zed paid its own
+
+
+def test_totals_count_archived_messages_too(uow_factory):
+    from service.app.delivery.ports import Transition
+    from service.domain.status import MessageStatus
+    parent, ids = family(uow_factory)
+    with uow_factory(write=True) as uow:
+        sent = uow.messages.add_many([message(ids["amy"]), message(ids["amy"], cost="0.75")])
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        uow.delivery.apply([Transition(sent[0], MessageStatus.DELIVERED, dlr_stat="DELIVRD")], NOW)
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        assert uow.retention.archive(NOW + timedelta(days=2), 100) == 1
+        uow.commit()
+    with uow_factory() as uow:
+        [amy, _zed] = uow.subaccounts.totals(parent, None, None)
+        assert (amy.messages, amy.segments, amy.cost) == (2, 4, Decimal("2.00"))

@@ -36,7 +36,7 @@ def test_a_price_list_with_a_header_plus_signs_semicolons_and_blank_lines_is_rea
 
 
 def test_every_bad_line_is_named_with_its_number_and_why():
-    data = ("prefix,price\n7,1.00\nabc,1\n8,-1\n9,1.234\n7,2\n1,2,3\n44,x\n"
+    data = ("prefix,price\n7,1.00\nabc,1\n8,-1\n9,1.23456\n7,2\n1,2,3\n44,x\n"
             "1234567890123456,1\n").encode() + b"5,\xff\xfe\n"
     with pytest.raises(TariffFileInvalid) as caught:
         parse_price_list(data, "RUB")
@@ -44,7 +44,7 @@ def test_every_bad_line_is_named_with_its_number_and_why():
     assert sorted(problems) == [3, 4, 5, 6, 7, 8, 9, 10]
     assert "prefix 'abc'" in problems[3]
     assert "negative" in problems[4]
-    assert "3 decimals, the currency allows 2" in problems[5]
+    assert "5 decimals, at most 4 are kept" in problems[5]
     assert "already on line 2" in problems[6]
     assert "expected 2 columns" in problems[7]
     assert "not a number" in problems[8]
@@ -60,11 +60,14 @@ def test_an_empty_file_is_refused(data):
         parse_price_list(data, "RUB")
 
 
-def test_decimals_follow_the_currency_minor_unit():
-    assert (price_places("RUB"), price_places("JPY"), price_places("KWD"), price_places("XAU")) == (2, 0, 3, 4)
+def test_prices_may_go_below_the_currency_minor_unit_to_the_four_places_kept():
+    assert {price_places(c) for c in ("RUB", "JPY", "KWD", "XAU")} == {4}
+    assert parse_price_list(b"1,0.0035\n81,0.5\n", "USD") == {"1": Decimal("0.0035"),
+                                                               "81": Decimal("0.5")}
     assert parse_price_list(b"81,3\n", "JPY") == {"81": Decimal("3")}
-    with pytest.raises(TariffFileInvalid, match="allows 0"):
-        parse_price_list(b"81,3.5\n", "JPY")
+    assert parse_price_list(b"81,3.5\n", "JPY") == {"81": Decimal("3.5")}
+    with pytest.raises(TariffFileInvalid, match="5 decimals, at most 4"):
+        parse_price_list(b"1,0.00035\n", "USD")
     assert parse_price_list(b"965,0.125\n", "KWD") == {"965": Decimal("0.125")}
     with pytest.raises(ValidationError, match="ISO 4217"):
         parse_price_list(b"7,1\n", "ZZZ")
@@ -99,7 +102,7 @@ def test_any_bytes_give_prices_or_a_refusal_naming_lines_never_a_crash(data):
 
 
 @given(st.dictionaries(prefixes, prices, min_size=1, max_size=10),
-       st.lists(st.sampled_from(["x,1", "7,-2", "7,1.001", "1,2,3", "+,1", "7,"]),
+       st.lists(st.sampled_from(["x,1", "7,-2", "7,1.00001", "1,2,3", "+,1", "7,"]),
                 min_size=1, max_size=5), st.randoms())
 def test_injected_bad_lines_are_each_named_by_number(table, bad, rnd):
     lines = [f"{p},{v}" for p, v in table.items()]
@@ -192,9 +195,9 @@ def test_an_account_and_its_tariff_must_share_a_currency(world):
     assert world["tariffs"].show("eu").tariff.currency == "EUR"
 
 
-def test_the_default_price_must_suit_the_currency(world):
+def test_the_default_price_must_be_a_price(world):
     with pytest.raises(ValidationError, match="default price.*--default-price"):
-        world["tariffs"].import_csv("jp", b"81,3\n", currency="JPY")  # 1.00 has 2 decimals
+        world["tariffs"].import_csv("jp", b"81,3\n", currency="JPY", default_price="0.00001")
     assert world["tariffs"].import_csv("jp", b"81,3\n", currency="JPY",
                                        default_price="5").default_price == Decimal("5")
 

@@ -2,7 +2,7 @@
 enforce the caps.
 
 Revision ID: 0017
-Revises: 0012
+Revises: 0016
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from service.persistence.types import Money, UtcDateTime
 
 revision = "0017"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
