@@ -108,15 +108,16 @@ class SubAccountService:
         return replace(sub, blocked=account.blocked)
 
     def delete(self, credentials: Credentials, sub_login: str) -> None:
-        """Delete a sub-client: refused (12) while it holds a balance (withdraw it first).
+        """Delete a sub-client: refused (12) while its balance is not 0 (withdraw it first, or
+        have the operator settle a debt).
         Otherwise it is blocked and hidden from every listing; its login stays taken, and its
         messages are kept (they were paid for)."""
         parent = self._parent(credentials)
         with self._uow(write=True) as uow:
             account, sub = self._child(uow, parent, sub_login)
-            if account.balance > 0:
+            if account.balance != 0:  # money (or a debt on its credit limit) is never dropped
                 raise ConstraintViolation("subAccount", f"{sub_login} still has a balance of "
-                                          f"{account.balance}; withdraw it first")
+                                          f"{account.balance}; settle it first")
             account.blocked = True
             uow.accounts.update(account)
             uow.subaccounts.update(replace(sub, deleted_at=self._clock.now()))
