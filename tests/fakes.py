@@ -690,10 +690,15 @@ class FakeMailingRepository:
                 for c in self._group_cards(account_id, group_ids)]
 
     def stats(self, mailing_id):
+        """Hot and archived messages, plus what retention purged (as SQL's mailing_purged_stats)."""
         out: dict[str, tuple[int, Decimal]] = {}
         for m in self._messages(mailing_id):
             count, cost = out.get(m.status.canonical_name, (0, Decimal("0")))
             out[m.status.canonical_name] = (count + 1, cost + m.cost)
+        for (mailing, status), (purged, purged_cost) in self._s.retention.purged_stats.items():
+            if mailing == mailing_id:
+                count, cost = out.get(status, (0, Decimal("0")))
+                out[status] = (count + purged, cost + purged_cost)
         return out
 
     def stop_unsent(self, mailing_id, now):

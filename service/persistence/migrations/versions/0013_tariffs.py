@@ -2,7 +2,7 @@
 prefix, in one currency), and accounts.tariff_id (NULL: the gateway's default, SMSGW_TARIFF).
 
 Revision ID: 0013
-Revises: 0015
+Revises: 0012
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 from service.persistence.types import Money, UtcDateTime
 
 revision = "0013"
-down_revision = "0015"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

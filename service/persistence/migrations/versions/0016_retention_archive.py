@@ -10,7 +10,7 @@ On SQLite the messages table is rebuilt with AUTOINCREMENT: once the newest rows
 archived or purged, SQLite would otherwise hand their ids (max(rowid) + 1) out again.
 
 Revision ID: 0016
-Revises: 0012 (after the ledger; written against 0011)
+Revises: 0015
 Create Date: 2026-12-01
 """
 import re
@@ -21,7 +21,7 @@ from alembic import op
 from service.persistence.types import Money, UtcDateTime
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

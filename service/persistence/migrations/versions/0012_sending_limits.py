@@ -1,7 +1,7 @@
 """Sending limits: each account's own limits, its day and month counts, and the index the
 flood and duplicate guards read recent messages by.
 
-Revision ID: 0015
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-01
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 from service.persistence.types import UtcDateTime
 
-revision = "0015"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None

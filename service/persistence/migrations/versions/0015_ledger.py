@@ -5,7 +5,7 @@ time). Every account that exists at the upgrade gets one "opening_balance" row o
 so the ledger's invariant (balance = sum of the account's amounts) holds from the first moment.
 accounts.credit_limit: how far below zero the balance may go (0: prepaid, as before).
 
-Revision ID: 0012
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-01
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 from service.persistence.types import Money, UtcDateTime
 
-revision = "0012"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
