@@ -21,6 +21,9 @@ from .api.smsc.http import smsc_http_app
 from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts.accounts import AccountService
+from .app.subaccounts.settings import AccountSettingsService
+from .app.subaccounts.subaccounts import SubAccountService
+from .domain.callback_url import parse_networks
 from .app.accounts.ledger_service import LedgerService
 from .app.book.address_book import IMPORT_TASK, AddressBookService
 from .app.sending.history import HistoryQueries
@@ -97,17 +100,22 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     senders = SenderService(uow_factory, auth, clock)
     tasks.register(IMPORT_TASK, address_book.run_import)
     tasks.register(START_TASK, mailings.run_start)
+    accounts = AccountService(uow_factory, auth, settings.currency, clock)
+    subaccounts = SubAccountService(uow_factory, auth, accounts, clock)
     use_cases = UseCases(
         sending=SendingService(uow_factory, auth, policy, clock, pricing),
         statuses=StatusQueries(uow_factory, auth, policy),
-        accounts=AccountService(uow_factory, auth, settings.currency, clock),
-        address_book=address_book, history=HistoryQueries(uow_factory, auth, policy),
+        accounts=accounts,
+        address_book=address_book, history=HistoryQueries(uow_factory, auth, policy, subaccounts),
         mailings=mailings, tasks=tasks, limits=RequestLimits(uow_factory, auth, clock),
         guard=guard, sending_limits=LimitSettings(uow_factory, policy.limits, clock),
+        subaccounts=subaccounts,
+        settings=AccountSettingsService(uow_factory, auth, accounts, subaccounts, parse_networks(
+            settings.callback_allowed_networks.split(","))),
         tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
                               clock),
         senders=senders,
-        ledger=LedgerService(uow_factory, auth))
+        ledger=LedgerService(uow_factory, auth, subaccounts))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

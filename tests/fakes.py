@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -392,6 +393,7 @@ class FakeUnitOfWork:
         self.counters = FakeRequestCounters(self._work)
         self.api_keys = FakeApiKeyRepository(self._work)
         self.tasks = FakeTaskStore(self._work)
+        self.subaccounts = FakeSubAccountRepository(self._work)
         self.retention = FakeRetentionStore(self._work)
         self.contacts = FakeContactRepository(self._work)
         self.groups = FakeGroupRepository(self._work)
@@ -442,6 +444,62 @@ class FakeResolver:
         if host not in self.table:
             raise OSError(f"[fake resolver] {host} does not resolve")
         return list(self.table[host])
+
+
+class FakeSubAccountRepository:
+    """Sub-client links and spend counters, kept on the store (``SubAccountRepository``)."""
+
+    def __init__(self, store: _Store) -> None:
+        if not hasattr(store, "subaccounts"):
+            store.subaccounts = {}   # account id -> SubAccount
+            store.spend = {}         # (account id, period, start) -> Decimal
+        self._s = store
+
+    def _filled(self, sub):
+        a = self._s.accounts[sub.account_id]
+        return dataclasses.replace(sub, login=a.login, blocked=a.blocked, balance=a.balance)
+
+    def add(self, sub):
+        self._s.subaccounts[sub.account_id] = sub
+
+    def get(self, account_id):
+        sub = self._s.subaccounts.get(account_id)
+        return self._filled(sub) if sub is not None else None
+
+    def of_parent(self, parent_id):
+        subs = [self._filled(x) for x in self._s.subaccounts.values()
+                if x.parent_id == parent_id and x.deleted_at is None]
+        return sorted(subs, key=lambda x: x.login)
+
+    def has_children(self, account_id):
+        return any(x.parent_id == account_id for x in self._s.subaccounts.values())
+
+    def update(self, sub):
+        old = self._s.subaccounts[sub.account_id]
+        self._s.subaccounts[sub.account_id] = dataclasses.replace(
+            old, daily_cap=sub.daily_cap, monthly_cap=sub.monthly_cap, deleted_at=sub.deleted_at)
+
+    def spend(self, account_id, period, start, amount, cap):
+        key = (account_id, period, start)
+        new = self._s.spend.get(key, Decimal("0")) + amount
+        if new > cap:
+            return None
+        self._s.spend[key] = new
+        return new
+
+    def spent(self, account_id, period, start):
+        return self._s.spend.get((account_id, period, start), Decimal("0"))
+
+    def totals(self, parent_id, since, until):
+        from service.app.subaccounts.ports import SubAccountTotals
+        out = []
+        for sub in self.of_parent(parent_id):
+            ms = [m for m in self._s.messages.values() if m.account_id == sub.account_id
+                  and (since is None or m.created_at >= since)
+                  and (until is None or m.created_at < until)]
+            out.append(SubAccountTotals(sub.login, len(ms), sum(m.segments for m in ms),
+                                        sum((m.cost for m in ms), Decimal("0"))))
+        return out
 
 
 def _card(store: _Store, contact: Contact, with_groups: bool = True) -> Contact:
@@ -846,6 +904,12 @@ class FakeDeliveryStore:
                for t in transitions}
         refunds = [Refund(m.account_id, m.id, m.cost, m.mailing_id, why[m.id])
                    for m, _ in self._rows(why)]
+        # like SQL: a parent-mode sub-client's refunds go back to the parent that paid
+        from service.app.subaccounts.funding import route_refunds
+        subs = getattr(self._s, "subaccounts", {})
+        refunds = route_refunds(refunds, {
+            sid: (sub.parent_id, self._s.accounts[sid].login) for sid, sub in subs.items()
+            if sub.balance_mode.value == "parent"})
         for account_id, items in refunds_by_account(refunds).items():
             account = self._s.accounts[account_id]
             account.balance += sum((r.cost for r in items), Decimal("0"))

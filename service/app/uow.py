@@ -19,6 +19,7 @@ from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
 from .senders.ports import SenderRepository
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
+from .subaccounts.ports import SubAccountRepository
 from .tasks.ports import TaskStore
 from .limits.ports import LimitStore
 
@@ -37,6 +38,7 @@ class UnitOfWork(Protocol):
     counters: RequestCounters
     api_keys: ApiKeyRepository
     login_failures: LoginFailures
+    subaccounts: SubAccountRepository
     retention: RetentionStore
     tariffs: TariffRepository
     sending_limits: LimitStore

@@ -17,6 +17,8 @@ from .tasks.tasks import TaskService
 from .sending.sending import SendingService
 from .senders.senders import SenderService
 from .sending.status_query import StatusQueries
+from .subaccounts.settings import AccountSettingsService
+from .subaccounts.subaccounts import SubAccountService
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class UseCases:
     tasks: TaskService
     limits: RequestLimits
     guard: LoginGuard
+    subaccounts: SubAccountService
+    settings: AccountSettingsService
     tariffs: TariffService
     sending_limits: LimitSettings
     senders: SenderService

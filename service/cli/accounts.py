@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..config import Settings
+from ..domain.errors import ValidationError
 from ..domain.money import parse_amount
 from .common import boolean, container, rate, subcommands, whole_number
 from .retention import retention_days
@@ -15,6 +16,9 @@ def register(sub) -> None:
     create.add_argument("--password", required=True)
     create.add_argument("--balance", default="0")
     create.add_argument("--currency")
+    create.add_argument("--parent", help="create it as a sub-client of this account")
+    create.add_argument("--balance-mode", choices=("own", "parent"), default=None,
+                        help="with --parent: its own balance (default) or its parent's")
     create.set_defaults(handler=_create)
     topup = acc.add_parser("topup", help="add money to an account")
     topup.add_argument("login")
@@ -60,9 +64,32 @@ def register(sub) -> None:
 
 
 def _create(settings: Settings, args) -> int:
+    if args.parent is not None or args.balance_mode is not None:
+        return _create_sub(settings, args)
     account = container(settings).use_cases.accounts.create(
         args.login, args.password, parse_amount(args.balance, "balance"), args.currency)
     print(f"created account {account.login} (balance {account.balance} {account.currency})")
+    return 0
+
+
+def _create_sub(settings: Settings, args) -> int:
+    if args.parent is None:
+        raise ValidationError("--balance-mode needs --parent", field="parent")
+    use_cases = container(settings).use_cases
+    balance = parse_amount(args.balance, "balance")
+    if balance and args.balance_mode == "parent":
+        raise ValidationError("a sub-client in balance mode parent spends its parent's "
+                              "balance; give it no --balance", field="balance")
+    parent = use_cases.accounts.show(args.parent)
+    if args.currency is not None and args.currency.strip().upper() != parent.currency:
+        raise ValidationError(f"a sub-client keeps its parent's currency ({parent.currency})",
+                              field="currency")
+    sub = use_cases.subaccounts.create_for(args.parent, args.login, args.password,
+                                           args.balance_mode)
+    if balance:
+        use_cases.accounts.top_up(sub.login, balance)
+    print(f"created account {sub.login} under {args.parent} (balance mode "
+          f"{sub.balance_mode.value}, balance {balance} {parent.currency})")
     return 0
 
 
@@ -76,7 +103,15 @@ def _top_up(settings: Settings, args) -> int:
 def _show(settings: Settings, args) -> int:
     uc = container(settings).use_cases
     account = uc.accounts.show(args.login)
-    return _print_account(account, uc.tariffs.name_of(account))
+    tariff = uc.tariffs.name_of(account)
+    parent = uc.subaccounts.parent_of(args.login)
+    if tariff is None and parent is not None:  # a sub-client without its own inherits
+        inherited = uc.tariffs.name_of(uc.accounts.show(parent))
+        tariff = f"{inherited} (the parent's)" if inherited else None
+    _print_account(account, tariff)
+    if parent is not None:
+        print(f"parent:         {parent}")
+    return 0
 
 
 def _configure(settings: Settings, args) -> int:

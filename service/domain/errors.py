@@ -12,8 +12,10 @@ Codes follow the seed 004 catalog, so every protocol can show the same number::
     │   └── TooManyAttempts (8)          retry_after
     ├── AccountBlocked (14)
     ├── InsufficientFunds (15)           required, balance, currency
-    └── RateLimited (30)                 retry_after
-        └── QuotaExceeded (30)           period, limit, used
+    │   └── SpendingCapExceeded (15)     period, cap
+    ├── RateLimited (30)                 retry_after
+    │   └── QuotaExceeded (30)           period, limit, used
+    └── Forbidden (9)                    a parent's operation, an operator's setting
 """
 
 from __future__ import annotations
@@ -151,3 +153,26 @@ class QuotaExceeded(RateLimited):
         self.period = period
         self.limit = limit
         self.used = used
+
+
+class Forbidden(SmsgwError):
+    """The account may not use this operation or change this setting (seed 004 code 9, "error
+    accessing the specified API method"): a sub-client calling a parent's operation, or a client
+    changing what only the operator sets."""
+
+    code = 9
+    is_client_error = True
+
+
+class SpendingCapExceeded(InsufficientFunds):
+    """A sub-client spending from its parent's balance would pass its daily or monthly cap.
+    ``balance`` is what is left under the cap (never the parent's balance)."""
+
+    def __init__(self, period: str, cap: Decimal, spent: Decimal, required: Decimal) -> None:
+        left = max(cap - spent, Decimal("0"))
+        super().__init__(required, left)
+        self.message = (f"{period} spending cap of {cap} reached: {spent} spent, {required} "
+                        f"required, {left} left")
+        self.args = (self.message,)
+        self.period = period
+        self.cap = cap

@@ -23,6 +23,7 @@ from ..domain.carrier_ids import normalise_carrier_id
 from ..domain.encoding import Encoding
 from ..domain.status import MessageStatus
 from . import ledger
+from .subaccounts import route_refunds
 from .tables import accounts, callbacks, message_parts, messages, receipts
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
@@ -216,7 +217,8 @@ class SqlDeliveryStore:
                         for x in self._conn.execute(
                             select(m.c.id, m.c.account_id, m.c.cost, m.c.mailing_id)
                             .where(m.c.id.in_(chunk)).order_by(m.c.id))]
-        ledger.refund(self._conn, refunds, actor, now)
+        # a parent-mode sub-client's refunds go back to the parent that paid
+        ledger.refund(self._conn, route_refunds(self._conn, refunds), actor, now)
 
     def overdue(self, now, limit) -> list[int]:
         due = (select(m.c.id).where(m.c.status.in_(("SUBMITTED", "PARTIALLY_DELIVERED",

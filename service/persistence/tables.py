@@ -305,6 +305,29 @@ api_keys = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+# Sub-clients (app/subaccounts/): an account under a parent, one level deep. ``deleted_at``:
+# deleted by its parent (the account is blocked and hidden; its login stays taken).
+sub_accounts = Table(
+    "sub_accounts", metadata,
+    Column("account_id", Id, ForeignKey("accounts.id"), primary_key=True),
+    Column("parent_id", Id, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("balance_mode", String(8), nullable=False),   # own | parent
+    Column("daily_cap", Money(), nullable=True),
+    Column("monthly_cap", Money(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("deleted_at", UtcDateTime(), nullable=True),
+)
+
+# What a sub-client in balance mode ``parent`` spent per window (period daily|monthly, the
+# window's first UTC day); its caps are enforced by a guarded UPDATE on this row.
+sub_account_spend = Table(
+    "sub_account_spend", metadata,
+    Column("account_id", Id, primary_key=True),
+    Column("period", String(8), primary_key=True),
+    Column("start", Date, primary_key=True),
+    Column("spent", Money(), nullable=False),
+)
+
 # Named price lists (docs/tariffs.md): a default price, and a price per destination prefix.
 # ``version`` grows on every re-import; processes cache a tariff's prices by (id, version).
 tariffs = Table(

@@ -20,6 +20,7 @@ from .tasks import SqlTaskStore
 from .tariffs import SqlTariffRepository
 from .sending_limits import SqlLimitStore
 from .repositories import SqlAccountRepository, SqlMessageRepository, SqlSendRequestRepository
+from .subaccounts import SqlSubAccountRepository
 
 
 class SqlUnitOfWork:
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
         self.counters = SqlRequestCounters(conn)
         self.api_keys = SqlApiKeyRepository(conn)
         self.login_failures = SqlLoginFailures(conn)
+        self.subaccounts = SqlSubAccountRepository(conn)
         self.retention = SqlRetentionStore(conn)
         self.tariffs = SqlTariffRepository(conn)
         self.sending_limits = SqlLimitStore(conn)

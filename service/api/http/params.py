@@ -56,6 +56,14 @@ class Params:
             return str(v)  # a number where text is expected: its digits (a phone, say)
         raise ValidationError(f"{name} must be a single text value", field=name)
 
+    def names(self) -> list[str]:
+        """Every parameter name the request carries, in order."""
+        return list(self._values)
+
+    def present(self, name: str) -> bool:
+        """True when the request names the parameter at all, even with an empty value."""
+        return bool(self._values.get(name))
+
     def has(self, name: str) -> bool:
         return self._first(name) not in (None, "", [])
 

@@ -21,6 +21,7 @@ from .ledger_service import LedgerService
 from .mailing_service import MailingService
 from .sender_service import SenderService
 from .service import SmsgwService
+from .subaccount_service import AccountSettingsService, SubAccountService
 from .wsdl import clean_wsdl
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def build_application(gateway: Gateway | None, name: str = "smsgw") -> Applicati
     out_protocol = SmsgwSoap11Out(flat_types=(t.MessageResult, t.MessageStatus, bt.MessageRecord,
                                               bt.ItemResult))
     application = Application([SmsgwService, ContactBookService, MailingService, SenderService,
-                               LedgerService],
+                               LedgerService, SubAccountService, AccountSettingsService],
                               tns=TNS,
                               name=name,
                               in_protocol=StrictSoap11(validator="lxml"), out_protocol=out_protocol)

@@ -30,6 +30,7 @@ FAULT_CODES: dict[type[e.SmsgwError], str] = {
     e.InsufficientFunds: "Client.InsufficientFunds",
     e.QuotaExceeded: "Client.QuotaExceeded",   # code 30 too; <field> is per_day or per_month
     e.RateLimited: "Client.RateLimited",
+    e.Forbidden: "Client.Forbidden",
     e.SmsgwError: "Server.Internal",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from spyne import ServiceBase, rpc
-from spyne.model.primitive import DateTime, Integer32
+from spyne.model.primitive import DateTime, Integer32, Unicode
 
 from ...domain.money import shown_amount
 from . import ledger_types as lt
@@ -25,16 +25,18 @@ class LedgerService(ServiceBase):
     """The money ledger: every change of the balance, with the balance after it."""
 
     @rpc(DateTime(**lt.Optional), DateTime(**lt.Optional), Integer32(**lt.Optional),
-         Integer32(**lt.Optional), _args=("since", "until", "page", "pageSize"),
+         Integer32(**lt.Optional), Unicode(**lt.Optional),
+         _args=("since", "until", "page", "pageSize", "subAccount"),
          _returns=lt.TransactionPage, _throws=FAULTS)
-    def GetTransactions(ctx, since, until, page, pageSize):
+    def GetTransactions(ctx, since, until, page, pageSize, subAccount):
         """The account's ledger entries created in [since, until), newest first: amount
         (signed), balanceAfter, reason, reference, createdAt, actor, note. The balance always
         equals the sum of every entry's amount. page starts at 1; pageSize 1..1000, default
         100. Faults: 8 login, 14 blocked, 1/12 validation (until before since, page out of
-        range)."""
+        range). subAccount: a parent reads one of its sub-clients' ledgers instead."""
         with _domain_errors(ctx):
             statement = ctx.app.gateway.use_cases.ledger.transactions(
-                _credentials(ctx), since=since, until=until, page=page, page_size=pageSize)
+                _credentials(ctx), since=since, until=until, page=page, page_size=pageSize,
+                sub_account=subAccount)
         return SimpleNamespace(total=statement.page.total, currency=statement.currency,
                                transactions=transactions(statement))

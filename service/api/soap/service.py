@@ -118,17 +118,21 @@ class SmsgwService(ServiceBase):
 
     @rpc(DateTime(min_occurs=0), DateTime(min_occurs=0), Unicode(min_occurs=0),
          Unicode(min_occurs=0), Integer32(min_occurs=0), Integer32(min_occurs=0),
-         Integer64(min_occurs=0),
-         _args=("since", "until", "status", "recipient", "page", "pageSize", "mailingId"),
+         Integer64(min_occurs=0), Unicode(min_occurs=0),
+         _args=("since", "until", "status", "recipient", "page", "pageSize", "mailingId",
+                "subAccount"),
          _returns=bt.MessagePage, _throws=FAULTS)
-    def GetMessages(ctx, since, until, status, recipient, page, pageSize, mailingId):
+    def GetMessages(ctx, since, until, status, recipient, page, pageSize, mailingId,
+                    subAccount):
         """The account's messages, newest first, each with its text, segments, cost and
         status. Filters: created in [since, until), canonical status name (e.g. DELIVERED),
-        recipient (any number form), mailing. page starts at 1; pageSize 1..1000, default 100."""
+        recipient (any number form), mailing. page starts at 1; pageSize 1..1000, default 100.
+        subAccount: a parent reads one of its sub-clients' messages instead of its own."""
         with _domain_errors(ctx):
             found = ctx.app.gateway.use_cases.history.get_messages(
                 _credentials(ctx), since=since, until=until, status=status,
-                recipient=recipient, mailing_id=mailingId, page=page, page_size=pageSize)
+                recipient=recipient, mailing_id=mailingId, page=page, page_size=pageSize,
+                sub_account=subAccount)
         return SimpleNamespace(total=found.total, messages=[SimpleNamespace(
             messageId=m.id, recipient=m.recipient, text=m.text, sender=m.sender,
             segments=m.segments, cost=m.cost, statusCode=smsc_code(m.status),

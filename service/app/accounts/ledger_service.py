@@ -3,6 +3,8 @@ account's ledger, and the check that every balance equals the sum of its ledger.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +17,9 @@ from ..access.rate_limits import Operation
 from ..results import MAX_PAGE_SIZE, Page, paging
 from ..uow import UnitOfWorkFactory
 from .ports import LedgerTotals
+
+if TYPE_CHECKING:
+    from ..subaccounts.subaccounts import SubAccountService
 
 
 @dataclass(frozen=True)
@@ -35,19 +40,24 @@ def _window(since: datetime | None, until: datetime | None
 
 
 class LedgerService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
+                 subaccounts: "SubAccountService | None" = None) -> None:
         self._uow = uow_factory
         self._auth = auth
+        self._subaccounts = subaccounts
 
     def transactions(self, credentials: Credentials, since: datetime | None = None,
                      until: datetime | None = None, page: int | None = None,
-                     page_size: int | None = None) -> Statement:
+                     page_size: int | None = None, sub_account: str | None = None) -> Statement:
         """The authenticated account's ledger entries created in [since, until), newest first;
-        page starts at 1, page_size 1..1000 (default 100)."""
+        page starts at 1, page_size 1..1000 (default 100). ``sub_account``: a parent reads one
+        of its sub-clients' ledgers instead of its own."""
         offset, limit = paging(page, page_size)
         since, until = _window(since, until)
         with self._uow() as uow:
             account = self._auth.admit(uow, credentials, Operation.QUERY)
+            if sub_account and self._subaccounts is not None:
+                account = self._subaccounts.resolve(uow, account, sub_account)
             return Statement(account.currency,
                              uow.ledger.page(account.stored_id, since, until, offset, limit))
 

@@ -38,6 +38,7 @@ from ..accounts.ledger import Ledger
 from ..delivery.ports import Transition
 from ..tasks.ports import TaskRecord
 from ..tasks.tasks import TaskContext
+from ..subaccounts.funding import charge
 from ..pricing.tariffs import TariffResolver
 from ..uow import UnitOfWork
 
@@ -156,7 +157,7 @@ class MailingService(AccountUseCases):
             total = sum((m.cost for m in messages), Decimal("0"))
             reserve_quota(uow, self._policy.limits, account_id,
                           sum(1 for m in messages if not m.status.final), now)
-            balance = self._debit(uow, account_id, total, mailing, len(messages))
+            balance = self._debit(uow, account_id, total, mailing, len(messages), now)
             uow.messages.add_many(messages)
             self._started(uow, mailing, now, len(messages), total)
             view = self._view(uow, mailing)
@@ -172,14 +173,15 @@ class MailingService(AccountUseCases):
                 + len(mailing.phones))
 
     def _debit(self, uow: UnitOfWork, account_id: int, total: Decimal, mailing: Mailing,
-               count: int) -> Decimal:
-        """The mailing's one debit, and its one ledger entry (its refunds come per message)."""
+               count: int, now: datetime) -> Decimal:
+        """The mailing's one debit, and its one ledger entry (its refunds come per message):
+        its own balance, or its parent's within its caps (a sub-client's)."""
         if not total:
             return uow.accounts.balance(account_id)
-        return Ledger(self._clock).debit(
-            uow, account_id, total, Reason.MAILING, actor=_login(uow, account_id),
+        return charge(uow, account_id, total, now, None, lambda payer: Ledger(self._clock).debit(
+            uow, payer, total, Reason.MAILING, actor=_login(uow, account_id),
             reference=Reference(RefKind.MAILING, str(mailing.stored_id)),
-            note=f"{count} message{'s' if count != 1 else ''}")
+            note=f"{count} message{'s' if count != 1 else ''}"))
 
     def _started(self, uow: UnitOfWork, mailing: Mailing, now: datetime, count: int, total: Decimal) -> None:
         future = mailing.scheduled_at and mailing.scheduled_at > now
@@ -232,7 +234,7 @@ class MailingService(AccountUseCases):
                 try:
                     reserve_quota(uow, self._policy.limits, task.account_id,
                                   state.get("accepted", 0), self._clock.now())
-                    self._debit(uow, task.account_id, cost, m, state["queued"])
+                    self._debit(uow, task.account_id, cost, m, state["queued"], self._clock.now())
                 except (InsufficientFunds, QuotaExceeded):
                     uow.rollback()
                     self._abandon(task.account_id, mailing_id)

@@ -25,6 +25,7 @@ from ...domain.money import parse_currency
 from ...domain.pricing import Tariff
 from ...domain.tariffs import (StoredTariff, parse_price, parse_price_list, price_places,
                                validate_tariff_name)
+from ..subaccounts.funding import parent_tariff
 from ..uow import UnitOfWork, UnitOfWorkFactory
 
 
@@ -74,10 +75,13 @@ class TariffResolver:
         self._lock = threading.Lock()
 
     def for_account(self, uow: UnitOfWork, account: Account) -> Tariff:
-        """The price list ``account`` pays: its own tariff, else the gateway's default.
-        (Sub-clients: insert "else the parent's tariff" here, and nowhere else.)"""
+        """The price list ``account`` pays: its own tariff, else (a sub-client) its parent's,
+        else the gateway's default."""
         if account.tariff_id is not None:
             return self._stored(uow, account.tariff_id, account)
+        inherited = parent_tariff(uow, account)
+        if inherited is not None:
+            return self._stored(uow, inherited, account)
         if self.default_name is None:
             return self._default
         stored = uow.tariffs.get_by_name(self.default_name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ...domain.errors import ValidationError
 from ...domain.message import Message
@@ -16,19 +17,25 @@ from ..access.rate_limits import Operation
 from .policy import SendingPolicy
 from ..uow import UnitOfWorkFactory
 
+if TYPE_CHECKING:
+    from ..subaccounts.subaccounts import SubAccountService
+
 
 class HistoryQueries:
     def __init__(self, uow_factory: UnitOfWorkFactory, auth: Authenticator,
-                 policy: SendingPolicy) -> None:
+                 policy: SendingPolicy, subaccounts: "SubAccountService | None" = None) -> None:
         self._uow = uow_factory
+        self._subaccounts = subaccounts
         self._auth = auth
         self._policy = policy
 
     def get_messages(self, credentials: Credentials, *, since: datetime | None = None,
                      until: datetime | None = None, status: str | None = None,
                      recipient: str | None = None, mailing_id: int | None = None,
-                     page: int | None = None, page_size: int | None = None) -> Page[Message]:
-        """Messages newest first; ``status`` is a canonical name, ``recipient`` any number form."""
+                     page: int | None = None, page_size: int | None = None,
+                     sub_account: str | None = None) -> Page[Message]:
+        """Messages newest first; ``status`` is a canonical name, ``recipient`` any number form.
+        ``sub_account``: a parent reads one of its sub-clients' messages instead of its own."""
         offset, limit = paging(page, page_size)
         wanted = None
         if status:
@@ -45,4 +52,6 @@ class HistoryQueries:
                             recipient=number, mailing_id=mailing_id)
         with self._uow() as uow:
             account = self._auth.admit(uow, credentials, Operation.QUERY)
+            if sub_account and self._subaccounts is not None:
+                account = self._subaccounts.resolve(uow, account, sub_account)
             return uow.history.search(account.stored_id, flt, offset, limit)

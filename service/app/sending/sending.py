@@ -27,6 +27,7 @@ from ..access.auth import Authenticator, Credentials
 from ..accounts.ledger import Ledger, send_debit
 from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
+from ..subaccounts.funding import charge
 from ..pricing.tariffs import TariffResolver
 from ..limits.limits import screen as screen_limits
 from .policy import SendingPolicy
@@ -215,9 +216,11 @@ class SendingService:
             screen_limits(uow, self._policy.limits, account_id, messages, now)
             total = sum((m.cost for m in messages), Decimal("0"))
             ids = uow.messages.add_many(messages)
-            if total > 0:  # after the insert: the entry names the request's first message
-                balance = send_debit(self._ledger, uow, account_id, total, ids, len(messages),
-                                     client_ref, actor or str(account_id), currency)
+            if total > 0:  # after the insert: the entry names the request's first message;
+                # its own balance, or its parent's within its caps (a sub-client's)
+                balance = charge(uow, account_id, total, now, currency, lambda payer: send_debit(
+                    self._ledger, uow, payer, total, ids, len(messages), client_ref,
+                    actor or str(account_id), currency))
             else:
                 balance = uow.accounts.balance(account_id)
             result = self._result(messages, ids, total, balance)

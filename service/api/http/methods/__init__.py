@@ -8,9 +8,23 @@ OpenAPI document says of each method). A new capability is a new module and one 
 
 from __future__ import annotations
 
-from . import book, ledger, mailings, senders, sms
+from . import book, ledger, mailings, senders, sms, subaccounts
 
-MODULES = (sms, book, mailings, senders, ledger)
+MODULES = (sms, book, mailings, senders, ledger, subaccounts)
 
-ROUTES = {name: methods for module in MODULES for name, methods in module.ROUTES.items()}
-PARAMETERS = {name: methods for module in MODULES for name, methods in module.PARAMETERS.items()}
+
+def _merged(tables: list[dict]) -> dict:
+    """One table of module -> methods: several capabilities may add methods to one module
+    (Account/GetBalance and Account/Settings); a method named twice is a mistake."""
+    out: dict = {}
+    for table in tables:
+        for name, methods in table.items():
+            clash = set(out.get(name, {})) & set(methods)
+            if clash:
+                raise RuntimeError(f"{name}/{sorted(clash)[0]} is defined twice")
+            out[name] = {**out.get(name, {}), **methods}
+    return out
+
+
+ROUTES = _merged([module.ROUTES for module in MODULES])
+PARAMETERS = _merged([module.PARAMETERS for module in MODULES])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from ....domain.money import shown_amount
 from ..params import Params
-from .kinds import D, I
+from .kinds import D, I, S
 
 PARAMETERS = {
     "Account": {"GetBalance": [],
                 "Transactions": [("since", D, False), ("until", D, False), ("page", I, False),
-                                 ("pageSize", I, False)]},
+                                 ("pageSize", I, False), ("subAccount", S, False)]},
 }
 
 
@@ -20,7 +20,8 @@ def account_balance(uc, p: Params, creds):
 
 def account_transactions(uc, p: Params, creds):
     s = uc.ledger.transactions(creds, since=p.datetime("since"), until=p.datetime("until"),
-                               page=p.int("page"), page_size=p.int("pageSize"))
+                               page=p.int("page"), page_size=p.int("pageSize"),
+                               sub_account=p.get("subAccount"))
     cur = s.currency
     return 0, {"total": s.page.total, "currency": cur, "transactions": [
         {"id": e.id, "amount": shown_amount(e.amount, cur),

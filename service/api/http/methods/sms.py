@@ -17,7 +17,7 @@ PARAMETERS = {
     },
     "Messages": {"List": [("since", D, False), ("until", D, False), ("status", S, False),
                           ("recipient", S, False), ("mailingId", I, False), ("page", I, False),
-                          ("pageSize", I, False)]},
+                          ("pageSize", I, False), ("subAccount", S, False)]},
 }
 
 
@@ -65,7 +65,7 @@ def messages_list(uc, p: Params, creds):
     page = uc.history.get_messages(creds, since=p.datetime("since"), until=p.datetime("until"),
                                    status=p.get("status"), recipient=p.get("recipient"),
                                    mailing_id=p.int("mailingId"), page=p.int("page"),
-                                   page_size=p.int("pageSize"))
+                                   page_size=p.int("pageSize"), sub_account=p.get("subAccount"))
     return 0, {"total": page.total, "messages": [_message(m) for m in page.items]}, "OK"
 
 

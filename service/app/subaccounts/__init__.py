@@ -1,0 +1,1 @@
+"""Sub-clients: a parent's accounts, their funds, caps, statistics and settings."""
