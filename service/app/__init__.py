@@ -1,7 +1,7 @@
 """Use cases, one package per capability; each package declares the ports it needs.
 
     <capability>/ports.py   the Protocols (and plain records) its use cases need from outside;
-                            persistence and delivery implement them, tests/fakes.py fakes them
+                            persistence and delivery implement them, tests/fakes/ fakes them
     <capability>/*.py       the use cases
     results.py              what every capability answers with: pages, per-item results, codes
     uow.py                  the unit of work: one transaction over every capability's ports
