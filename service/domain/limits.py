@@ -17,6 +17,7 @@ arithmetic; no clock is read (times are passed in) and nothing is stored.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -255,18 +256,25 @@ def country_refusal(limits: Limits, e164: str) -> str | None:
 
 @dataclass(frozen=True)
 class Sent:
-    """A message already accepted for the account: to whom, what, when."""
+    """A message already accepted for the account: to whom, what (the text's digest, see
+    text_digest), when."""
 
     recipient: str
     text: str
     at: datetime
 
 
+def text_digest(text: str) -> str:
+    """What the duplicate guard compares: a SHA-256 of the text, so the guard keeps no text."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def repeat_refusals(limits: Limits, earlier: Sequence[Sent], batch: Sequence[tuple[str, str]],
                     now: datetime) -> list[str | None]:
     """For each (recipient, text) of ``batch``, in order, why it is BANNED (duplicate first,
     then flood), or None. ``earlier`` are the account's accepted messages to these numbers;
-    the batch's own accepted items count too, a banned one does not."""
+    the batch's own accepted items count too, a banned one does not. Texts are compared as
+    given: the screen passes digests on both sides."""
     flood = limits.flood if limits.flood and limits.flood.on else None
     dup = limits.duplicate_minutes or 0
     flood_since = now - timedelta(minutes=flood.minutes) if flood else None

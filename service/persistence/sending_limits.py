@@ -1,4 +1,4 @@
-"""Sending limits in SQL: the account's own limits, its recent messages, its day/month counts.
+"""Sending limits in SQL: the account's own limits, its recent sends, its day/month counts.
 
 The counts are one row per account and period; ``reserve`` adds with a guarded UPDATE
 (``count + n <= limit``), so the total never passes the limit even without the per-account
@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.limits import Flood, Limits, Period, QuietHours, Sent
 from .tables import account_limits as al, limit_counters as lc, messages as m
+from .tables import recent_sends as rs
 
 _REFUSED = ("INVALID_NUMBER", "BANNED")
 _CHUNK = 500
@@ -52,6 +53,7 @@ class SqlLimitStore:
         if self._conn.execute(update(al).where(al.c.account_id == account_id)
                               .values(**values)).rowcount == 0:
             self._conn.execute(insert(al).values(account_id=account_id, **values))
+        self._conn.execute(delete(rs).where(rs.c.account_id == account_id))
 
     def serialize(self, account_id: int) -> None:
         if self._conn.dialect.name == "postgresql":
@@ -62,12 +64,20 @@ class SqlLimitStore:
         out: list[Sent] = []
         for start in range(0, len(recipients), _CHUNK):
             rows = self._conn.execute(
-                select(m.c.recipient, m.c.text, m.c.created_at).where(
-                    m.c.account_id == account_id,
-                    m.c.recipient.in_(list(recipients[start:start + _CHUNK])),
-                    m.c.created_at >= since, m.c.status.not_in(_REFUSED)))
-            out.extend(Sent(r.recipient, r.text, r.created_at) for r in rows)
+                select(rs.c.recipient, rs.c.digest, rs.c.created_at).where(
+                    rs.c.account_id == account_id,
+                    rs.c.recipient.in_(list(recipients[start:start + _CHUNK])),
+                    rs.c.created_at >= since))
+            out.extend(Sent(r.recipient, r.digest, r.created_at) for r in rows)
         return out
+
+    def remember(self, account_id: int, sends: Sequence[Sent], forget_before: datetime) -> None:
+        self._conn.execute(delete(rs).where(rs.c.account_id == account_id,
+                                            rs.c.created_at < forget_before))
+        if sends:
+            self._conn.execute(insert(rs), [
+                {"account_id": account_id, "recipient": s.recipient, "digest": s.text,
+                 "created_at": s.at} for s in sends])
 
     def reserve(self, account_id: int, period: Period, count: int, limit: int) -> int | None:
         total = self._add(account_id, period, count, limit)

@@ -370,9 +370,18 @@ limit_counters = Table(
     Column("count", Integer, nullable=False),
 )
 
-# The flood and duplicate guards read an account's recent messages to a few numbers.
-Index("ix_messages_account_recipient_created", messages.c.account_id, messages.c.recipient,
-      messages.c.created_at)
+# What the flood and duplicate guards look back at (app/limits): the accepted messages of the
+# accounts that have a guard on, as (number, digest of the text), kept while a guard may look.
+# Not an index on messages: every send of every account would pay for it.
+recent_sends = Table(
+    "recent_sends", metadata,
+    Column("account_id", Id, nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_recent_sends_account_recipient_created", "account_id", "recipient", "created_at"),
+    Index("ix_recent_sends_account_created", "account_id", "created_at"),
+)
 
 # Sender IDs (app/senders): each account's registered names with the operator's decision;
 # prefixes is a comma-separated list of destination prefixes ('' = every destination).

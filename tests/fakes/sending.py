@@ -83,22 +83,27 @@ class FakeLimitStore:
         self._s = store
         self._own = store.__dict__.setdefault("account_limits", {})
         self._counts = store.__dict__.setdefault("limit_counters", {})
+        self._sent = store.__dict__.setdefault("recent_sends", [])  # (account id, Sent)
 
     def get(self, account_id):
         return self._own.get(account_id)
 
     def put(self, account_id, limits):
         self._own[account_id] = limits
+        self._sent[:] = [(a, s) for a, s in self._sent if a != account_id]
 
     def serialize(self, account_id):
         """One fake unit of work at a time already."""
 
     def recent(self, account_id, recipients, since):
-        from service.domain.limits import Sent
         wanted = set(recipients)
-        return [Sent(m.recipient, m.text, m.created_at) for m in self._s.messages.values()
-                if m.account_id == account_id and m.recipient in wanted
-                and m.created_at >= since and m.status.canonical_name not in self._REFUSED]
+        return [s for a, s in self._sent
+                if a == account_id and s.recipient in wanted and s.at >= since]
+
+    def remember(self, account_id, sends, forget_before):
+        self._sent[:] = [(a, s) for a, s in self._sent
+                         if a != account_id or s.at >= forget_before]
+        self._sent.extend((account_id, s) for s in sends)
 
     def reserve(self, account_id, period, count, limit):
         key = (account_id, period.key)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from service.domain.encoding import Encoding
-from service.domain.limits import Flood, Limits, QuietHours, day_of, month_of
+from service.domain.limits import Flood, Limits, QuietHours, Sent, day_of, month_of
 from service.domain.message import Message
 from service.domain.status import MessageStatus
 from service.persistence.uow import SqlUnitOfWorkFactory
@@ -72,26 +72,54 @@ def test_nothing_is_kept_without_a_commit(uow_factory):
         assert uow.sending_limits.used(alice, day_of(NOW)) == 0
 
 
-def test_recent_gives_accepted_messages_to_the_numbers_since_a_time(uow_factory):
+def remember(uow_factory, account_id, *sends: Sent, forget_before=NOW - timedelta(days=7)):
+    with uow_factory(write=True) as uow:
+        uow.sending_limits.remember(account_id, list(sends), forget_before)
+        uow.commit()
+
+
+def test_recent_gives_the_remembered_sends_to_the_numbers_since_a_time(uow_factory):
     alice, bob = account(uow_factory), account(uow_factory, "bob")
-    store(uow_factory,
-          msg(alice, "+1", "a", NOW - timedelta(minutes=5)),
-          msg(alice, "+1", "old", NOW - timedelta(minutes=50)),
-          msg(alice, "+2", "b", NOW - timedelta(minutes=1)),
-          msg(alice, "+3", "c", NOW),
-          msg(alice, "+1", "x", NOW, status=MessageStatus.BANNED),
-          msg(alice, "+1", "y", NOW, status=MessageStatus.DELIVERED),
-          msg(bob, "+1", "bob's", NOW))
+    remember(uow_factory, alice, Sent("+1", "a", NOW - timedelta(minutes=5)),
+             Sent("+1", "old", NOW - timedelta(minutes=50)),
+             Sent("+2", "b", NOW - timedelta(minutes=1)), Sent("+3", "c", NOW))
+    remember(uow_factory, alice, Sent("+1", "y", NOW))
+    remember(uow_factory, bob, Sent("+1", "bob's", NOW))
     with uow_factory() as uow:
         found = uow.sending_limits.recent(alice, ["+1", "+2"], NOW - timedelta(minutes=10))
     assert sorted((s.recipient, s.text) for s in found) == [("+1", "a"), ("+1", "y"), ("+2", "b")]
     assert all(s.at.tzinfo is not None for s in found)
 
 
+def test_remembering_forgets_the_accounts_older_sends_and_new_limits_forget_them_all(
+        uow_factory):
+    alice, bob = account(uow_factory), account(uow_factory, "bob")
+    remember(uow_factory, alice, Sent("+1", "old", NOW - timedelta(minutes=50)))
+    remember(uow_factory, bob, Sent("+1", "bob's", NOW - timedelta(minutes=50)))
+    remember(uow_factory, alice, Sent("+1", "new", NOW), forget_before=NOW - timedelta(minutes=10))
+    with uow_factory() as uow:
+        long_ago = NOW - timedelta(days=1)
+        assert [s.text for s in uow.sending_limits.recent(alice, ["+1"], long_ago)] == ["new"]
+        assert [s.text for s in uow.sending_limits.recent(bob, ["+1"], long_ago)] == ["bob's"]
+    with uow_factory(write=True) as uow:
+        uow.sending_limits.put(alice, Limits(duplicate_minutes=5))
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.sending_limits.recent(alice, ["+1"], NOW - timedelta(days=1)) == []
+
+
+def test_nothing_is_remembered_without_a_commit(uow_factory):
+    alice = account(uow_factory)
+    with uow_factory(write=True) as uow:
+        uow.sending_limits.remember(alice, [Sent("+1", "a", NOW)], NOW - timedelta(days=1))
+    with uow_factory() as uow:
+        assert uow.sending_limits.recent(alice, ["+1"], NOW - timedelta(days=1)) == []
+
+
 def test_recent_answers_more_numbers_than_one_query_holds(uow_factory):
     alice = account(uow_factory)
     numbers = [f"+7900000{n:04d}" for n in range(1200)]
-    store(uow_factory, *(msg(alice, n) for n in numbers[::100]))
+    remember(uow_factory, alice, *(Sent(n, "hi", NOW) for n in numbers[::100]))
     with uow_factory() as uow:
         found = uow.sending_limits.recent(alice, numbers, NOW - timedelta(minutes=1))
     assert sorted(s.recipient for s in found) == numbers[::100]

@@ -27,8 +27,8 @@ from decimal import Decimal
 
 from ...domain.clock import Clock
 from ...domain.errors import NotFound, QuotaExceeded
-from ...domain.limits import (Limits, country_refusal, day_of, month_of, quiet_until,
-                              repeat_refusals, zones_of)
+from ...domain.limits import (Limits, Sent, country_refusal, day_of, month_of, quiet_until,
+                              repeat_refusals, text_digest, zones_of)
 from ...domain.message import Message
 from ...domain.status import MessageStatus
 from ..uow import UnitOfWork, UnitOfWorkFactory
@@ -101,12 +101,18 @@ def _ban(uow: UnitOfWork, limits: Limits, account_id: int, messages: list[Messag
     if not live:
         return
     minutes = max(limits.flood.minutes if limits.flood else 0, limits.duplicate_minutes or 0)
-    earlier = uow.sending_limits.recent(account_id, sorted({m.recipient for m in live}),
-                                        now - timedelta(minutes=minutes))
-    reasons = repeat_refusals(limits, earlier, [(m.recipient, m.text) for m in live], now)
-    for m, reason in zip(live, reasons):
+    since = now - timedelta(minutes=minutes)
+    earlier = uow.sending_limits.recent(account_id, sorted({m.recipient for m in live}), since)
+    digests = [text_digest(m.text) for m in live]
+    reasons = repeat_refusals(limits, earlier, list(zip((m.recipient for m in live), digests)),
+                              now)
+    accepted = []
+    for m, digest, reason in zip(live, digests, reasons):
         if reason:
             _banned(m, reason)
+        else:
+            accepted.append(Sent(m.recipient, digest, now))
+    uow.sending_limits.remember(account_id, accepted, since)
 
 
 def _banned(m: Message, reason: str) -> None:

@@ -17,7 +17,8 @@ class LimitStore(Protocol):
         """The account's own limits (an unset one is None), or None when it has set none."""
 
     def put(self, account_id: int, limits: Limits) -> None:
-        """Store the account's own limits, replacing what it had."""
+        """Store the account's own limits, replacing what it had. The sends remembered for it
+        are dropped: a guard turned on again starts from nothing, as it did the first time."""
 
     def serialize(self, account_id: int) -> None:
         """Make other units checking this account's limits wait until this one ends, so
@@ -25,8 +26,13 @@ class LimitStore(Protocol):
         lock; SQLite's write transaction already is exclusive)."""
 
     def recent(self, account_id: int, recipients: Sequence[str], since: datetime) -> list[Sent]:
-        """The account's accepted messages (not BANNED, not INVALID_NUMBER) to any of
-        ``recipients`` created at or after ``since``; in as few queries as the store allows."""
+        """The sends remembered for the account (see remember) to any of ``recipients`` at or
+        after ``since``, their ``text`` a digest; in as few queries as the store allows."""
+
+    def remember(self, account_id: int, sends: Sequence[Sent], forget_before: datetime) -> None:
+        """Keep these accepted sends (``text`` a digest) for the flood and duplicate guards,
+        and drop the account's sends from before ``forget_before``: only the accounts with a
+        guard on are remembered, and only for as long as their guard looks back."""
 
     def reserve(self, account_id: int, period: Period, count: int, limit: int) -> int | None:
         """Count ``count`` more accepted messages in ``period`` unless the total would pass

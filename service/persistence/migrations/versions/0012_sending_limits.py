@@ -1,5 +1,5 @@
-"""Sending limits: each account's own limits, its day and month counts, and the index the
-flood and duplicate guards read recent messages by.
+"""Sending limits: each account's own limits, its day and month counts, and the recent sends
+the flood and duplicate guards look back at.
 
 Revision ID: 0012
 Revises: 0011
@@ -41,11 +41,21 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint("account_id", "period", name="pk_limit_counters"),
     )
-    op.create_index("ix_messages_account_recipient_created", "messages",
+    op.create_table(
+        "recent_sends",
+        sa.Column("account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                  nullable=False),
+        sa.Column("recipient", sa.String(64), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+    )
+    op.create_index("ix_recent_sends_account_recipient_created", "recent_sends",
                     ["account_id", "recipient", "created_at"])
+    op.create_index("ix_recent_sends_account_created", "recent_sends",
+                    ["account_id", "created_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_messages_account_recipient_created", "messages")
+    op.drop_table("recent_sends")
     op.drop_table("limit_counters")
     op.drop_table("account_limits")
