@@ -10,6 +10,16 @@ from .encoding import Encoding
 from .status import MessageStatus
 
 
+@dataclass(frozen=True)
+class ConcatPart:
+    """One part of a concatenated SMS as the client numbered it: the handset joins the parts
+    with the same ``reference`` (0..65535) in ``sequence`` order (1..``total``)."""
+
+    reference: int
+    total: int
+    sequence: int
+
+
 @dataclass
 class Message:
     """One SMS to one recipient. ``segments`` and ``cost`` are fixed when it is accepted."""
@@ -32,6 +42,10 @@ class Message:
     error_message: str | None = None
     mailing_id: int | None = None
     external_id: str | None = None
+    # SMPP registered_delivery bits the client asked for (docs/smpp-server.md); 0: no receipt
+    receipt_request: int = 0
+    # One part of a message the client split itself (SMPP UDH or SAR), delivered as it came
+    concat: ConcatPart | None = None
 
     @property
     def stored_id(self) -> int:

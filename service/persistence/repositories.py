@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..app.errors import DuplicateRequest, LoginTaken
 from ..domain.account import Account, AccountSettings
 from ..domain.encoding import Encoding
-from ..domain.message import Message
+from ..domain.message import ConcatPart, Message
 from ..domain.status import MessageStatus
 from ..domain.values import is_ascii_digits
 from ..domain.money import MONEY_MAX
@@ -126,7 +126,8 @@ class SqlAccountRepository:
 _IN_CHUNK = 10_000
 _MESSAGE_COLUMNS = ("account_id", "recipient", "text", "sender", "segments", "cost",
                     "error_code", "error_message", "client_ref", "scheduled_at", "valid_until",
-                    "created_at", "updated_at", "mailing_id", "external_id")
+                    "created_at", "updated_at", "mailing_id", "external_id",
+                    "receipt_request")
 
 
 class SqlMessageRepository:
@@ -136,8 +137,9 @@ class SqlMessageRepository:
     def add_many(self, items: list[Message]) -> list[int]:
         if not items:
             return []
-        rows = [{**{c: getattr(m, c) for c in _MESSAGE_COLUMNS}, "encoding": m.encoding.value,
-                 "status": m.status.canonical_name, "finished_at": _finished_at(m)} for m in items]
+        rows = [{**{c: getattr(m, c) for c in _MESSAGE_COLUMNS}, **_concat_values(m),
+                 "encoding": m.encoding.value, "status": m.status.canonical_name,
+                 "finished_at": _finished_at(m)} for m in items]
         if self._conn.dialect.name == "sqlite":
             # SQLAlchemy cannot batch an order-preserving RETURNING on SQLite (it falls back to
             # one INSERT per row). One multi-row INSERT under our write lock assigns ascending
@@ -154,7 +156,8 @@ class SqlMessageRepository:
         ``held`` ones wait (no worker claims them) until their mailing releases them."""
         if items:
             self._conn.execute(insert(messages), [
-                {**{c: getattr(m, c) for c in _MESSAGE_COLUMNS}, "encoding": m.encoding.value,
+                {**{c: getattr(m, c) for c in _MESSAGE_COLUMNS}, **_concat_values(m),
+                 "encoding": m.encoding.value,
                  "status": m.status.canonical_name, "submit_state": "held" if held else None,
                  "finished_at": _finished_at(m)}
                 for m in items])
@@ -196,6 +199,13 @@ def _finished_at(m: Message) -> datetime | None:
     return m.updated_at if m.status.final else None
 
 
+def _concat_values(m: Message) -> dict[str, int | None]:
+    part = m.concat
+    return {"concat_ref": part.reference if part else None,
+            "concat_total": part.total if part else None,
+            "concat_seq": part.sequence if part else None}
+
+
 def _message_from_row(row) -> Message:
     return Message(
         id=row.id, account_id=row.account_id, recipient=row.recipient, text=row.text,
@@ -203,7 +213,10 @@ def _message_from_row(row) -> Message:
         status=MessageStatus.from_name(row.status), created_at=row.created_at,
         updated_at=row.updated_at, valid_until=row.valid_until, scheduled_at=row.scheduled_at,
         client_ref=row.client_ref, error_code=row.error_code, error_message=row.error_message,
-        mailing_id=row.mailing_id, external_id=row.external_id)
+        mailing_id=row.mailing_id, external_id=row.external_id,
+        receipt_request=row.receipt_request,
+        concat=(ConcatPart(row.concat_ref, row.concat_total, row.concat_seq)
+                if row.concat_ref is not None else None))
 
 
 class SqlSendRequestRepository:

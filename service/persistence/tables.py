@@ -84,6 +84,10 @@ messages = Table(
     Column("dlr_error", String(8), nullable=True),
     Column("mailing_id", Id, nullable=True),
     Column("external_id", String(64), nullable=True),   # an smsc client's own message id
+    Column("receipt_request", SmallInteger, nullable=False, default=0, server_default="0"),
+    Column("concat_ref", Integer, nullable=True),        # a client-split part (ConcatPart)
+    Column("concat_total", SmallInteger, nullable=True),
+    Column("concat_seq", SmallInteger, nullable=True),
     Index("ix_messages_account_id_id", "account_id", "id"),
     Index("ix_messages_account_external", "account_id", "external_id"),
     Index("ix_messages_mailing_id_status", "mailing_id", "status"),
