@@ -14,7 +14,7 @@ from service.delivery.smsc_wire import Behaviour, SubmitRecord
 from tests.e2e.conftest import candidate_port, listening_socket
 from tests.e2e.kannel import DlrReceiver, Kannel, SmscLink, require_kannel
 
-DLR_DELIVERED, DLR_UNDELIVERED, DLR_SMSC_ACK = 1, 2, 8   # Kannel's %d
+DLR_DELIVERED, DLR_UNDELIVERED, DLR_SMSC_ACK, DLR_SMSC_REJECT = 1, 2, 8, 16   # Kannel's %d
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,14 @@ def test_an_undeliverable_message_reports_a_failure(kannel, dlr):
     kannel.send("+79991230000", "to nowhere", dlr_mask=3, dlr_url=dlr.url("undeliv"))
     [call] = dlr.wait_for("undeliv", 1)
     assert call["type"] == str(DLR_UNDELIVERED) and "stat:UNDELIV" in call["reply"]
+
+
+def test_a_refused_submit_is_reported_as_an_smsc_reject(kannel, simulator, dlr):
+    simulator.behaviour.refuse_next = 1        # ESME_RINVDSTADR
+    kannel.send("+79991234571", "refused", dlr_mask=31, dlr_url=dlr.url("refused"))
+    [call] = dlr.wait_for("refused", 1)
+    assert call["type"] == str(DLR_SMSC_REJECT) and call["smsc_id"] == ""
+    assert call["reply"] == "NACK/0x0000000b/Invalid Destination Address"
 
 
 def test_kannel_splits_a_long_text_into_udh_parts_and_asks_a_receipt_for_the_first(
