@@ -57,7 +57,7 @@ def require_kannel() -> tuple[str, str]:
     """The binaries; skip without them, or fail when SMSGW_REQUIRE_INTEROP=1 (CI)."""
     found = kannel_binaries()
     if found is None:
-        reason = "Kannel (bearerbox, smsbox) is not installed: apt-get install kannel (.ci/run does)"
+        reason = "Kannel (bearerbox, smsbox) is missing: apt-get install kannel (.ci/run does)"
         if os.environ.get("SMSGW_REQUIRE_INTEROP") == "1":
             pytest.fail(f"{reason}; SMSGW_REQUIRE_INTEROP=1 makes this a failure", pytrace=False)
         pytest.skip(reason)
