@@ -195,9 +195,14 @@ class Kannel:
             conf = self.workdir / "kannel.conf"
             conf.write_text(kannel_conf(self.workdir, self.link, self.admin_port, smsbox_port,
                                         self.sendsms_port))
-            if self._start_boxes(bearerbox, smsbox, conf, timeout):
+            started = False
+            try:
+                started = self._start_boxes(bearerbox, smsbox, conf, timeout)
+            finally:
+                if not started:     # a busy port, or an error on its way up: no box is left
+                    self.stop()
+            if started:
                 return self
-            self.stop()
         raise KannelError(f"{attempts} sets of candidate ports in a row were taken")
 
     def _start_boxes(self, bearerbox: str, smsbox: str, conf: Path, timeout: float) -> bool:
@@ -220,7 +225,8 @@ class Kannel:
                 if NO_BEARERBOX not in self._read("smsbox.err"):
                     return self._busy_or_raise("smsbox")
                 sb = self._spawn(smsbox, conf, "smsbox")
-            self._check_deadline(deadline, "the SMPP link or smsbox did not come online")
+            self._check_deadline(deadline, "the SMPP link or smsbox did not come online "
+                                           f"(the link: {self.smsc_status()})")
             time.sleep(0.05)  # a poll: Kannel and the SMSC are other processes
         return not self._busy()
 
