@@ -44,6 +44,7 @@ NO_BEARERBOX = "Couldn't connect to the bearerbox"   # smsbox, started before be
 ADMIN_PASSWORD = "kannel-admin"
 SENDSMS_USER, SENDSMS_PASSWORD = "tester", "tester-pw"
 SMSC_ID = "smsgw"
+FINAL_TYPES = {"1", "2", "16"}           # Kannel's %d: delivered, undelivered, SMSC reject
 
 
 def kannel_binaries() -> tuple[str, str] | None:
@@ -112,7 +113,7 @@ bearerbox-host = 127.0.0.1
 bearerbox-port = {smsbox_port}
 sendsms-port = {sendsms_port}
 log-file = "{workdir / 'smsbox.log'}"
-log-level = 0
+log-level = 1
 access-log = "{workdir / 'smsbox-access.log'}"
 
 group = sendsms-user
@@ -156,13 +157,20 @@ class DlrReceiver:
         return (f"http://127.0.0.1:{self.port}/dlr?ref={ref}&type=%d&smsc_id=%F&to=%p"
                 f"&reply=%A")
 
-    def wait_for(self, ref: str, count: int, timeout: float = 30) -> list[dict[str, str]]:
-        """The calls for ``ref`` once there are ``count`` of them (or, after ``timeout``, the
-        ones there are: the caller asserts on them)."""
+    def wait_for(self, ref: str, count: int = 1, final: bool = False,
+                 timeout: float = 30) -> list[dict[str, str]]:
+        """The calls for ``ref`` once there are ``count`` of them and, with ``final``, one
+        of them is a final report (delivered, undelivered or SMSC reject); after ``timeout``,
+        the ones there are: the caller asserts on them."""
         def mine() -> list[dict[str, str]]:
             return [c for c in self.calls if c.get("ref") == ref]
+
+        def done() -> bool:
+            calls = mine()
+            return len(calls) >= count and (
+                not final or any(c.get("type") in FINAL_TYPES for c in calls))
         with self._changed:
-            self._changed.wait_for(lambda: len(mine()) >= count, timeout)
+            self._changed.wait_for(done, timeout)
             return mine()
 
     def close(self) -> None:
