@@ -9,13 +9,11 @@ Kannel's %F in the dlr-url is the SMSC's message id: ours, in decimal."""
 
 from __future__ import annotations
 
-import functools
 import os
 import selectors
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,16 +35,45 @@ DLR_DELIVERED, DLR_UNDELIVERED, DLR_BUFFERED = "1", "2", "4"
 DLR_SMSC_ACK, DLR_SMSC_REJECT = "8", "16"
 
 
-@dataclass
 class Gateway:
-    cli: Server
-    url: str
-    host: str
-    port: int
+    """A fresh SQLite database, `smsgw smpp-server` on a socket this test holds (so that the
+    server can be restarted on the same port), and a delivery worker (simulator connector)."""
 
-    @functools.cached_property
-    def _uow(self) -> SqlUnitOfWorkFactory:
-        return SqlUnitOfWorkFactory(make_engine(self.url, pool_size=1), SystemClock())
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.url = f"sqlite:///{tmp / 'smsgw.db'}"
+        self.env = {**os.environ, "SMSGW_DATABASE_URL": self.url,
+                    "SMSGW_SIMULATOR_RECEIPT_DELAY_MS": "100"}
+        self.cli = Server("", self.env).cli
+        self.sock = listening_socket()
+        self.host, self.port = self.sock.getsockname()[:2]
+        self.server: subprocess.Popen | None = None
+        self.worker: subprocess.Popen | None = None
+        self._uow = SqlUnitOfWorkFactory(make_engine(self.url, pool_size=1), SystemClock())
+
+    def start_server(self) -> None:
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "smpp-server", "--fd", str(self.sock.fileno())],
+            cwd=ROOT, env=self.env, pass_fds=(self.sock.fileno(),), stdout=subprocess.PIPE,
+            stderr=open(self.tmp / "smpp-server.log", "ab"), text=True)
+        line = first_line(self.server, timeout=30)   # printed once it accepts connections
+        assert line == f"smpp-server listening on {self.host}:{self.port}\n", (
+            line + (self.tmp / "smpp-server.log").read_text())
+
+    def stop_server(self) -> None:
+        """SIGTERM: the server unbinds its sessions and exits 0."""
+        stop_server(self.server)
+        self.server.stdout.close()
+        assert self.server.returncode == 0, (self.tmp / "smpp-server.log").read_text()
+
+    def start_worker(self) -> None:
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "worker"], cwd=ROOT, env=self.env,
+            stdout=subprocess.DEVNULL, stderr=open(self.tmp / "worker.log", "ab"))
+
+    def stop_worker(self) -> None:
+        stop_server(self.worker)
+        assert self.worker.returncode == 0, (self.tmp / "worker.log").read_text()
 
     def messages(self, ids: list[int]) -> dict[int, Message]:
         """The messages as our own repositories read them from the database."""
@@ -92,31 +119,22 @@ def _ok(result: subprocess.CompletedProcess) -> None:
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
     require_kannel()
-    tmp: Path = tmp_path_factory.mktemp("kannel-gw")
-    url = f"sqlite:///{tmp / 'smsgw.db'}"
-    env = {**os.environ, "SMSGW_DATABASE_URL": url, "SMSGW_SIMULATOR_RECEIPT_DELAY_MS": "100"}
-    cli = Server("", env)
-    _ok(cli.cli("db", "upgrade"))
-    _ok(cli.cli("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
-    _ok(cli.cli("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
-    sock = listening_socket()
-    with sock:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", "smpp-server", "--fd", str(sock.fileno())],
-            cwd=ROOT, env=env, pass_fds=(sock.fileno(),), stdout=subprocess.PIPE,
-            stderr=open(tmp / "smpp-server.log", "wb"), text=True)
-    worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=open(tmp / "worker.log", "wb"))
+    gw = Gateway(tmp_path_factory.mktemp("kannel-gw"))
+    _ok(gw.cli("db", "upgrade"))
+    _ok(gw.cli("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
+    _ok(gw.cli("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
     try:
-        line = first_line(server, timeout=30)    # printed once it accepts connections
-        assert line.startswith("smpp-server listening on "), (
-            line + (tmp / "smpp-server.log").read_text())
-        host, port = line.split()[-1].rsplit(":", 1)
-        yield Gateway(cli, url, host, int(port))
+        gw.start_server()
+        gw.start_worker()
+        yield gw
     finally:
-        for proc in (worker, server):
-            stop_server(proc)
-        assert server.returncode == 0, (tmp / "smpp-server.log").read_text()
+        for proc in (gw.worker, gw.server):
+            if proc is not None and proc.poll() is None:
+                stop_server(proc)
+        gw.sock.close()
+        gw._uow.engine.dispose()
+    assert gw.server.returncode == 0, (gw.tmp / "smpp-server.log").read_text()
+    assert gw.worker.returncode == 0, (gw.tmp / "worker.log").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -213,3 +231,21 @@ def test_a_ucs2_text_arrives_intact(gateway, kannel, dlr):
     assert call["type"] == DLR_DELIVERED, call
     stored = gateway.messages([int(call["smsc_id"])])[int(call["smsc_id"])]
     assert stored.text == text and stored.status is MessageStatus.DELIVERED
+
+
+def test_a_receipt_owed_while_kannel_was_away_reaches_it_after_it_binds_again(
+        gateway, kannel, dlr):
+    gateway.stop_worker()                   # the message waits, stored, until Kannel is gone
+    kannel.send("+79991234572", "while you were away", dlr_mask=11, dlr_url=dlr.url("away"))
+    [ack] = dlr.wait_for("away")
+    assert ack["type"] == DLR_SMSC_ACK, ack
+    gateway.stop_server()                   # Kannel's link drops; it keeps its DLR entry
+    gateway.start_worker()
+    message_id = int(ack["smsc_id"])
+    [stored] = gateway.final([message_id]).values()
+    assert stored.status is MessageStatus.DELIVERED   # its receipt is owed to no session
+    assert [c["type"] for c in dlr.calls if c["ref"] == "away"] == [DLR_SMSC_ACK]
+    gateway.start_server()                  # Kannel reconnects (reconnect-delay = 1)
+    calls = dlr.wait_for("away", final=True)
+    assert [c["type"] for c in calls] == [DLR_SMSC_ACK, DLR_DELIVERED], calls
+    assert calls[1]["smsc_id"] == str(message_id) and "stat:DELIVRD" in calls[1]["reply"]
