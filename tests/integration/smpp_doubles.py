@@ -36,8 +36,12 @@ class FakeBinds:
         self.active: dict[int, BoundSession] = {}
         self.failures = 0
         self.heartbeats: list[list[int]] = []
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self._next = 0
+
+    def wait_for(self, predicate, timeout: float = 10) -> bool:
+        with self.lock:
+            return self.lock.wait_for(predicate, timeout)
 
     def bind(self, login: str, password: str, ip: str | None, bind_type: BindType,
              node: str) -> BoundSession:
@@ -61,6 +65,7 @@ class FakeBinds:
     def unbind(self, session_id: int) -> None:
         with self.lock:
             self.active.pop(session_id, None)
+            self.lock.notify_all()
 
     def account_active(self, account_id: int) -> bool:
         return account_id not in self.blocked
@@ -132,10 +137,12 @@ class FakeSubmit:
         self.batches: list[list[Submission]] = []
         self.stored: dict[int, tuple[int, Submission]] = {}
         self.gate: threading.Event | None = None
+        self.entered = threading.Event()         # set when a commit starts (before the gate)
         self.lock = threading.Lock()
         self._next = 1000
 
     def submit_many(self, batch: Sequence[Submission]) -> list[Submitted]:
+        self.entered.set()
         if self.gate is not None:
             self.gate.wait(30)
         out = []

@@ -49,7 +49,8 @@ _FIELDS = {
 
 
 def _validation(error: e.ValidationError) -> Answer:
-    return same(_FIELDS.get(error.field or "", p.ESME_RSUBMITFAIL))
+    return Answer(p.ESME_RBINDFAIL, _FIELDS.get(error.field or "", p.ESME_RSUBMITFAIL),
+                  p.ESME_RQUERYFAIL, p.ESME_RCANCELFAIL)
 
 
 def _by_name(name: str) -> type[e.SmsgwError] | None:
