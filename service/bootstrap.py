@@ -203,6 +203,28 @@ def build_worker(container: Container):
                   tasks=container.use_cases.tasks, retention=build_retention(container))
 
 
+def build_smpp_server(settings: Settings):
+    """(SmppServices, ServerOptions) for ``smsgw smpp-server``: the use cases on an engine
+    whose pool covers the server's thread pool and its group committer."""
+    from .api.smpp.server import ServerOptions, SmppServices
+    threads = 8
+    engine = make_engine(settings.database_url, pool_size=threads + 2)
+    container = build_container(settings, engine=engine)
+    uc = container.use_cases
+    s = settings
+    options = ServerOptions(
+        window=s.smpp_server_window, max_pending=s.smpp_server_max_pending,
+        enquire_link_seconds=s.smpp_server_enquire_link_seconds,
+        bind_timeout_seconds=s.smpp_server_bind_timeout_seconds,
+        response_timeout_seconds=s.smpp_server_response_timeout_seconds,
+        idle_timeout_seconds=s.smpp_server_idle_timeout_seconds,
+        max_unbound_per_ip=s.smpp_server_max_unbound_per_ip,
+        batch_wait_ms=s.smpp_server_batch_wait_ms,
+        heartbeat_seconds=uc.smpp_binds.heartbeat_seconds, threads=threads)
+    return SmppServices(uc.smpp_binds, uc.smpp_receipts, uc.submit, uc.cancel,
+                        container.clock.now), options
+
+
 def build_retention(container: Container):
     """The retention job (purges and the archive) for workers and ``smsgw retention run``."""
     from .app.retention.retention import RetentionPolicy, RetentionService
