@@ -42,6 +42,7 @@ def test_only_the_first_twenty_characters_of_the_text():
 
 def test_line_breaks_in_the_text_become_spaces():
     assert receipt_text("1", SUBMITTED, DONE, "DELIVRD", "000", "a\r\nb\tc").endswith("text:a  b c")
+    assert receipt_text("1", SUBMITTED, DONE, "DELIVRD", "000", "a\u2028b\x85c\x7f").endswith("text:a b c ")
 
 
 def test_dates_are_utc_minutes():
@@ -58,3 +59,4 @@ def test_every_receipt_parses_back(message_id, stat, err, text, sub):
     assert got.group(1) == str(message_id) and int(got.group(2)) == sub
     assert got.group(6) == stat and int(got.group(7)) == err
     assert len(got.group(8)) == min(len(text), 20)
+    assert "\n" not in got.group(8) and "\r" not in got.group(8)

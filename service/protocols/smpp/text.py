@@ -60,8 +60,6 @@ _gsm_encoding.update(
     {ord(ch): bytes([GSM_ESCAPE, code]) for ch, code in GSM_EXTENSION_CODES.items()})
 _GSM_ENCODING_MAP = cast(Any, _gsm_encoding)
 
-_SAR_TAGS = (TLV_SAR_MSG_REF_NUM, TLV_SAR_TOTAL_SEGMENTS, TLV_SAR_SEGMENT_SEQNUM)
-
 
 class TextError(ValueError):
     """The short_message cannot be taken as text; ``status`` is the command_status to answer."""
@@ -88,20 +86,23 @@ def decode_short_message(data_coding: int, esm_class: int, short_message: bytes,
     IE (0x00 8-bit or 0x08 16-bit reference) gives the part; other IEs are skipped. Otherwise the
     three SAR TLVs, when present, give it.
     """
-    payload = tlvs.get(TLV_MESSAGE_PAYLOAD) if tlvs else None
-    if payload:
-        if short_message:
-            raise TextError("both short_message and message_payload carry a text", ESME_RINVMSGLEN)
-        data = payload
-    else:
-        data = short_message
-    concat = None
+    data, concat = short_message, None
+    if tlvs:
+        payload = tlvs.get(TLV_MESSAGE_PAYLOAD)
+        if payload:
+            if short_message:
+                raise TextError("both short_message and message_payload carry a text",
+                                ESME_RINVMSGLEN)
+            data = payload
+        if TLV_SAR_MSG_REF_NUM in tlvs or TLV_SAR_TOTAL_SEGMENTS in tlvs \
+                or TLV_SAR_SEGMENT_SEQNUM in tlvs:
+            concat = _sar(tlvs)
     if esm_class & ESM_UDHI:
-        concat, data = _split_udh(data)
-    if tlvs and any(tag in tlvs for tag in _SAR_TAGS):
-        sar = _sar(tlvs)  # checked even when a UDH numbers the part: it wins, as on a handset
-        if concat is None:
-            concat = sar
+        udh_concat, data = _split_udh(data)
+        if udh_concat is not None:   # the UDH wins over SAR TLVs, as it would on a handset
+            concat = udh_concat
+    if data_coding == DC_DEFAULT:    # the common case, kept to one table-driven C call
+        return ShortMessage(_decode_gsm(data), concat)
     return ShortMessage(decode_text(data_coding, data), concat)
 
 
@@ -213,7 +214,8 @@ def _split_udh(data: bytes) -> tuple[ConcatPart | None, bytes]:
 
 
 def _sar(tlvs: Mapping[int, bytes]) -> ConcatPart:
-    values = [tlvs.get(tag) for tag in _SAR_TAGS]
+    values = [tlvs.get(TLV_SAR_MSG_REF_NUM), tlvs.get(TLV_SAR_TOTAL_SEGMENTS),
+              tlvs.get(TLV_SAR_SEGMENT_SEQNUM)]
     if any(v is None for v in values):
         raise TextError("sar_msg_ref_num, sar_total_segments and sar_segment_seqnum go together",
                         ESME_RMISSINGOPTPARAM)
