@@ -338,3 +338,39 @@ def test_random_gsm_octets_decode_or_raise_text_error(octets):
         assert any(b > 0x7F for b in octets) or octets.endswith(b"\x1b")
         return
     assert len(text) <= len(octets)
+
+
+# --- agreement with the rest of smsgw -----------------------------------------------------
+
+def test_every_gsm_character_the_domain_counts_decodes_from_its_octets():
+    from service.delivery.smpp.encoding import GSM_ENCODE
+    for ch in GSM_CHARS:
+        assert decode(0, GSM_ENCODE[ch]).text == ch
+        assert encode_gsm(ch) == GSM_ENCODE[ch]
+
+
+@given(st.one_of(gsm_text, any_text))
+def test_what_the_smpp_connector_sends_this_server_reads(text):
+    from service.delivery.smpp.encoding import part_payloads
+    from service.domain.encoding import analyse
+    info = analyse(text)
+    if info.segments <= 255:
+        payloads = part_payloads(info.parts, info.encoding, reference=0x42)
+        got = [decode_short_message(p.data_coding, p.esm_class, p.short_message, {}) for p in payloads]
+        assert "".join(g.text for g in got) == text
+        if len(got) > 1:
+            assert [g.concat for g in got] == [ConcatPart(0x42, len(got), i)
+                                               for i in range(1, len(got) + 1)]
+
+
+def test_any_mapping_of_tlvs_will_do():
+    from types import MappingProxyType
+    tlvs = MappingProxyType({PAYLOAD: b"hi"} | sar(3, 2, 2))
+    assert decode_short_message(0, 0, b"", tlvs) == ShortMessage("hi", ConcatPart(3, 2, 2))
+
+
+def test_the_error_says_what_is_wrong():
+    with pytest.raises(TextError, match="data_coding 0x04"):
+        decode(4, b"x")
+    with pytest.raises(TextError, match="0x80"):
+        decode(0, b"ab\x80")
