@@ -374,3 +374,19 @@ def test_the_error_says_what_is_wrong():
         decode(4, b"x")
     with pytest.raises(TextError, match="0x80"):
         decode(0, b"ab\x80")
+
+
+@settings(max_examples=300)
+@given(st.integers(0, 0xFF), st.integers(1, 255), other_ies, st.data(), st.sampled_from([0, 1, 3, 8]))
+def test_a_mutated_udh_is_read_or_refused_never_a_crash(ref, total, before, data, dc):
+    ies = b"".join(before) + udh_ie(0x00, bytes([ref, total, 1]))
+    octets = bytearray(bytes([len(ies)]) + ies + b"\x00h\x00i")
+    at = data.draw(st.integers(0, len(octets) - 1))
+    octets[at] = data.draw(st.integers(0, 255))
+    try:
+        got = decode(dc, bytes(octets), 0x40)
+    except TextError as exc:
+        assert exc.status in (ESME_RINVMSGLEN, ESME_RSUBMITFAIL)
+        return
+    if got.concat is not None:
+        assert 1 <= got.concat.sequence <= got.concat.total
