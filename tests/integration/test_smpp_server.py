@@ -141,7 +141,9 @@ def test_an_invalid_sender_and_a_text_too_long_for_the_account(world):
     (submit_body(schedule="garbage"), p.ESME_RINVSCHED),
     (submit_body(validity="991399999999999+"), p.ESME_RINVEXPIRY),
     (submit_body(tlvs=b"\x04\x24\x00\x10ab"), p.ESME_RINVTLVSTREAM),   # TLV past the body
-    (submit_body(data_coding=0x08, text=b"\xd8"), p.ESME_RSUBMITFAIL),  # half a UCS-2 char
+    (submit_body(data_coding=0x08, text=b"\x04"), p.ESME_RINVMSGLEN),   # half a UCS-2 char
+    (submit_body(data_coding=0x04), p.ESME_RSUBMITFAIL),               # 8-bit binary: no text
+    (submit_body(tlvs=b"\x04\x24\x00\x02ab"), p.ESME_RINVMSGLEN),    # two texts at once
 ])
 def test_bad_submit_sm_fields_are_answered_and_the_session_goes_on(world, body, status):
     _, _, client = world

@@ -20,7 +20,7 @@ from ...domain.status import MessageStatus
 from ...domain.vocabularies import names_of
 from ...protocols.smpp import pdu as p
 from ...protocols.smpp.receipt_text import receipt_text
-from ...protocols.smpp.text import TextError, decode_short_message
+from ...protocols.smpp.text import TextError, decode_short_message, encode_for_deliver
 from ...protocols.smpp.times import SmppTimeError, format_smpp_time, parse_smpp_time
 
 TON_INTERNATIONAL = 1
@@ -89,9 +89,9 @@ def receipt_pdu(sequence: int, receipt: OwedReceipt) -> bytes:
     message_id = str(receipt.message_id)
     text = receipt_text(message_id, receipt.submitted_at, receipt.done_at, receipt.stat,
                         receipt.err, receipt.text)
-    short_message = text.encode("ascii", "replace")[:p.MAX_SHORT_MESSAGE]
+    data_coding, short_message = encode_for_deliver(text)
     err = int(receipt.err) if receipt.err.isdigit() else 0
     esm_class = p.ESM_CLASS_RECEIPT if receipt.final else p.ESM_CLASS_INTERMEDIATE
     return p.deliver_sm(sequence, p.address_of(receipt.source), p.address_of(receipt.destination),
-                        esm_class, 0x00, short_message,
+                        esm_class, data_coding, short_message[:p.MAX_SHORT_MESSAGE],
                         p.receipt_tlvs(message_id, receipt.message_state, err or None))
