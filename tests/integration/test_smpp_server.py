@@ -463,3 +463,36 @@ def test_a_transmitter_gets_no_receipts_and_another_accounts_receiver_none_of_ou
     for cl in (tx, other):
         seq = cl.send(p.ENQUIRE_LINK)
         assert (cl.read().command_id, seq) == (p.ENQUIRE_LINK | p.RESP, cl.sequence)
+
+
+# -- TLS ---------------------------------------------------------------------------------------
+
+def test_smpp_over_tls_binds_and_submits_beside_plain(tmp_path):
+    import ssl
+    import subprocess
+
+    from service.api.smpp.runner import ServerThread
+    from service.api.smpp.server import ServerOptions, tls_context
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    d = doubles()
+    plain, tls = socket.create_server(("127.0.0.1", 0)), socket.create_server(("127.0.0.1", 0))
+    server = ServerThread(d.services(), ServerOptions(node="test"),
+                          [(plain, None), (tls, tls_context(str(cert), str(key)))])
+    (_, plain_port), (_, tls_port) = server.start()
+    try:
+        client_context = ssl.create_default_context(cafile=str(cert))
+        raw = socket.create_connection(("127.0.0.1", tls_port), timeout=10)
+        cl = RawClient.__new__(RawClient)
+        cl.port, cl.timeout, cl.sequence = tls_port, 10, 0
+        cl.sock = client_context.wrap_socket(raw, server_hostname="localhost")
+        assert cl.bind().status == p.ESME_ROK
+        assert cl.submit().status == p.ESME_ROK
+        cl.close()
+        other = RawClient(plain_port)
+        assert other.bind("bob", "pw").status == p.ESME_ROK
+        other.close()
+    finally:
+        server.stop()
