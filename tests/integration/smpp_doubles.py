@@ -60,7 +60,9 @@ class FakeBinds:
             return session
 
     def heartbeat(self, session_ids: Sequence[int]) -> None:
-        self.heartbeats.append(list(session_ids))
+        with self.lock:
+            self.heartbeats.append(list(session_ids))
+            self.lock.notify_all()
 
     def unbind(self, session_id: int) -> None:
         with self.lock:

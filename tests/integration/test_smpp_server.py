@@ -496,3 +496,36 @@ def test_smpp_over_tls_binds_and_submits_beside_plain(tmp_path):
         other.close()
     finally:
         server.stop()
+
+
+# -- heartbeat, blocking, idle -----------------------------------------------------------------
+
+def test_the_heartbeat_keeps_sessions_counted_and_unbinds_a_blocked_account():
+    d = doubles()
+    server, port = start_server(d, heartbeat_seconds=0.05)
+    try:
+        alice, bob = RawClient(port), RawClient(port)
+        assert alice.bind().status == bob.bind("bob", "pw").status == p.ESME_ROK
+        assert d.binds.wait_for(lambda: any(len(h) == 2 for h in d.binds.heartbeats))
+        d.binds.blocked.add(1)
+        unbind = alice.read_skipping_enquire()
+        assert unbind.command_id == p.UNBIND
+        alice.send(p.UNBIND | p.RESP, sequence=unbind.sequence)
+        assert alice.closed_by_server()
+        assert bob.submit().status == p.ESME_ROK
+        bob.close()
+    finally:
+        server.stop()
+
+
+def test_an_idle_session_is_unbound_and_closed_without_an_answer():
+    d = doubles()
+    server, port = start_server(d, idle_timeout_seconds=0.2, response_timeout_seconds=0.2)
+    try:
+        cl = RawClient(port)
+        assert cl.bind().status == p.ESME_ROK
+        assert cl.read_skipping_enquire().command_id == p.UNBIND
+        assert cl.closed_by_server()              # no unbind_resp: closed after the timeout
+        assert d.binds.wait_for(lambda: not d.binds.active)
+    finally:
+        server.stop()
