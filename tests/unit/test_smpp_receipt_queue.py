@@ -255,3 +255,17 @@ def test_expire_drops_receipts_older_than_the_max_age_and_counts_them():
     w.clock.advance(hours=1, seconds=1)
     assert w.queue.expire() == 2
     assert [r.message_id for r in w.queue.claim([w.account], "s1", 10)] == [100]
+
+
+def test_the_documented_smpp_column_is_the_code():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "statuses.md").read_text()
+    documented = {}
+    for line in doc.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 7 and cells[0].split(" ")[0] in S.__members__:
+            stat, err, state = cells[6].split(" / ")
+            documented[S[cells[0].split(" ")[0]]] = (stat, err, int(state.split(" ")[0]),
+                                                     state.split(" ")[1])
+    assert documented == {s: (*smpp_receipt_names(s), SMPP_MESSAGE_STATES[
+        smpp_message_state(s)]) for s in S}
