@@ -39,6 +39,7 @@ from .app.limits.limits import LimitSettings
 from .app.sending.sending import SendingService
 from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
+from .app.smpp.receipts import ReceiptQueuePolicy, SmppReceiptQueue
 from .app.use_cases import UseCases
 from .config import Settings
 from .domain.clock import Clock, SystemClock
@@ -115,7 +116,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
                               clock),
         senders=senders,
-        ledger=LedgerService(uow_factory, auth, subaccounts))
+        ledger=LedgerService(uow_factory, auth, subaccounts),
+        smpp_receipts=SmppReceiptQueue(uow_factory, clock, ReceiptQueuePolicy(
+            max_age_hours=settings.smpp_server_receipt_max_age_hours)))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
@@ -200,7 +203,8 @@ def build_worker(container: Container):
     delivery, callbacks = build_delivery(container)
     return Worker(delivery, callbacks, build_connector(container),
                   WorkerOptions(callback_threads=container.settings.worker_callback_threads),
-                  tasks=container.use_cases.tasks, retention=build_retention(container))
+                  tasks=container.use_cases.tasks, retention=build_retention(container),
+                  smpp_receipts=container.use_cases.smpp_receipts)
 
 
 def build_smpp_server(settings: Settings):

@@ -186,6 +186,8 @@ class Settings:
     smpp_server_idle_timeout_seconds: int = 0   # no submit/deliver for this long: unbind; 0 off
     smpp_server_max_unbound_per_ip: int = 10
     smpp_server_batch_wait_ms: int = 2          # a group commit waits this long for company
+    # SMPP receipts nobody bound to take are dropped after this many hours (docs/smpp-server.md)
+    smpp_server_receipt_max_age_hours: int = 72
     # True when public_url was derived from bind rather than given
     public_url_derived: bool = field(default=False, init=False, compare=False)
 
@@ -272,6 +274,8 @@ class Settings:
             raise ConfigError("SMSGW_ARCHIVE_AFTER_HOURS must not be negative")
         if self.retention_batch < 1:
             raise ConfigError("SMSGW_RETENTION_BATCH must be at least 1")
+        if self.smpp_server_receipt_max_age_hours < 1:
+            raise ConfigError("SMSGW_SMPP_SERVER_RECEIPT_MAX_AGE_HOURS must be at least 1")
         from .domain.tariffs import TARIFF_NAME
         if self.tariff_name is not None and not TARIFF_NAME.fullmatch(self.tariff_name):
             raise ConfigError(f"SMSGW_TARIFF={self.tariff!r}: expected PREFIX=PRICE pairs "

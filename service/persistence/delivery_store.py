@@ -19,10 +19,13 @@ from ..app.accounts.ledger import Refund
 from ..app.delivery.carrier import Receipt
 from ..app.delivery.ports import (CallbackJob, ClaimedMessage, MessageState, PartMatch,
                                   PendingReceipt, ReplayResult, Transition)
+from ..app.smpp.receipts import ReceiptSubject, receipts_for_transitions
+from ..domain.receipt_request import asks_for_receipts
 from ..domain.carrier_ids import normalise_carrier_id
 from ..domain.encoding import Encoding
 from ..domain.status import MessageStatus
 from . import ledger
+from .smpp_receipts import SqlSmppReceiptOutbox
 from .subaccounts import route_refunds
 from .tables import accounts, callbacks, message_parts, messages, receipts
 
@@ -168,7 +171,7 @@ class SqlDeliveryStore:
         if not transitions:
             return
         ids = [t.message_id for t in transitions]
-        before = self._statuses(ids)
+        before, asking = self._statuses(ids)
         self._conn.execute(_APPLY, [{
             "mid": t.message_id, "status": t.status.canonical_name, "now": now,
             "error_code": t.error_code, "error_message": (t.error_message or None) and t.error_message[:500],
@@ -181,6 +184,7 @@ class SqlDeliveryStore:
         applied = [t for t in transitions
                    if t.message_id in before and before[t.message_id] not in FINAL]
         self._refund([t for t in applied if t.refund], now, actor)
+        self._owe_smpp_receipts([t for t in applied if t.message_id in asking], now)
         jobs = [{"message_id": t.message_id, "url": t.callback[0], "payload": t.callback[1]}
                 for t in applied if t.callback]
         if jobs:
@@ -189,12 +193,31 @@ class SqlDeliveryStore:
                 **j, "account_id": owners[j["message_id"]], "state": "pending", "attempts": 0,
                 "next_attempt_at": now, "created_at": now} for j in jobs])
 
-    def _statuses(self, ids) -> dict[int, str]:
-        out = {}
+    def _statuses(self, ids) -> tuple[dict[int, str], set[int]]:
+        """Each message's status (locked), and which of them asked for SMPP receipts."""
+        out, asking = {}, set()
         for chunk in _chunks(list(ids)):
-            out.update(self._conn.execute(select(m.c.id, m.c.status).where(m.c.id.in_(chunk))
-                                          .with_for_update(of=m)).all())
-        return out
+            for x in self._conn.execute(select(m.c.id, m.c.status, m.c.receipt_request)
+                                        .where(m.c.id.in_(chunk)).with_for_update(of=m)):
+                out[x.id] = x.status
+                if asks_for_receipts(x.receipt_request):
+                    asking.add(x.id)
+        return out, asking
+
+    def _owe_smpp_receipts(self, transitions: Sequence[Transition], now) -> None:
+        """Queue the SMPP receipts these changes owe, in this transaction (only messages that
+        asked are read again, so other traffic pays nothing)."""
+        if not transitions:
+            return
+        subjects = {x.id: ReceiptSubject(
+            message_id=x.id, account_id=x.account_id, recipient=x.recipient, sender=x.sender,
+            text=x.text, submitted_at=x.created_at, receipt_request=x.receipt_request)
+            for chunk in _chunks(sorted({t.message_id for t in transitions}))
+            for x in self._conn.execute(
+                select(m.c.id, m.c.account_id, m.c.recipient, m.c.sender, m.c.text,
+                       m.c.created_at, m.c.receipt_request).where(m.c.id.in_(chunk)))}
+        SqlSmppReceiptOutbox(self._conn).add(
+            receipts_for_transitions(subjects, transitions, now), now)
 
     def _owners(self, ids) -> dict[int, int]:
         out = {}

@@ -141,6 +141,7 @@ class FakeDeliveryStore:
         # like SQL: only changes that happened count (a status final before the batch is kept)
         applied = [tr for tr in transitions if before.get(tr.message_id) is False]
         self._refund([tr for tr in applied if tr.refund], now, actor)
+        self._owe_smpp_receipts(applied, now)
         for tr in applied:
             if tr.callback:
                 job_id = _next(self._s, "callbacks")
@@ -149,6 +150,14 @@ class FakeDeliveryStore:
                     message_id=tr.message_id, url=tr.callback[0], payload=tr.callback[1],
                     state="pending", attempts=0, next_attempt_at=now, lease_until=None,
                     last_error=None, created_at=now, delivered_at=None)
+
+    def _owe_smpp_receipts(self, applied, now):
+        """Like SQL: the receipts the messages asked for, in the same unit of work."""
+        from service.app.smpp.receipts import receipts_for_transitions, subject_of
+        from .smpp_receipts import FakeSmppReceiptOutbox
+        subjects = {tr.message_id: subject_of(self._s.messages[tr.message_id])
+                    for tr in applied if self._s.messages[tr.message_id].receipt_request}
+        FakeSmppReceiptOutbox(self._s).add(receipts_for_transitions(subjects, applied, now), now)
 
     def _refund(self, transitions, now, actor):
         """Like SQL: each account credited once, one ledger entry per refunded message."""

@@ -16,8 +16,7 @@ from datetime import datetime
 from ...app.sending.submit import Submission
 from ...app.smpp.receipts import OwedReceipt
 from ...domain.message import Message
-from ...domain.status import MessageStatus
-from ...domain.vocabularies import names_of
+from ...domain.vocabularies import smpp_receipt_names
 from ...protocols.smpp import pdu as p
 from ...protocols.smpp.receipt_text import receipt_text
 from ...protocols.smpp.text import TextError, decode_short_message, encode_for_deliver
@@ -25,12 +24,6 @@ from ...protocols.smpp.times import SmppTimeError, format_smpp_time, parse_smpp_
 
 TON_INTERNATIONAL = 1
 MAX_ID_DIGITS = 18  # below 2**63: every id we hand out, and no more
-
-# SMPP 3.4 section 5.2.28 message_state, by the receipt stat word of a final state.
-MESSAGE_STATES = {"DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UNDELIV": 5, "ACCEPTD": 6,
-                  "UNKNOWN": 7, "REJECTD": 8}
-ENROUTE = 1
-
 
 def submission_from(sm: p.SubmitSm, account_id: int, ip: str | None, now: datetime) -> Submission:
     """The Submission a submit_sm asks for; PduError with the status to answer otherwise."""
@@ -68,20 +61,12 @@ def message_id_of(text: str) -> int:
     return int(value)
 
 
-def message_state(status: MessageStatus) -> int:
-    """ENROUTE (1) while the message is on its way; else the state its receipt word names."""
-    if not status.final:
-        return ENROUTE
-    stat = names_of(status).dlr_stat or "REJECTD"
-    return MESSAGE_STATES.get(stat, 7)
-
-
 def query_answer(message: Message) -> tuple[str, int, int]:
-    """(final_date, message_state, error_code) of a query_sm_resp for this message."""
-    status = message.status
-    final_date = format_smpp_time(message.updated_at) if status.final else ""
-    error = names_of(status).dlr_error if status.final else None
-    return final_date, message_state(status), int(error) if error and error.isdigit() else 0
+    """(final_date, message_state, error_code) of a query_sm_resp for this message, in the
+    same words its receipt carries (the one vocabulary module)."""
+    names = smpp_receipt_names(message.status)
+    final_date = format_smpp_time(message.updated_at) if message.status.final else ""
+    return final_date, names.message_state, int(names.err) if names.err.isdigit() else 0
 
 
 def receipt_pdu(sequence: int, receipt: OwedReceipt) -> bytes:

@@ -147,7 +147,8 @@ class DeliveryStore(Protocol):
 
     def apply(self, transitions: Sequence[Transition], now: datetime,
               actor: str = "worker") -> None:
-        """Store status changes, refund where asked, and queue the client notifications.
+        """Store status changes, refund where asked, and queue the client notifications and
+        the SMPP receipts the messages asked for (``app/smpp/receipts.py``).
         Each refund is a ledger entry per message (``refund``, or ``mailing_refund`` for a
         mailing's message) made by ``actor``; a transition that lost a race refunds nothing."""
 

@@ -33,6 +33,7 @@ from ..limits.limits import screen as screen_limits
 from .policy import SendingPolicy
 from ..results import outcome
 from ..senders.screen import check_senders
+from ..smpp.receipts import owed_at_submit
 from ..uow import UnitOfWork, UnitOfWorkFactory
 
 _REFUSED = (MessageStatus.INVALID_NUMBER.canonical_name, MessageStatus.BANNED.canonical_name)
@@ -216,6 +217,7 @@ class SendingService:
             screen_limits(uow, self._policy.limits, account_id, messages, now)
             total = sum((m.cost for m in messages), Decimal("0"))
             ids = uow.messages.add_many(messages)
+            owed_at_submit(uow, messages)  # those refused here (BANNED ...) may owe a receipt
             if total > 0:  # after the insert: the entry names the request's first message;
                 # its own balance, or its parent's within its caps (a sub-client's)
                 balance = charge(uow, account_id, total, now, currency, lambda payer: send_debit(
