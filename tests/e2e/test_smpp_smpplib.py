@@ -239,3 +239,32 @@ def test_receipts_that_waited_reach_the_client_when_it_binds_again(gateway):
     rx.until(lambda: set(ids) <= set(rx.receipt_ids()))
     assert [r for r in rx.receipt_ids()] == ids           # oldest first
     rx.close()
+
+
+def test_serve_starts_the_smpp_server_and_prints_the_demo_accounts_smpp_login(tmp_path):
+    from tests.e2e.conftest import candidate_port
+    from tests.e2e.test_cli_and_serve import Serve
+    smpp_port = candidate_port()
+    serve = Serve(tmp_path, env={"SMSGW_SMPP_SERVER_BIND": f"127.0.0.1:{smpp_port}"})
+    try:
+        serve.wait_ready()
+        deadline = time.monotonic() + 60
+        while f"smpp-server listening on 127.0.0.1:{smpp_port}" not in serve.out.read_text():
+            assert time.monotonic() < deadline and serve.proc.poll() is None, serve.err.read_text()
+            time.sleep(0.1)  # a poll: the line comes from serve's child
+        banner = serve.out.read_text()
+        found = re.search(rf"SMPP: 127\.0\.0\.1:{smpp_port}  system_id: demo  password: (\S+)",
+                          banner)
+        assert found, banner
+        esme = Esme(smpp_port)
+        esme.client.bind_transceiver(system_id="demo", password=found.group(1))
+        [mid] = esme.ids(esme.submit("Hello from serve"))
+        assert mid.isdigit()
+        esme.close()
+        children = subprocess.run(["pgrep", "-P", str(serve.proc.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        assert len(children) == 3  # gunicorn, the worker, the SMPP server
+        os.killpg(serve.proc.pid, signal.SIGINT)
+        assert serve.proc.wait(timeout=40) == 0, serve.err.read_text()
+    finally:
+        serve.stop()
