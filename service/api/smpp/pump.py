@@ -97,12 +97,11 @@ class ReceiptPump:
             free = sum(s.free_window for s in sessions) - len(backlog)
             claimed: list[OwedReceipt] = []
             if free > 0:
+                self._leased.add(account_id)  # before the claim: a stop during it releases too
                 claimed = await self.server.blocking(
                     self.server.services.receipts.claim, [account_id],
                     self.owner(account_id), free)
-                if claimed:
-                    self._leased.add(account_id)
-                    backlog.extend(claimed)
+                backlog.extend(claimed)
             self._send(account_id, backlog)
             if not backlog:
                 del self._backlog[account_id]
@@ -123,10 +122,15 @@ class ReceiptPump:
         receipts = self.server.services.receipts
         delivered, self._delivered = self._delivered, []
         if delivered:
-            await self.server.blocking(receipts.delivered, delivered)
-        failed, self._failed = self._failed, []
-        for receipt_id, account_id in failed:
+            try:
+                await self.server.blocking(receipts.delivered, delivered)
+            except BaseException:
+                self._delivered[:0] = delivered  # recorded on the next round, never re-sent
+                raise
+        while self._failed:
+            receipt_id, account_id = self._failed[0]
             await self.server.blocking(receipts.failed, receipt_id, self.owner(account_id))
+            self._failed.pop(0)
 
     async def _release(self, account_id: int) -> None:
         await self._flush()  # an answered receipt must never be released and sent again
