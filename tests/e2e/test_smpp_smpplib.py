@@ -179,27 +179,50 @@ def test_throttling_counts_segments_and_answers_rthrottled(gateway):
     esme.close()
 
 
-def raw_cancel(port: int, login: str, message_id: str) -> int:
-    """cancel_sm over a raw socket (smpplib has no cancel_sm); the answer's status."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        def pdu(cid: int, seq: int, body: bytes) -> None:
-            s.sendall(struct.pack(">IIII", 16 + len(body), cid, 0, seq) + body)
+class RawTransmitter:
+    """query_sm and cancel_sm over a raw transmitter bind: smpplib has no cancel_sm, and sends
+    query_sm only on receiver binds (its own restriction; SMPP 3.4 says transmitter)."""
 
-        def answer() -> tuple[int, int]:
-            header = b""
-            while len(header) < 16:
-                header += s.recv(16 - len(header))
-            length, cid, status, _ = struct.unpack(">IIII", header)
-            rest = length - 16
-            while rest:
-                rest -= len(s.recv(rest))
-            return cid, status
-        pdu(0x02, 1, login.encode() + b"\0" + PASSWORD.encode() + b"\0\0\x34\0\0\0")
-        assert answer() == (0x80000002, 0)
-        pdu(0x08, 2, b"\0" + message_id.encode() + b"\0\0\0\0\0\0\0")
-        cid, status = answer()
+    def __init__(self, port: int, login: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sequence = 0
+        assert self.call(0x02, login.encode() + b"\0" + PASSWORD.encode() + b"\0\0\x34\0\0\0"
+                         )[:2] == (0x80000002, 0)
+
+    def call(self, command_id: int, body: bytes) -> tuple[int, int, bytes]:
+        self.sequence += 1
+        self.sock.sendall(struct.pack(">IIII", 16 + len(body), command_id, 0, self.sequence)
+                          + body)
+        while True:
+            header = self._exactly(16)
+            length, cid, status, seq = struct.unpack(">IIII", header)
+            rest = self._exactly(length - 16)
+            if cid == 0x15:  # our enquire_link: answer it and read on
+                self.sock.sendall(struct.pack(">IIII", 16, 0x80000015, 0, seq))
+                continue
+            return cid, status, rest
+
+    def _exactly(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            assert chunk, "the server closed the connection"
+            data += chunk
+        return data
+
+    def cancel(self, message_id: str) -> int:
+        cid, status, _ = self.call(0x08, b"\0" + message_id.encode() + b"\0\0\0\0\0\0\0")
         assert cid == 0x80000008
         return status
+
+    def state(self, message_id: str) -> int:
+        """message_state of query_sm_resp (2 DELIVERED, 1 ENROUTE, 6 ACCEPTED ...)."""
+        cid, status, body = self.call(0x03, message_id.encode() + b"\0\x05\x00SHOP\0")
+        assert (cid, status) == (0x80000003, 0)
+        return body.split(b"\0", 2)[2][0]
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def test_cancel_sm_cancels_a_scheduled_message_once_and_refunds_it(gateway):
@@ -207,10 +230,13 @@ def test_cancel_sm_cancels_a_scheduled_message_once_and_refunds_it(gateway):
     esme = transceiver(gateway, login)
     [mid] = esme.ids(esme.submit("Later", schedule_delivery_time="000001000000000R"))
     assert "9.0000" in gateway.cli("account", "show", login).stdout
-    assert raw_cancel(gateway.port, login, mid) == 0
+    raw = RawTransmitter(gateway.port, login)
+    assert raw.cancel(mid) == 0
     assert "10.0000" in gateway.cli("account", "show", login).stdout
-    assert raw_cancel(gateway.port, login, mid) == 0x11            # ESME_RCANCELFAIL
-    assert raw_cancel(gateway.port, login, "999999999") == 0x11
+    assert raw.cancel(mid) == 0x11                               # ESME_RCANCELFAIL
+    assert raw.cancel("999999999") == 0x11
+    assert raw.state(mid) == 4                                   # DELETED
+    raw.close()
     esme.close()
 
 
@@ -221,18 +247,11 @@ def test_receipts_that_waited_reach_the_client_when_it_binds_again(gateway):
     ids = tx.ids(tx.submit("Waiting receipt one")) + tx.ids(tx.submit("Waiting receipt two"))
     tx.close()
     # the worker delivers while nobody can receive; the receipts wait in the queue
-    probe = Esme(gateway.port)
-    probe.client.bind_transmitter(system_id=login, password=PASSWORD)
-    for mid in ids:
-        def final() -> bool:
-            probe.queries.clear()
-            probe.client.query_message(message_id=mid, source_addr_ton=5, source_addr="SHOP")
-            probe.until(lambda: probe.queries)
-            return probe.queries[0].message_state == 2
-        deadline = time.monotonic() + 60
-        while not final():
-            assert time.monotonic() < deadline
-            time.sleep(0.2)  # a poll: the worker is another process
+    probe = RawTransmitter(gateway.port, login)
+    deadline = time.monotonic() + 60
+    while [probe.state(mid) for mid in ids] != [2, 2]:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)  # a poll: the worker is another process
     probe.close()
     rx = Esme(gateway.port)
     rx.client.bind_receiver(system_id=login, password=PASSWORD)
