@@ -18,6 +18,7 @@ from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
 from .senders.ports import SenderRepository
+from .smpp.session_ports import SmppSessions
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .subaccounts.ports import SubAccountRepository
 from .tasks.ports import TaskStore
@@ -44,6 +45,7 @@ class UnitOfWork(Protocol):
     sending_limits: LimitStore
     senders: SenderRepository
     ledger: LedgerRepository
+    smpp_sessions: SmppSessions
 
     def __enter__(self) -> "UnitOfWork": ...
 

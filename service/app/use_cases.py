@@ -16,6 +16,7 @@ from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
 from .sending.sending import SendingService
 from .senders.senders import SenderService
+from .smpp.binds import SmppBinds
 from .sending.status_query import StatusQueries
 from .subaccounts.settings import AccountSettingsService
 from .subaccounts.subaccounts import SubAccountService
@@ -38,3 +39,4 @@ class UseCases:
     sending_limits: LimitSettings
     senders: SenderService
     ledger: LedgerService
+    smpp_binds: SmppBinds

@@ -16,6 +16,7 @@ from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
 from .senders import SqlSenderRepository
+from .smpp_sessions import SqlSmppSessions
 from .tasks import SqlTaskStore
 from .tariffs import SqlTariffRepository
 from .sending_limits import SqlLimitStore
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.sending_limits = SqlLimitStore(conn)
         self.senders = SqlSenderRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
+        self.smpp_sessions = SqlSmppSessions(conn)
         return self
 
     def __exit__(self, *exc) -> None:

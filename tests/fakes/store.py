@@ -39,6 +39,7 @@ class _Store:
         self.parts: dict[int, dict] = {}       # message_parts rows, by id
         self.receipts: dict[int, dict] = {}
         self.callbacks: dict[int, dict] = {}
+        self.smpp_sessions: dict[int, dict] = {}  # bound SMPP sessions, by id
         self.next_id: dict[str, int] = {}      # one sequence per table above
 
 
