@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -30,6 +31,24 @@ def _open(factory, account_id, node="n1", limit=2, now=NOW, bind_type="trx"):
 def _live(factory, account_id, now=NOW):
     with factory() as uow:
         return uow.smpp_sessions.live(account_id, now - STALE)
+
+
+def test_an_accounts_smpp_password_hash_and_bind_limit_are_stored(uow_factory):
+    alice = add_account(uow_factory)
+    assert (alice.smpp_password_hash, alice.settings.smpp_max_binds) == (None, None)
+    add_account(uow_factory, "bob", smpp_password_hash="scrypt$h",
+                settings=replace(alice.settings, smpp_max_binds=4))
+    with uow_factory() as uow:
+        bob = uow.accounts.get_by_login("bob")
+        assert (bob.smpp_password_hash, bob.settings.smpp_max_binds) == ("scrypt$h", 4)
+        assert uow.accounts.get(alice.id).smpp_password_hash is None
+    with uow_factory(write=True) as uow:
+        bob.smpp_password_hash, bob.settings = None, replace(bob.settings, smpp_max_binds=None)
+        uow.accounts.update(bob)
+        uow.commit()
+    with uow_factory() as uow:
+        bob = uow.accounts.get_by_login("bob")
+        assert (bob.smpp_password_hash, bob.settings.smpp_max_binds) == (None, None)
 
 
 def test_an_account_opens_sessions_up_to_its_limit_and_no_more(uow_factory):
