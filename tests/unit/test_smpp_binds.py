@@ -217,6 +217,10 @@ def test_a_session_rechecks_that_its_account_is_still_active(world):
     assert world.binds.account_active(session.account_id)
     world.accounts.configure("alice", blocked=True)
     assert not world.binds.account_active(session.account_id)
+    world.accounts.configure("alice", blocked=False)
+    assert world.binds.account_active(session.account_id)
+    world.accounts.configure("alice", smpp_password="")  # SMPP access revoked
+    assert not world.binds.account_active(session.account_id)
     assert not world.binds.account_active(999)
 
 

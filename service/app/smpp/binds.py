@@ -127,11 +127,12 @@ class SmppBinds:
         return count
 
     def account_active(self, account_id: int) -> bool:
-        """The account still exists and is not blocked: a bound session re-checks it, and
-        unbinds when it is not."""
+        """The account still exists, is not blocked and still has an SMPP password (removing
+        it is how an operator revokes SMPP access): a bound session re-checks this now and
+        then, and unbinds when it no longer holds."""
         with self._uow() as uow:
             account = uow.accounts.get(account_id)
-        return account is not None and not account.blocked
+        return account is not None and not account.blocked and bool(account.smpp_password_hash)
 
     def _purge_now_and_then(self) -> None:
         # Unbinds delete their rows; only sessions of crashed nodes with new names stay behind.
