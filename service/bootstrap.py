@@ -34,6 +34,7 @@ from .app.mailings.mailings import START_TASK, MailingService
 from .app.pricing.tariffs import TariffResolver, TariffService
 from .app.tasks.tasks import TaskService
 from .app.access.auth import Authenticator
+from .app.smpp.binds import SmppBinds
 from .app.sending.policy import SendingPolicy
 from .app.limits.limits import LimitSettings
 from .app.sending.sending import SendingService
@@ -118,7 +119,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         senders=senders,
         ledger=LedgerService(uow_factory, auth, subaccounts),
         smpp_receipts=SmppReceiptQueue(uow_factory, clock, ReceiptQueuePolicy(
-            max_age_hours=settings.smpp_server_receipt_max_age_hours)))
+            max_age_hours=settings.smpp_server_receipt_max_age_hours)),
+        smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -188,6 +188,7 @@ class Settings:
     smpp_server_batch_wait_ms: int = 2          # a group commit waits this long for company
     # SMPP receipts nobody bound to take are dropped after this many hours (docs/smpp-server.md)
     smpp_server_receipt_max_age_hours: int = 72
+    smpp_server_max_binds: int = 8          # simultaneous SMPP binds per account, all nodes
     # True when public_url was derived from bind rather than given
     public_url_derived: bool = field(default=False, init=False, compare=False)
 
@@ -235,7 +236,7 @@ class Settings:
         for name in ("workers", "threads", "max_recipients", "max_text_length",
                      "max_validity_minutes", "max_request_bytes", "worker_batch", "worker_window",
                      "worker_lease_seconds", "callback_timeout_seconds", "smpp_window",
-                     "header_timeout_seconds", "body_timeout_seconds"):
+                     "header_timeout_seconds", "body_timeout_seconds", "smpp_server_max_binds"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")

@@ -19,6 +19,7 @@ from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
 from .senders.ports import SenderRepository
 from .smpp.receipt_ports import SmppReceiptOutbox
+from .smpp.session_ports import SmppSessions
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .subaccounts.ports import SubAccountRepository
 from .tasks.ports import TaskStore
@@ -46,6 +47,7 @@ class UnitOfWork(Protocol):
     senders: SenderRepository
     ledger: LedgerRepository
     smpp_receipts: SmppReceiptOutbox
+    smpp_sessions: SmppSessions
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -17,6 +17,7 @@ from .tasks.tasks import TaskService
 from .sending.sending import SendingService
 from .senders.senders import SenderService
 from .smpp.receipts import SmppReceiptQueue
+from .smpp.binds import SmppBinds
 from .sending.status_query import StatusQueries
 from .subaccounts.settings import AccountSettingsService
 from .subaccounts.subaccounts import SubAccountService
@@ -40,3 +41,4 @@ class UseCases:
     senders: SenderService
     ledger: LedgerService
     smpp_receipts: SmppReceiptQueue
+    smpp_binds: SmppBinds

@@ -15,6 +15,7 @@ Codes follow the seed 004 catalog, so every protocol can show the same number::
     │   └── SpendingCapExceeded (15)     period, cap
     ├── RateLimited (30)                 retry_after
     │   └── QuotaExceeded (30)           period, limit, used
+    ├── TooManyBinds (31)                limit
     └── Forbidden (9)                    a parent's operation, an operator's setting
 """
 
@@ -176,3 +177,16 @@ class SpendingCapExceeded(InsufficientFunds):
         self.args = (self.message,)
         self.period = period
         self.cap = cap
+
+
+class TooManyBinds(SmsgwError):
+    """The account already holds ``limit`` SMPP sessions (its own limit, else the gateway's
+    SMSGW_SMPP_SERVER_MAX_BINDS), on this node and others together: the new bind is refused,
+    the sessions bound keep working. Code 31, beside the rate limit's 30 (seed 004 has none)."""
+
+    code = 31
+    is_client_error = True
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the account already has {limit} SMPP sessions bound, its limit")
+        self.limit = limit

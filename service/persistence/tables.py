@@ -52,6 +52,10 @@ accounts = Table(
            server_default="fallback"),
     # postpaid: the balance may go down to minus this; 0 is prepaid (see docs/ledger.md)
     Column("credit_limit", Money(), nullable=False, default=0, server_default="0"),
+    # SMPP binds (docs/smpp-server.md): their own password, hashed like password_hash; NULL:
+    # no SMPP password (every bind refused). Simultaneous binds; NULL: the gateway's default.
+    Column("smpp_password_hash", String(200), nullable=True),
+    Column("smpp_max_binds", Integer, nullable=True),
 )
 
 messages = Table(
@@ -485,4 +489,18 @@ mailing_purged_stats = Table(
     Column("status", String(24), primary_key=True),
     Column("count", Integer, nullable=False),
     Column("cost", Money(), nullable=False),
+)
+
+# Bound SMPP sessions of every node; a row counts against its account's bind limit while its
+# node keeps heartbeating it (seen_at), see app/smpp/binds.py.
+smpp_sessions = Table(
+    "smpp_sessions", metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
+    Column("node", String(64), nullable=False, index=True),
+    Column("bind_type", String(3), nullable=False),   # tx | rx | trx
+    Column("ip", String(64), nullable=True),
+    Column("bound_at", UtcDateTime(), nullable=False),
+    Column("seen_at", UtcDateTime(), nullable=False, index=True),
+    Index("ix_smpp_sessions_account_seen", "account_id", "seen_at"),
 )

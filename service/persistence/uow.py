@@ -17,6 +17,7 @@ from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
 from .senders import SqlSenderRepository
 from .smpp_receipts import SqlSmppReceiptOutbox
+from .smpp_sessions import SqlSmppSessions
 from .tasks import SqlTaskStore
 from .tariffs import SqlTariffRepository
 from .sending_limits import SqlLimitStore
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.senders = SqlSenderRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
         self.smpp_receipts = SqlSmppReceiptOutbox(conn)
+        self.smpp_sessions = SqlSmppSessions(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,6 +17,7 @@ from .book import FakeBlacklistRepository, FakeContactRepository, FakeGroupRepos
 from .mailings import FakeMailingRepository, FakeTaskStore
 from .delivery import FakeDeliveryStore, FakeResolver, FakeRetentionStore, FakeSimulatorLedger
 from .smpp_receipts import FakeSmppReceiptOutbox
+from .smpp_sessions import FakeSmppSessions
 
 
 class FakeUnitOfWork:
@@ -47,6 +48,7 @@ class FakeUnitOfWork:
         self.senders = FakeSenderRepository(self._work)
         self.ledger = FakeLedgerRepository(self._work)
         self.smpp_receipts = FakeSmppReceiptOutbox(self._work)
+        self.smpp_sessions = FakeSmppSessions(self._work)
         return self
 
     def __exit__(self, *exc):

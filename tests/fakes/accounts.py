@@ -66,6 +66,7 @@ class FakeAccountRepository:
         stored.paused = account.paused
         stored.settings = account.settings
         stored.credit_limit = account.credit_limit
+        stored.smpp_password_hash = account.smpp_password_hash
 
 
 class FakeApiKeyRepository:

@@ -40,6 +40,7 @@ class _Store:
         self.receipts: dict[int, dict] = {}
         self.callbacks: dict[int, dict] = {}
         self.smpp_receipts: dict[int, dict] = {}  # the SMPP receipt outbox's rows, by id
+        self.smpp_sessions: dict[int, dict] = {}  # bound SMPP sessions, by id
         self.next_id: dict[str, int] = {}      # one sequence per table above
 
 

@@ -1,7 +1,7 @@
 """The durable queue of receipts owed to SMPP clients (app/smpp/receipts.py).
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from service.persistence.types import UtcDateTime
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
