@@ -53,16 +53,11 @@ def _validation(error: e.ValidationError) -> Answer:
                   p.ESME_RQUERYFAIL, p.ESME_RCANCELFAIL)
 
 
-def _by_name(name: str) -> type[e.SmsgwError] | None:
-    """An error class other branches add to domain/errors.py (TooManyBinds), if present."""
-    found = getattr(e, name, None)
-    return found if isinstance(found, type) and issubclass(found, e.SmsgwError) else None
-
-
 SMPP_STATUSES: dict[type[BaseException], Entry[Answer]] = {
     # An unknown login, a wrong password and an account without an SMPP password look alike.
     e.AuthenticationFailed: same(p.ESME_RINVPASWD),
     e.IpNotAllowed: same(p.ESME_RBINDFAIL),
+    e.TooManyBinds: same(p.ESME_RBINDFAIL),
     e.TooManyAttempts: same(p.ESME_RBINDFAIL),
     e.AccountBlocked: Answer(p.ESME_RBINDFAIL, p.ESME_RSUBMITFAIL, p.ESME_RQUERYFAIL,
                              p.ESME_RCANCELFAIL),
@@ -71,15 +66,12 @@ SMPP_STATUSES: dict[type[BaseException], Entry[Answer]] = {
     e.InsufficientFunds: same(p.ESME_RSUBMITFAIL),
     e.RateLimited: same(p.ESME_RTHROTTLED),
     e.QuotaExceeded: same(p.ESME_RSUBMITFAIL),
+    # NotCancellable (a ValidationError) lands here too: ESME_RCANCELFAIL for cancel_sm
     e.ValidationError: _validation,
     e.NotFound: Answer(p.ESME_RBINDFAIL, p.ESME_RSUBMITFAIL, p.ESME_RQUERYFAIL,
                        p.ESME_RCANCELFAIL),
     e.SmsgwError: same(p.ESME_RSYSERR),
 }
-for _name, _answer in (("TooManyBinds", same(p.ESME_RBINDFAIL)),
-                       ("NotCancellable", same(p.ESME_RCANCELFAIL))):
-    if (_cls := _by_name(_name)) is not None:
-        SMPP_STATUSES[_cls] = _answer
 
 
 def esme_status(error: BaseException, operation: str) -> int:
