@@ -106,3 +106,20 @@ def test_query_and_cancel_of_a_scheduled_message(gateway):
     other = client("one")
     other.send(p.QUERY_SM, query_body(mid))
     assert other.read_skipping_enquire().status == p.ESME_RQUERYFAIL          # not theirs
+
+
+def test_a_message_refused_at_submit_owes_its_receipt_to_the_next_receiver(gateway):
+    from service.app.access.auth import Credentials
+    admin, client = gateway
+    admin.use_cases.address_book.add_to_blacklist(Credentials("alice", "pw"), ["+79990000000"])
+    tx = client("alice", p.BIND_TRANSMITTER)
+    resp = tx.submit("79990000000", b"to a banned number", registered=1)
+    assert resp.status == p.ESME_ROK                  # stored (BANNED) and billed nothing
+    mid = resp.body.rstrip(b"\0")
+    rx = client("alice", p.BIND_RECEIVER)
+    receipt = rx.read_skipping_enquire()
+    assert receipt.command_id == p.DELIVER_SM
+    assert b"id:" + mid + b" " in receipt.body and b"stat:REJECTD" in receipt.body
+    rx.send(p.DELIVER_SM | p.RESP, b"\0", sequence=receipt.sequence)
+    tx.send(p.QUERY_SM, query_body(mid.decode()))
+    assert tx.read_skipping_enquire().body.endswith(b"\0\x08\x08")   # REJECTED, err 008
