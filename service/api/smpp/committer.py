@@ -39,6 +39,7 @@ class GroupCommitter:
         self._cond = threading.Condition()
         self._stopping = False
         self._busy = False
+        self._last_batch = 0
         self._thread = threading.Thread(target=self._run, name="smpp-commit", daemon=True)
         self.batches = 0       # for tests and the benchmark: how many transactions
 
@@ -73,7 +74,10 @@ class GroupCommitter:
                 if self._stopping:
                     return None
                 self._cond.wait()
-            deadline = time.monotonic() + self._batch_wait
+            # Wait for company only when there is some: a lone client with a window of 1 would
+            # pay the wait on every submit and never get a bigger batch for it.
+            wait = self._batch_wait if self._last_batch > 1 or len(self._waiting) > 1 else 0.0
+            deadline = time.monotonic() + wait
             while len(self._waiting) < self._batch_max and not self._stopping:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -82,6 +86,7 @@ class GroupCommitter:
             count = min(len(self._waiting), self._batch_max)
             batch = [self._waiting.popleft() for _ in range(count)]
             self._busy = True
+            self._last_batch = count
             return batch
 
     def _run(self) -> None:
