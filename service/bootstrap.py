@@ -36,7 +36,9 @@ from .app.tasks.tasks import TaskService
 from .app.access.auth import Authenticator
 from .app.sending.policy import SendingPolicy
 from .app.limits.limits import LimitSettings
+from .app.sending.cancel import CancelService
 from .app.sending.sending import SendingService
+from .app.sending.submit import SubmitService
 from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
 from .app.use_cases import UseCases
@@ -115,7 +117,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
                               clock),
         senders=senders,
-        ledger=LedgerService(uow_factory, auth, subaccounts))
+        ledger=LedgerService(uow_factory, auth, subaccounts),
+        submit=SubmitService(uow_factory, policy, clock, pricing, limiter),
+        cancel=CancelService(uow_factory, clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

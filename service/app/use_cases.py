@@ -14,7 +14,9 @@ from .limits.limits import LimitSettings
 from .mailings.mailings import MailingService
 from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
+from .sending.cancel import CancelService
 from .sending.sending import SendingService
+from .sending.submit import SubmitService
 from .senders.senders import SenderService
 from .sending.status_query import StatusQueries
 from .subaccounts.settings import AccountSettingsService
@@ -38,3 +40,5 @@ class UseCases:
     sending_limits: LimitSettings
     senders: SenderService
     ledger: LedgerService
+    submit: SubmitService      # SMPP submit_sm: batches committed together
+    cancel: CancelService      # SMPP cancel_sm
