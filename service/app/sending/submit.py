@@ -243,7 +243,10 @@ class SubmitService:
                 found = self._account_messages(uow, account_id, groups[account_id], now, out)
                 if found is not None:
                     staged.append(found)
-            stored = [m for _, _, messages in staged for m in messages]
+            # in the order they arrived: workers claim by id, first come first sent
+            order = sorted((d.index, m) for _, drafts, messages in staged
+                           for d, m in zip(drafts, messages))
+            stored = [m for _, m in order]
             uow.messages.add_many(stored)
             for account, drafts, messages in staged:
                 self._pay(uow, account, messages, now)
