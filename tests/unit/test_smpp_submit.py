@@ -225,3 +225,24 @@ def test_find_sees_only_the_accounts_own_message(w):
 def test_an_empty_batch_commits_nothing(w):
     before = w.uow.commits
     assert w.submit.submit_many([]) == [] and w.uow.commits == before
+
+
+def test_the_stored_hook_sees_every_stored_message_inside_the_transaction(w):
+    seen = []
+
+    def hook(uow, messages):
+        seen.append([(m.stored_id, m.status) for m in messages])
+        assert all(uow.messages.get_many(m.account_id, [m.stored_id]) for m in messages)
+
+    submit = SubmitService(w.uow, w.policy, w.clock, on_stored=hook)
+    with w.uow(write=True) as u:
+        u.blacklist.add(w.ids["alice"], [RU], w.clock.now())
+        u.commit()
+    results = submit.submit_many([w.item(), w.item(recipient=RU), w.item(recipient="1")])
+    assert seen == [[(results[0].message_id, S.QUEUED), (results[1].message_id, S.BANNED)]]
+
+
+def test_a_ledger_note_folds_runs_of_ids():
+    from service.app.sending.steps import ids_note
+    assert ids_note("smpp", [9, 7, 8, 12, 14, 15]) == "smpp: 6 messages 7-9,12,14-15"
+    assert ids_note("smpp", [3]) == "smpp: 1 message 3"

@@ -100,7 +100,7 @@ class _AccountFailed(Exception):
         self.error = error
 
 
-StoredHook = Callable[[UnitOfWork, Sequence[Message]], None]
+StoredHook = Callable[[UnitOfWork, Sequence[Message]], object]
 
 
 class SubmitService:
