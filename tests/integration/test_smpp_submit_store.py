@@ -184,3 +184,32 @@ def test_a_cancel_racing_workers_has_exactly_one_winner_per_message(sql_factory)
     with sql_factory() as uow:
         assert uow.accounts.balance(alice.id) == Decimal("1000") - len(flying)
     assert balances_match_ledgers(sql_factory)
+
+
+def test_client_split_parts_go_through_the_simulator_as_one_part_each(database_url):
+    from service.app.delivery.delivery import DeliveryPolicy, DeliveryService
+    from service.bootstrap import build_container
+    from service.config import Settings
+    from service.delivery.simulator import SimulatorConnector
+    from service.persistence.simulator_ledger import SqlSimulatorLedger
+    clock = FixedClock(NOW)
+    engine = migrated(database_url)
+    try:
+        uc = build_container(Settings(database_url=database_url), clock=clock,
+                             engine=engine).use_cases
+        account = uc.accounts.create("alice", "pw", Decimal("100"))
+        delivery = DeliveryService(SqlUnitOfWorkFactory(engine, clock), clock, DeliveryPolicy())
+        simulator = SimulatorConnector(SqlSimulatorLedger(engine), clock, receipt_delay=1.0)
+        simulator.start(lambda rs: delivery.accept_receipts("simulator", rs))
+        parts = [Submission(account.stored_id, None, UK, text, None, receipt_request=1,
+                            concat=ConcatPart(77, 2, n))
+                 for n, text in ((1, "x" * 153), (2, "ж" * 60))]
+        ids = [r.message_id for r in uc.submit.submit_many(parts)]
+        assert uc.accounts.show("alice").balance == Decimal("98")  # one segment each
+        delivery.dispatch(simulator, "w1")
+        clock.advance(seconds=1.1)
+        simulator.poll()
+        assert delivery.process_receipts() == 2  # one receipt per part, each its own message
+        assert [uc.submit.find(account.stored_id, i).status for i in ids] == [S.DELIVERED] * 2
+    finally:
+        engine.dispose()
