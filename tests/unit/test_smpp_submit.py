@@ -246,3 +246,24 @@ def test_a_ledger_note_folds_runs_of_ids():
     from service.app.sending.steps import ids_note
     assert ids_note("smpp", [9, 7, 8, 12, 14, 15]) == "smpp: 6 messages 7-9,12,14-15"
     assert ids_note("smpp", [3]) == "smpp: 1 message 3"
+
+
+def test_a_transaction_lost_to_concurrent_writers_is_tried_again(w, monkeypatch):
+    from service.app.errors import SaveConflict
+    from tests.fakes import FakeMessageRepository
+    real, calls = FakeMessageRepository.add_many, []
+
+    def flaky(self, messages):
+        calls.append(len(messages))
+        if len(calls) < 3:
+            raise SaveConflict("deadlock detected")
+        return real(self, messages)
+
+    monkeypatch.setattr(FakeMessageRepository, "add_many", flaky)
+    assert kinds(w.submit.submit_many([w.item(), w.item("bob")])) == ["ok", "ok"]
+    assert calls == [2, 2, 2] and w.balance("alice") == Decimal("99.00")
+    calls.clear()
+    monkeypatch.setattr(FakeMessageRepository, "add_many",
+                        lambda self, messages: (_ for _ in ()).throw(SaveConflict("x")))
+    assert kinds(w.submit.submit_many([w.item()])) == ["SaveConflict"]
+    assert w.balance("alice") == Decimal("99.00")
