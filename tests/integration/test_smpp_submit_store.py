@@ -213,3 +213,14 @@ def test_client_split_parts_go_through_the_simulator_as_one_part_each(database_u
         assert [uc.submit.find(account.stored_id, i).status for i in ids] == [S.DELIVERED] * 2
     finally:
         engine.dispose()
+
+
+def test_an_unstorable_text_is_that_items_error_not_the_batchs(uow_factory):
+    alice = funded(uow_factory)
+    submit, _ = services(uow_factory)
+    results = submit.submit_many([item(alice), item(alice, "a\x00b"), item(alice, "\udc80"),
+                                  Submission(alice.id, None, "+7999\x00", "Hi", None),
+                                  item(alice, "ok")])
+    assert [type(r.error).__name__ if r.error else "ok" for r in results] == [
+        "ok", "ValidationError", "ValidationError", "InvalidNumber", "ok"]
+    assert len(read(uow_factory, alice, [results[0].message_id, results[4].message_id])) == 2

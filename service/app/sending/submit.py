@@ -21,6 +21,7 @@ and that account's items are tried one by one, in order, so those that fit are a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,7 +31,7 @@ from ...domain.account import Account
 from ...domain.clock import Clock
 from ...domain.encoding import Encoding, analyse, analyse_part
 from ...domain.errors import (ConstraintViolation, InsufficientFunds, InvalidNumber, NotFound,
-                              SmsgwError)
+                              SmsgwError, ValidationError)
 from ...domain.message import ConcatPart, Message
 from ...domain.phones import Recipient, normalise
 from ...domain.pricing import Tariff
@@ -46,6 +47,9 @@ from .policy import SendingPolicy
 from .steps import check_text, ids_note, new_message, pay, schedule_limit, screen
 
 CONFLICT_ATTEMPTS = 3  # a transaction lost to concurrent writers is tried this often
+# What a database text column cannot hold (PostgreSQL: NUL; neither: a lone surrogate, not
+# UTF-8). Refused per item: in the batch's one INSERT it would fail every other item too.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,9 @@ class SubmitService:
         if not recipient.valid:
             raise InvalidNumber(item.recipient)
         text = check_text(item.text, self._policy.max_text_length)
+        if _UNSTORABLE.search(text):
+            raise ValidationError("the text holds a character that cannot be stored (NUL or "
+                                  "an unpaired surrogate)", field="text")
         if item.concat is not None:
             encoding, segments = _part(text, item.concat), 1
         else:
