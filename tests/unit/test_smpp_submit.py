@@ -90,11 +90,12 @@ def test_a_batch_is_one_commit_with_ids_in_order_and_one_debit_per_account(w):
 def test_each_item_with_its_own_problem_gets_its_error_and_the_rest_commit(w):
     batch = [w.item(recipient="12"), w.item(text=""), w.item(text="x" * 1001),
              w.item(sender="bad sender!!"), w.item(), w.item(recipient="+7999,+7888"),
-             w.item(text="a\x00b"), w.item(text="\ud800"), w.item(recipient="+7999\x00")]
+             w.item(text="a\x00b"), w.item(text="\ud800"), w.item(recipient="+7999\x00"),
+             w.item(receipt_request=256)]
     results = w.submit.submit_many(batch)
     assert kinds(results) == ["InvalidNumber", "MissingParameter", "ConstraintViolation",
                               "ValidationError", "ok", "InvalidNumber", "ValidationError",
-                              "ValidationError", "InvalidNumber"]
+                              "ValidationError", "InvalidNumber", "ConstraintViolation"]
     assert results[6].error.field == results[7].error.field == "text"
     assert results[0].error.field == "recipient" and results[3].error.field == "sender"
     assert results[2].error.field == "text"

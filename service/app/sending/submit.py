@@ -169,6 +169,9 @@ class SubmitService:
         else:
             info = analyse(text)
             encoding, segments = info.encoding, info.segments
+        if not 0 <= item.receipt_request <= 0xFF:  # SMPP's one octet (a SMALLINT column)
+            raise ConstraintViolation("receipt_request", "registered_delivery is one octet",
+                                      limit=0xFF)
         scheduled_at = None
         if item.scheduled_at is not None:
             when = schedule_limit(item.scheduled_at, now, self._policy.max_schedule_days)
