@@ -37,10 +37,12 @@ from .app.access.auth import Authenticator
 from .app.smpp.binds import SmppBinds
 from .app.sending.policy import SendingPolicy
 from .app.limits.limits import LimitSettings
+from .app.sending.cancel import CancelService
 from .app.sending.sending import SendingService
+from .app.sending.submit import SubmitService
 from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
-from .app.smpp.receipts import ReceiptQueuePolicy, SmppReceiptQueue
+from .app.smpp.receipts import ReceiptQueuePolicy, SmppReceiptQueue, owed_at_submit
 from .app.use_cases import UseCases
 from .config import Settings
 from .domain.clock import Clock, SystemClock
@@ -120,7 +122,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         ledger=LedgerService(uow_factory, auth, subaccounts),
         smpp_receipts=SmppReceiptQueue(uow_factory, clock, ReceiptQueuePolicy(
             max_age_hours=settings.smpp_server_receipt_max_age_hours)),
-        smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds))
+        smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds),
+        submit=SubmitService(uow_factory, policy, clock, pricing, limiter, on_stored=owed_at_submit),
+        cancel=CancelService(uow_factory, clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

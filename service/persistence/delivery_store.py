@@ -23,6 +23,7 @@ from ..app.smpp.receipts import ReceiptSubject, receipts_for_transitions
 from ..domain.receipt_request import asks_for_receipts
 from ..domain.carrier_ids import normalise_carrier_id
 from ..domain.encoding import Encoding
+from ..domain.message import ConcatPart
 from ..domain.status import MessageStatus
 from . import ledger
 from .smpp_receipts import SqlSmppReceiptOutbox
@@ -32,6 +33,7 @@ from .tables import accounts, callbacks, message_parts, messages, receipts
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
 FINAL = [s.canonical_name for s in MessageStatus if s.final]
 SUBMITTABLE = ("QUEUED", "SCHEDULED")
+CANCELLABLE = SUBMITTABLE + ("STOPPED",)
 m, a, p, c, r = messages, accounts, message_parts, callbacks, receipts
 
 
@@ -95,13 +97,16 @@ class SqlDeliveryStore:
         rows = self._conn.execute(
             select(m.c.id, m.c.account_id, m.c.recipient, m.c.sender, m.c.text, m.c.encoding,
                    m.c.cost, m.c.attempts, m.c.valid_until, m.c.client_ref, a.c.callback_url,
-                   a.c.simulator_rules)
+                   a.c.simulator_rules, m.c.concat_ref, m.c.concat_total, m.c.concat_seq)
             .join(a, a.c.id == m.c.account_id).where(m.c.id.in_(ids)).order_by(m.c.id))
         return [ClaimedMessage(id=x.id, account_id=x.account_id, recipient=x.recipient,
                                sender=x.sender, text=x.text, encoding=Encoding(x.encoding),
                                cost=x.cost, attempts=x.attempts, valid_until=x.valid_until,
                                client_ref=x.client_ref, callback_url=x.callback_url,
-                               simulator_rules=x.simulator_rules) for x in rows]
+                               simulator_rules=x.simulator_rules,
+                               concat=None if x.concat_ref is None else ConcatPart(
+                                   x.concat_ref, x.concat_total, x.concat_seq))
+                for x in rows]
 
     def mark_in_flight(self, ids, owner, lease_until) -> list[int]:
         return sorted(self._conn.execute(
@@ -134,6 +139,16 @@ class SqlDeliveryStore:
         if retries:
             self._conn.execute(_RETRY, [{"mid": i, "reason": reason[:500], "at": at}
                                         for i, reason, at in retries])
+
+    def withdraw(self, account_id, message_id, now) -> bool:
+        # One guarded UPDATE: under READ COMMITTED a concurrent mark_in_flight either commits
+        # first (then submit_state is set and nothing matches) or waits for us and then finds
+        # its lease gone and the status final.
+        return self._conn.execute(
+            update(m).where(m.c.id == message_id, m.c.account_id == account_id,
+                            m.c.status.in_([_lit(v) for v in CANCELLABLE]),
+                            m.c.submit_state.is_(None))
+            .values(lease_owner=None, lease_until=None, updated_at=now)).rowcount == 1
 
     def take_over_stale(self, now, limit) -> list[int]:
         stale = (select(m.c.id).where(m.c.submit_state == _lit("inflight"), m.c.lease_until < now)

@@ -53,7 +53,7 @@ class FakeDeliveryStore:
                     text=m.text, encoding=m.encoding, cost=m.cost, attempts=t["attempts"],
                     valid_until=m.valid_until, client_ref=m.client_ref,
                     callback_url=account.settings.callback_url,
-                    simulator_rules=account.settings.simulator_rules))
+                    simulator_rules=account.settings.simulator_rules, concat=m.concat))
         return claimed
 
     def mark_in_flight(self, ids, owner, lease_until):
@@ -95,6 +95,17 @@ class FakeDeliveryStore:
                 t = _tracking(self._s, message_id)
                 t.update(submit_state=None, lease_owner=None, lease_until=None,
                          attempts=t["attempts"] + 1, next_attempt_at=at)
+
+    def withdraw(self, account_id, message_id, now):
+        m = self._s.messages.get(message_id)
+        if m is None or m.account_id != account_id:
+            return False
+        t = _tracking(self._s, message_id)
+        if m.status.canonical_name not in _UNSENT + ("STOPPED",) or t["submit_state"] is not None:
+            return False
+        t.update(lease_owner=None, lease_until=None)
+        m.updated_at = now
+        return True
 
     def take_over_stale(self, now, limit):
         stale = [m.id for m, t in self._rows() if t["submit_state"] == "inflight"
