@@ -8,13 +8,16 @@ Anything that is not a domain error is ESME_RSYSERR, logged by the session, neve
 InsufficientFunds is ESME_RSUBMITFAIL: SMPP 3.4 has no "no credit" status, and RSUBMITFAIL is
 what Kannel and smpplib clients treat as a final refusal of that message (not to be retried
 blindly). A daily or monthly quota (QuotaExceeded) is RSUBMITFAIL too, while the per-minute
-rate limit is ESME_RTHROTTLED, which clients retry after a pause.
+rate limit is ESME_RTHROTTLED, which clients retry after a pause. A batch the database kept
+refusing because of concurrent writers (SaveConflict: nothing stored) is ESME_RMSGQFUL, which
+clients also retry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...app.errors import SaveConflict
 from ...domain import errors as e
 from ...protocols.smpp import pdu as p
 from ..errors import Entry, translate
@@ -66,10 +69,13 @@ SMPP_STATUSES: dict[type[BaseException], Entry[Answer]] = {
     e.InsufficientFunds: same(p.ESME_RSUBMITFAIL),
     e.RateLimited: same(p.ESME_RTHROTTLED),
     e.QuotaExceeded: same(p.ESME_RSUBMITFAIL),
-    # NotCancellable (a ValidationError) lands here too: ESME_RCANCELFAIL for cancel_sm
+    e.InvalidNumber: same(p.ESME_RINVDSTADR),
+    e.NotCancellable: same(p.ESME_RCANCELFAIL),
     e.ValidationError: _validation,
     e.NotFound: Answer(p.ESME_RBINDFAIL, p.ESME_RSUBMITFAIL, p.ESME_RQUERYFAIL,
                        p.ESME_RCANCELFAIL),
+    # nothing was saved because of concurrent writers: a status clients retry by themselves
+    SaveConflict: same(p.ESME_RMSGQFUL),
     e.SmsgwError: same(p.ESME_RSYSERR),
 }
 
