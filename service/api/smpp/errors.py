@@ -59,7 +59,10 @@ def _validation(error: e.ValidationError) -> Answer:
 SMPP_STATUSES: dict[type[BaseException], Entry[Answer]] = {
     # An unknown login, a wrong password and an account without an SMPP password look alike.
     e.AuthenticationFailed: same(p.ESME_RINVPASWD),
-    e.IpNotAllowed: same(p.ESME_RBINDFAIL),
+    # a bind from outside the allowlist fails; a submit after the list changed under a bound
+    # session is that message's refusal, not a bind failure
+    e.IpNotAllowed: Answer(p.ESME_RBINDFAIL, p.ESME_RSUBMITFAIL, p.ESME_RQUERYFAIL,
+                           p.ESME_RCANCELFAIL),
     e.TooManyBinds: same(p.ESME_RBINDFAIL),
     e.TooManyAttempts: same(p.ESME_RBINDFAIL),
     e.AccountBlocked: Answer(p.ESME_RBINDFAIL, p.ESME_RSUBMITFAIL, p.ESME_RQUERYFAIL,
