@@ -178,7 +178,8 @@ class Served:
                 break
             time.sleep(0.05)     # a poll of the log: the line is the only readiness signal
         self.stop()
-        raise RuntimeError(f"{self.name} did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
+        tail = self.log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{self.name} did not start:\n{tail}")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -271,7 +272,8 @@ async def _prefill(host: str, port: int, n: int) -> None:
     [esme] = await _bound(host, port, 1, "tx", LOGIN, SMPP_PASSWORD)
     await _drive([esme], template, 50, Budget(count=n), None)
     if esme.tally.ok != n:
-        raise RuntimeError(f"pre-fill: {esme.tally.ok} of {n} accepted ({dict(esme.tally.refused)})")
+        raise RuntimeError(f"pre-fill: {esme.tally.ok} of {n} accepted "
+                           f"({dict(esme.tally.refused)})")
     await esme.unbind()
 
 
