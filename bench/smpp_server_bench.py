@@ -383,6 +383,19 @@ def row(f: Figures) -> str:
             f"  CPU client {f.client_cpu_pct:.0f}% server {f.server_cpu_pct:.0f}%")
 
 
+def limited_by(f: Figures) -> str:
+    """A first reading of what bounded a row, from where the CPU went."""
+    if f.server_cpu_pct >= 85:
+        return f"server CPU ({f.server_cpu_pct:.0f}%: one process, one GIL)"
+    if f.client_cpu_pct >= 85:
+        return f"client CPU ({f.client_cpu_pct:.0f}%)"
+    if f.server_cpu_pct + f.client_cpu_pct + f.other_cpu_pct >= 170:
+        return "the host's 2 cores (all busy)"
+    if f.window == 1:
+        return "round trips (one submit in flight)"
+    return "waiting (commits, the database)" if f.target != "baseline" else "round trips"
+
+
 def ratios(run: Run) -> None:
     base = {(f.binds, f.window): f.per_second for f in run.figures if f.target == "baseline"}
     for f in run.figures:
@@ -400,7 +413,7 @@ def report(run: Run, args) -> str:
         f"| {f.target} | {f.binds} | {f.window} | {f.per_second:,.0f} | {ratio(f)} | "
         f"{f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.client_cpu_pct:.0f} | "
         f"{f.server_cpu_pct:.0f} | {f.other_cpu_pct:.0f} | "
-        f"{sum(f.refused.values()) if f.refused else 0} |" for f in run.figures)
+        f"{sum(f.refused.values()) if f.refused else 0} | {limited_by(f)} |" for f in run.figures)
     rated = "\n".join(
         f"| {f.target} | {f.rate:g} | {f.per_second:,.0f} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | "
         f"{f.max_ms:.2f} | {f.late:,} | {'met' if f.p99_ms <= TARGET_P99_MS else 'NOT met'} |"
@@ -446,8 +459,8 @@ is the yardstick.
 
 ## Accepted submit_sm per second
 
-| target | binds | window | submit_sm/s | vs baseline | p50 ms | p99 ms | client CPU % | server CPU % | other CPU % | refused |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+| target | binds | window | submit_sm/s | vs baseline | p50 ms | p99 ms | client CPU % | server CPU % | other CPU % | refused | limited by |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 {table}
 
 *vs baseline*: against the simulator with the same binds and window, same run. *CPU %*:
