@@ -100,8 +100,6 @@ async def _bound(host: str, port: int, binds: int, kind: str, system_id: str,
 async def _drive(esmes: list[Esme], template: SubmitTemplate, window: int, budget: Budget,
                  rate: float | None) -> None:
     for esme in esmes:
-        esme.drained = asyncio.get_running_loop().create_future()
-        esme._done = False
         if rate:
             esme.start_paced(template.pdu, window)
         else:

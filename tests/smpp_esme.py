@@ -246,13 +246,21 @@ class Esme(asyncio.Protocol):
 
     def start_window(self, make: Callable[[int], bytes | None], window: int,
                      budget: Budget) -> None:
-        """Keep ``window`` submits in flight; ``make(seq)`` is the PDU (None: stop)."""
+        """Keep ``window`` submits in flight; ``make(seq)`` is the PDU (None: stop).
+        ``drained`` resolves when the budget (or ``make``) ran out and all were answered."""
+        self._restart()
         self._make, self.window, self._budget, self._paced = make, window, budget, False
         self.pump()
 
     def start_paced(self, make: Callable[[int], bytes | None], window: int) -> None:
         """Send when a Pacer says so, still never more than ``window`` in flight."""
+        self._restart()
         self._make, self.window, self._paced = make, window, True
+
+    def _restart(self) -> None:
+        self._done = False
+        if self.drained.done():
+            self.drained = asyncio.get_running_loop().create_future()
 
     def no_more(self) -> None:
         self._done = True

@@ -43,7 +43,8 @@ OPENING = Decimal("100000")
 DESTINATION = "79990000010"         # the simulator connector delivers it and sends a receipt
 WINDOW = 50
 ACKS_BEFORE_KILL = 300
-SUBMITS = 5000                      # more than session 1 can get through before the kill
+RECEIPTS_BEFORE_KILL = 50           # and receipts flowing: some are in flight at the kill too
+SUBMITS = 10000                     # more than session 1 gets through before the kill
 
 
 def smsgw(env: dict, *args: str) -> None:
@@ -78,13 +79,18 @@ class Client:
     def text_of(index: int) -> str:
         return f"crash {index:05d}"
 
-    async def session(self, number: int, port: int, indices: list[int], *,
-                      kill_after: int | None = None, kill=None) -> Esme:
+    async def session(self, number: int, port: int) -> Esme:
+        """Connect and bind a transceiver; its receipts are noted (and acknowledged)."""
         esme = await Esme.connect("127.0.0.1", port)
         assert await esme.bind("trx", LOGIN, SMPP_PASSWORD) == 0
+        esme.on_deliver = lambda r: self.receipts.append((number, int(r.message_id)))
+        return esme
+
+    def stream(self, esme: Esme, indices: list[int], kill_when=None) -> None:
+        """Submit ``indices`` with a window of 50; ``kill_when()`` is asked after each
+        acknowledgement, and when it answers with a function, that is called at once."""
         by_seq: dict[int, int] = {}
         queue = iter(indices)
-        acked_here = 0
 
         def make(seq: int) -> bytes | None:
             index = next(queue, None)
@@ -97,20 +103,23 @@ class Client:
             return pdu(SUBMIT_SM, seq, body)
 
         def answered(seq: int, status: int, message_id: bytes | None) -> None:
-            nonlocal acked_here
             index = by_seq[seq]
-            if status == 0:
-                self.acked[index] = int(message_id)
-                acked_here += 1
-                if kill_after is not None and acked_here == kill_after:
-                    kill()          # now, with the window full: mid-stream
-            else:
+            if status != 0:
                 self.refused[index] = status
+                return
+            self.acked[index] = int(message_id)
+            kill = kill_when() if kill_when is not None else None
+            if kill is not None:
+                kill()          # now, with the window full: mid-stream
 
         esme.on_submit_resp = answered
-        esme.on_deliver = lambda r: self.receipts.append((number, int(r.message_id)))
         esme.start_window(make, WINDOW, Budget())
-        return esme
+
+    async def receipt_for(self, index: int, timeout: float) -> None:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.acked[index] not in {m for _, m in self.receipts}:
+            assert asyncio.get_running_loop().time() < deadline, f"no receipt for {index}"
+            await asyncio.sleep(0.05)
 
 
 def stored(db, account_id: int) -> dict[str, list[dict]]:
@@ -157,10 +166,18 @@ def test_kill_9_mid_window_loses_no_acked_submit_charges_none_twice_and_receipts
             client = Client()
             first = server
 
+            def kill_when():
+                receipts = len(client.receipts)
+                if len(client.acked) >= ACKS_BEFORE_KILL and receipts >= RECEIPTS_BEFORE_KILL:
+                    return lambda: os.kill(first.pid, signal.SIGKILL)
+                return None
+
             async def crash() -> None:
-                esme = await client.session(1, port, list(range(SUBMITS)),
-                                            kill_after=ACKS_BEFORE_KILL,
-                                            kill=lambda: os.kill(first.pid, signal.SIGKILL))
+                esme = await client.session(1, port)
+                client.stream(esme, [0])            # the worker is up: receipts flow
+                await asyncio.wait_for(esme.drained, 30)
+                await client.receipt_for(0, 60)
+                client.stream(esme, list(range(1, SUBMITS)), kill_when)
                 await asyncio.wait_for(esme.lost, 60)
                 esme.close()
             asyncio.run(crash())
@@ -170,6 +187,7 @@ def test_kill_9_mid_window_loses_no_acked_submit_charges_none_twice_and_receipts
             assert client.refused == {}
             assert len(client.acked) >= ACKS_BEFORE_KILL and in_flight, \
                 "the kill must leave submits in flight"
+            assert len(client.receipts) >= RECEIPTS_BEFORE_KILL
 
             server, _ = start_server(env, sock, log)
             before = stored(db, account_id)
@@ -185,7 +203,8 @@ def test_kill_9_mid_window_loses_no_acked_submit_charges_none_twice_and_receipts
 
             # Reconnect; resubmit what got no answer, as an ESME does; collect receipts.
             async def reconnect() -> None:
-                esme = await client.session(2, port, in_flight)
+                esme = await client.session(2, port)
+                client.stream(esme, in_flight)
                 await asyncio.wait_for(esme.drained, 60)
                 wanted = set(client.acked.values()) | {
                     before[Client.text_of(i)][0]["id"] for i in committed}
