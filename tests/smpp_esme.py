@@ -138,7 +138,7 @@ class Pacer:
         turn = 0
         while True:
             now = time.perf_counter()
-            due = int((now - start) * self.rate)
+            due = int((now - start) * self.rate) + 1      # submit k is due at start + k/rate
             while self.issued < due:
                 if not self.budget.take():
                     for e in self.esmes:
@@ -150,7 +150,7 @@ class Pacer:
                 self.issued += 1
             for e in self.esmes:
                 e.pump()
-            wait = start + (self.issued + 1) / self.rate - time.perf_counter()
+            wait = start + self.issued / self.rate - time.perf_counter()
             await asyncio.sleep(max(0.0, wait))
 
 
