@@ -378,6 +378,26 @@ def run_matrix(run: Run, label: str, host: str, port: int, args, server_pid: int
         print(row(f), flush=True)
 
 
+def with_worker(run: Run, store: str, env: dict, server: Served, args, workdir: Path) -> None:
+    """Window 50, one bind, while `smsgw worker` delivers the messages the rows before
+    queued (as under `smsgw serve`, whose embedded worker shares the box and the database)."""
+    log = open(workdir / f"worker-load-{store}.log", "wb")
+    worker = subprocess.Popen([PY, "-m", "service.cli", "worker"], cwd=ROOT, env=env,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        f = asyncio.run(measure(f"smsgw {store} + worker", server.host, server.port, binds=1,
+                                window=50, seconds=None if args.count else args.seconds,
+                                count=args.count, rate=None, warmup=max(args.warmup, 2.0),
+                                system_id=LOGIN, password=SMPP_PASSWORD,
+                                server_pid=server.proc.pid))
+        run.figures.append(f)
+        print(row(f), flush=True)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(60)
+        log.close()
+
+
 def row(f: Figures) -> str:
     return (f"{f.target:<22} binds {f.binds} window {f.window:>2}"
             f"{f' rate {f.rate:g}/s' if f.rate else ''}: {f.per_second:8,.0f} submit_sm/s"
@@ -453,7 +473,9 @@ is the yardstick.
 - smsgw: `smsgw smpp-server --fd N` (the command `smsgw serve` supervises), default settings
   (SMSGW_LOG_LEVEL=warning), SQLite in a fresh file / PostgreSQL in a fresh database on
   127.0.0.1:5432; one account with an SMPP password and `--rate-send 0` (no send rate
-  limit). No worker runs while submits are measured.
+  limit). No worker runs while submits are measured, except in the rows marked *+ worker*:
+  window 50, one bind, while one `smsgw worker` (simulator connector) delivers the messages
+  the rows before queued, as the worker `smsgw serve` embeds would.
 - Load: single-part GSM text, registered_delivery=0, bind_transceiver; {args.warmup:g} s
   warm-up, then {f'{args.count:,} submits' if args.count else f'{args.seconds:g} s'} per row.
   Fixed rate: one bind, window 50, {args.rate_seconds:g} s; latency from writing the submit_sm to
@@ -526,6 +548,8 @@ def main() -> int:
     parser.add_argument("--pg", default=os.environ.get(
         "SMSGW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--with-worker", action=argparse.BooleanOptionalAction, default=True,
+                        help="also window 50 / 1 bind while a worker delivers (as under serve)")
     add_record_flag(parser, "bench/SMPP_SERVER_RESULTS.md")
     args = parser.parse_args()
 
@@ -555,6 +579,8 @@ def main() -> int:
                 try:
                     run_matrix(run, f"smsgw {store}", server.host, server.port, args,
                                server.proc.pid, LOGIN, SMPP_PASSWORD)
+                    if args.with_worker:
+                        with_worker(run, store, env, server, args, workdir)
                 finally:
                     server.stop()
             finally:
