@@ -34,11 +34,15 @@ from .app.mailings.mailings import START_TASK, MailingService
 from .app.pricing.tariffs import TariffResolver, TariffService
 from .app.tasks.tasks import TaskService
 from .app.access.auth import Authenticator
+from .app.smpp.binds import SmppBinds
 from .app.sending.policy import SendingPolicy
 from .app.limits.limits import LimitSettings
+from .app.sending.cancel import CancelService
 from .app.sending.sending import SendingService
+from .app.sending.submit import SubmitService
 from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
+from .app.smpp.receipts import ReceiptQueuePolicy, SmppReceiptQueue, owed_at_submit
 from .app.use_cases import UseCases
 from .config import Settings
 from .domain.clock import Clock, SystemClock
@@ -115,7 +119,12 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         tariffs=TariffService(uow_factory, pricing, settings.currency, settings.default_price,
                               clock),
         senders=senders,
-        ledger=LedgerService(uow_factory, auth, subaccounts))
+        ledger=LedgerService(uow_factory, auth, subaccounts),
+        smpp_receipts=SmppReceiptQueue(uow_factory, clock, ReceiptQueuePolicy(
+            max_age_hours=settings.smpp_server_receipt_max_age_hours)),
+        smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds),
+        submit=SubmitService(uow_factory, policy, clock, pricing, limiter, on_stored=owed_at_submit),
+        cancel=CancelService(uow_factory, clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
@@ -200,7 +209,30 @@ def build_worker(container: Container):
     delivery, callbacks = build_delivery(container)
     return Worker(delivery, callbacks, build_connector(container),
                   WorkerOptions(callback_threads=container.settings.worker_callback_threads),
-                  tasks=container.use_cases.tasks, retention=build_retention(container))
+                  tasks=container.use_cases.tasks, retention=build_retention(container),
+                  smpp_receipts=container.use_cases.smpp_receipts)
+
+
+def build_smpp_server(settings: Settings):
+    """(SmppServices, ServerOptions) for ``smsgw smpp-server``: the use cases on an engine
+    whose pool covers the server's thread pool and its group committer."""
+    from .api.smpp.server import ServerOptions, SmppServices
+    threads = 8
+    engine = make_engine(settings.database_url, pool_size=threads + 2)
+    container = build_container(settings, engine=engine)
+    uc = container.use_cases
+    s = settings
+    options = ServerOptions(
+        window=s.smpp_server_window, max_pending=s.smpp_server_max_pending,
+        enquire_link_seconds=s.smpp_server_enquire_link_seconds,
+        bind_timeout_seconds=s.smpp_server_bind_timeout_seconds,
+        response_timeout_seconds=s.smpp_server_response_timeout_seconds,
+        idle_timeout_seconds=s.smpp_server_idle_timeout_seconds,
+        max_unbound_per_ip=s.smpp_server_max_unbound_per_ip,
+        batch_wait_ms=s.smpp_server_batch_wait_ms,
+        heartbeat_seconds=uc.smpp_binds.heartbeat_seconds, threads=threads)
+    return SmppServices(uc.smpp_binds, uc.smpp_receipts, uc.submit, uc.cancel,
+                        container.clock.now), options
 
 
 def build_retention(container: Container):

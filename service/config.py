@@ -28,6 +28,10 @@ _REPLACED = {
 
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
+# Settings whose empty value says something (elsewhere empty means "the default"):
+# SMSGW_SMPP_SERVER_BIND= turns the SMPP server off.
+_EMPTY_IS_A_VALUE = frozenset({"smpp_server_bind"})
+
 # Each SMSGW_SMPP_* setting and the SmppConfig field (service/delivery/smpp/config.py) it sets.
 SMPP_SETTINGS = {
     "smpp_host": "host", "smpp_port": "port", "smpp_system_id": "system_id",
@@ -169,6 +173,22 @@ class Settings:
     retention_days: int | None = None       # for accounts without their own; empty: for ever
     archive_after_hours: int = 24           # final messages older than this leave the hot tables
     retention_batch: int = 1000             # rows per transaction of the retention job
+    # The SMPP server door (docs/smpp-server.md); an empty bind: `smsgw serve` does not start it
+    smpp_server_bind: str = "127.0.0.1:2775"
+    smpp_server_tls_bind: str = ""
+    smpp_server_tls_cert: str = ""
+    smpp_server_tls_key: str = ""
+    smpp_server_window: int = 10                # receipts in flight per receiving session
+    smpp_server_max_pending: int = 5000         # submit_sm waiting for a commit, per process
+    smpp_server_enquire_link_seconds: int = 30  # silence before we ask the peer
+    smpp_server_bind_timeout_seconds: int = 30  # a connection must bind within this
+    smpp_server_response_timeout_seconds: int = 30
+    smpp_server_idle_timeout_seconds: int = 0   # no submit/deliver for this long: unbind; 0 off
+    smpp_server_max_unbound_per_ip: int = 10
+    smpp_server_batch_wait_ms: int = 2          # a group commit waits this long for company
+    # SMPP receipts nobody bound to take are dropped after this many hours (docs/smpp-server.md)
+    smpp_server_receipt_max_age_hours: int = 72
+    smpp_server_max_binds: int = 8          # simultaneous SMPP binds per account, all nodes
     # True when public_url was derived from bind rather than given
     public_url_derived: bool = field(default=False, init=False, compare=False)
 
@@ -195,7 +215,7 @@ class Settings:
         values: dict = {}
         for f in fields(cls):
             key = "SMSGW_" + f.name.upper()
-            if not f.init or key not in env or env[key] == "":
+            if not f.init or key not in env or (env[key] == "" and f.name not in _EMPTY_IS_A_VALUE):
                 continue
             raw = env[key]
             if f.type in ("int", "int | None"):
@@ -216,7 +236,7 @@ class Settings:
         for name in ("workers", "threads", "max_recipients", "max_text_length",
                      "max_validity_minutes", "max_request_bytes", "worker_batch", "worker_window",
                      "worker_lease_seconds", "callback_timeout_seconds", "smpp_window",
-                     "header_timeout_seconds", "body_timeout_seconds"):
+                     "header_timeout_seconds", "body_timeout_seconds", "smpp_server_max_binds"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
@@ -229,6 +249,7 @@ class Settings:
                      "auth_trust_seconds"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"SMSGW_{name.upper()} must not be negative")
+        self._validate_smpp_server()
         from .domain.money import CURRENCIES
         if self.currency not in CURRENCIES:
             raise ConfigError(f"SMSGW_CURRENCY={self.currency!r} is not an active ISO 4217 code "
@@ -254,6 +275,8 @@ class Settings:
             raise ConfigError("SMSGW_ARCHIVE_AFTER_HOURS must not be negative")
         if self.retention_batch < 1:
             raise ConfigError("SMSGW_RETENTION_BATCH must be at least 1")
+        if self.smpp_server_receipt_max_age_hours < 1:
+            raise ConfigError("SMSGW_SMPP_SERVER_RECEIPT_MAX_AGE_HOURS must be at least 1")
         from .domain.tariffs import TARIFF_NAME
         if self.tariff_name is not None and not TARIFF_NAME.fullmatch(self.tariff_name):
             raise ConfigError(f"SMSGW_TARIFF={self.tariff!r}: expected PREFIX=PRICE pairs "
@@ -265,6 +288,23 @@ class Settings:
             raise ConfigError(f"SMSGW_LIMIT_{(exc.field or '').upper()}: {exc}") from exc
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
+
+    def _validate_smpp_server(self) -> None:
+        for name in ("smpp_server_bind", "smpp_server_tls_bind"):
+            value = getattr(self, name)
+            if value and (value.startswith(("unix:", "fd://")) or parse_bind(value, "SMSGW_" + name.upper()) is None):
+                raise ConfigError(f"SMSGW_{name.upper()}={value!r}: expected HOST:PORT")
+        if self.smpp_server_tls_bind and not (self.smpp_server_tls_cert and self.smpp_server_tls_key):
+            raise ConfigError("SMSGW_SMPP_SERVER_TLS_BIND needs SMSGW_SMPP_SERVER_TLS_CERT and "
+                              "SMSGW_SMPP_SERVER_TLS_KEY (PEM files)")
+        for name in ("smpp_server_window", "smpp_server_max_pending",
+                     "smpp_server_enquire_link_seconds", "smpp_server_bind_timeout_seconds",
+                     "smpp_server_response_timeout_seconds", "smpp_server_max_unbound_per_ip"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"SMSGW_{name.upper()} must be at least 1")
+        for name in ("smpp_server_idle_timeout_seconds", "smpp_server_batch_wait_ms"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"SMSGW_{name.upper()} must not be negative")
 
     def sending_limits(self):
         """The SMSGW_LIMIT_* defaults as domain Limits (ValidationError names a bad one)."""

@@ -18,6 +18,8 @@ from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
 from .senders.ports import SenderRepository
+from .smpp.receipt_ports import SmppReceiptOutbox
+from .smpp.session_ports import SmppSessions
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .subaccounts.ports import SubAccountRepository
 from .tasks.ports import TaskStore
@@ -44,6 +46,8 @@ class UnitOfWork(Protocol):
     sending_limits: LimitStore
     senders: SenderRepository
     ledger: LedgerRepository
+    smpp_receipts: SmppReceiptOutbox
+    smpp_sessions: SmppSessions
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -14,8 +14,12 @@ from .limits.limits import LimitSettings
 from .mailings.mailings import MailingService
 from .pricing.tariffs import TariffService
 from .tasks.tasks import TaskService
+from .sending.cancel import CancelService
 from .sending.sending import SendingService
+from .sending.submit import SubmitService
 from .senders.senders import SenderService
+from .smpp.receipts import SmppReceiptQueue
+from .smpp.binds import SmppBinds
 from .sending.status_query import StatusQueries
 from .subaccounts.settings import AccountSettingsService
 from .subaccounts.subaccounts import SubAccountService
@@ -38,3 +42,7 @@ class UseCases:
     sending_limits: LimitSettings
     senders: SenderService
     ledger: LedgerService
+    smpp_receipts: SmppReceiptQueue
+    smpp_binds: SmppBinds
+    submit: SubmitService      # SMPP submit_sm: batches committed together
+    cancel: CancelService      # SMPP cancel_sm

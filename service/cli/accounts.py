@@ -46,6 +46,11 @@ def register(sub) -> None:
                           help=f"{cls} requests per minute (0: no limit, -1: the default)")
     setp.add_argument("--tariff", metavar="NAME",
                       help="price with this stored tariff; empty string: the default (SMSGW_TARIFF)")
+    setp.add_argument("--smpp-password", metavar="PW",
+                      help="the password SMPP binds check: 1 to 8 printable ASCII characters "
+                      "(SMPP 3.4 allows no more); empty string: no SMPP binds")
+    setp.add_argument("--smpp-max-binds", type=rate, metavar="N",
+                      help="simultaneous SMPP binds (-1: the default, SMSGW_SMPP_SERVER_MAX_BINDS)")
     setp.set_defaults(handler=_configure)
 
     keys = subcommands(acc.add_parser("apikey", help="API keys (used in place of the password)"),
@@ -108,7 +113,7 @@ def _show(settings: Settings, args) -> int:
     if tariff is None and parent is not None:  # a sub-client without its own inherits
         inherited = uc.tariffs.name_of(uc.accounts.show(parent))
         tariff = f"{inherited} (the parent's)" if inherited else None
-    _print_account(account, tariff)
+    _print_account(account, tariff, settings.smpp_server_max_binds)
     if parent is not None:
         print(f"parent:         {parent}")
     return 0
@@ -126,11 +131,12 @@ def _configure(settings: Settings, args) -> int:
         paused=args.paused, simulator_rules=args.simulator_rules,
         rates={c: getattr(args, f"rate_{c}") for c in ("send", "query", "manage")
                if getattr(args, f"rate_{c}") is not None},
-        sender_policy=args.sender_policy, approve_default_sender=True)
-    return _print_account(account, uc.tariffs.name_of(account))
+        sender_policy=args.sender_policy, approve_default_sender=True,
+        smpp_password=args.smpp_password, smpp_max_binds=args.smpp_max_binds)
+    return _print_account(account, uc.tariffs.name_of(account), settings.smpp_server_max_binds)
 
 
-def _print_account(account, tariff: str | None = None) -> int:
+def _print_account(account, tariff: str | None = None, default_binds: int | None = None) -> int:
     s = account.settings
     print(f"login:          {account.login}")
     print(f"balance:        {account.balance} {account.currency}")
@@ -151,6 +157,10 @@ def _print_account(account, tariff: str | None = None) -> int:
              else f"{c} default" for c in ("send", "query", "manage")]
     print(f"rates per minute: {', '.join(rates)}")
     print(f"tariff:         {tariff or 'default'}")
+    print(f"smpp password:  {'set' if account.smpp_password_hash else 'not set'}")
+    binds = (s.smpp_max_binds if s.smpp_max_binds is not None
+             else f"default ({default_binds})" if default_binds is not None else "default")
+    print(f"smpp max binds: {binds}")
     return 0
 
 

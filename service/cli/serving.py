@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import sys
 from decimal import Decimal
 
@@ -46,15 +47,26 @@ def _serve(settings: Settings, bind: str | None) -> int:
     if bind:
         settings = settings.rebound(bind)
     listener = listen(settings.bind)  # before anything else: a busy port fails at once
+    smpp = _smpp_listeners(settings, listen)
     upgrade(settings)
     password = secrets.token_urlsafe(12)
-    if container(settings).use_cases.accounts.create_first(settings.demo_login, password,
-                                                           Decimal("1000")):
+    smpp_password = secrets.token_urlsafe(6)  # 8 characters: all SMPP 3.4 allows
+    uc = container(settings).use_cases
+    created = uc.accounts.create_first(settings.demo_login, password, Decimal("1000"))
+    if created:
+        if smpp:
+            uc.accounts.configure(settings.demo_login, smpp_password=smpp_password)
         print(f"No accounts yet: created demo account  login: {settings.demo_login}  "
               f"password: {password}  balance: 1000 {settings.currency}")
     origin = (f"from the bind address {settings.bind}; set SMSGW_PUBLIC_URL to change"
               if settings.public_url_derived else "from SMSGW_PUBLIC_URL")
     print(f"WSDL: {settings.soap_url}?wsdl ({origin})")
+    for kind, sock in smpp:
+        host, port = sock.getsockname()[:2]
+        login = (f"system_id: {settings.demo_login}  password: {smpp_password}" if created
+                 else "system_id: a login, password: its SMPP password "
+                      "(smsgw account set LOGIN --smpp-password PW)")
+        print(f"SMPP{kind}: {host}:{port}  {login}")
     sys.stdout.flush()
     env = child_environment(**({"bind": bind} if bind else {}))
     argv = [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "service.wsgi:application"]
@@ -64,14 +76,34 @@ def _serve(settings: Settings, bind: str | None) -> int:
         fds = (listener.fileno(),)
     elif bind:
         argv += ["--bind", bind]
-    if not settings.embedded_worker:
+    commands = [argv]
+    if settings.embedded_worker:
+        commands.append([sys.executable, "-m", "service.cli", "worker"])
+    if smpp:
+        smpp_argv = [sys.executable, "-m", "service.cli", "smpp-server"]
+        for kind, sock in smpp:
+            smpp_argv += ["--tls-fd" if kind else "--fd", str(sock.fileno())]
+            fds += (sock.fileno(),)
+        commands.append(smpp_argv)
+    if len(commands) == 1:
         os.execve(argv[0], argv, env)
     try:
-        return supervise([argv, [sys.executable, "-m", "service.cli", "worker"]],
-                         pass_fds=fds, env=env)
+        return supervise(commands, pass_fds=fds, env=env)
     finally:
-        if listener is not None:
-            listener.close()
+        for sock in [listener, *(s for _, s in smpp)]:
+            if sock is not None:
+                sock.close()
+
+
+def _smpp_listeners(settings: Settings, listen) -> list[tuple[str, socket.socket]]:
+    """The SMPP server's sockets, opened here like the HTTP one (a busy port fails at once):
+    ("", plain) unless SMSGW_SMPP_SERVER_BIND is empty, and (" (TLS)", tls) when set."""
+    found = []
+    if settings.smpp_server_bind:
+        found.append(("", listen(settings.smpp_server_bind, backlog=1024)))
+    if settings.smpp_server_tls_bind:
+        found.append((" (TLS)", listen(settings.smpp_server_tls_bind, backlog=1024)))
+    return [(kind, sock) for kind, sock in found if sock is not None]
 
 
 def _worker(settings: Settings) -> int:

@@ -22,6 +22,7 @@ from ..app.delivery.callbacks import CallbackService
 from ..app.delivery.carrier import Connector
 from ..app.delivery.delivery import DeliveryService
 from ..app.retention.retention import RetentionService
+from ..app.smpp.receipts import SmppReceiptQueue
 from ..app.tasks.tasks import TaskService
 from ..domain.backoff import backoff
 
@@ -43,6 +44,7 @@ class WorkerOptions:
     error_backoff_max: float = 10.0
     retention_every: float = 60.0     # purges by days, the archive, expired counters and keys
     purge_immediate_every: float = 1.0  # retention 0: final and notified messages go at once
+    receipt_expiry_every: float = 60.0  # SMPP receipts past their max age are dropped
 
 
 def worker_id() -> str:
@@ -53,8 +55,10 @@ class Worker:
     def __init__(self, delivery: DeliveryService, callbacks: CallbackService,
                  connector: Connector, options: WorkerOptions | None = None,
                  tasks: TaskService | None = None,
-                 retention: RetentionService | None = None) -> None:
+                 retention: RetentionService | None = None,
+                 smpp_receipts: SmppReceiptQueue | None = None) -> None:
         self.delivery = delivery
+        self.smpp_receipts = smpp_receipts
         self.tasks = tasks
         self.retention = retention
         self.callbacks = callbacks
@@ -63,6 +67,7 @@ class Worker:
         self.id = worker_id()
         self.stopping = threading.Event()
         self._next_sweep = 0.0
+        self._next_receipt_expiry = 0.0
 
     def install_signal_handlers(self) -> None:
         """SIGTERM and SIGINT stop the worker gracefully, however many arrive and whenever.
@@ -120,13 +125,17 @@ class Worker:
                            f"worker {self.id}: iteration")
 
     def _work_once(self) -> int:
-        """Receipts, then a window of messages, then the connector's turn; a sweep when due."""
+        """Receipts, then a window of messages, then the connector's turn; a sweep, and the
+        expiry of SMPP receipts, when due."""
         busy = self.delivery.process_receipts()
         busy += self.delivery.dispatch(self.connector, self.id, self.stopping.is_set)
         busy += self.connector.poll() or 0
         if time.monotonic() >= self._next_sweep:
             busy += self.delivery.sweep()
             self._next_sweep = time.monotonic() + self.options.sweep_every
+        if self.smpp_receipts is not None and time.monotonic() >= self._next_receipt_expiry:
+            self.smpp_receipts.expire()
+            self._next_receipt_expiry = time.monotonic() + self.options.receipt_expiry_every
         return busy
 
     def _task_loop(self) -> None:

@@ -46,6 +46,8 @@ class AccountSettings:
     # what happens to a message whose sender is not approved for its destination
     # (domain/sender_ids.py): "fallback" to the shared sender, or "refuse" (BANNED)
     sender_policy: str = "fallback"
+    # simultaneous SMPP binds (app/smpp/binds.py); None: SMSGW_SMPP_SERVER_MAX_BINDS
+    smpp_max_binds: int | None = None
 
     def ip_allowed(self, ip: str | None) -> bool:
         if not self.allowed_ips:
@@ -72,6 +74,9 @@ class Account:
     tariff_id: int | None = None  # its own price list; None: the gateway's default
     # postpaid: the balance may go down to minus this (0: prepaid); set only by the operator
     credit_limit: Decimal = Decimal("0")
+    # SMPP binds check this, never ``password_hash`` (SMPP 3.4 passwords are at most 8
+    # characters); None: no SMPP password, and every bind is refused as a wrong password would be
+    smpp_password_hash: str | None = None
 
     @property
     def stored_id(self) -> int:

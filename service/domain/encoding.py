@@ -28,6 +28,9 @@ GSM_EXTENSION = frozenset(GSM_EXTENSION_CODES)
 
 SINGLE_GSM, PART_GSM = 160, 153
 SINGLE_UCS2, PART_UCS2 = 70, 67
+# A 16-bit concatenation reference makes the UDH one octet longer (7 instead of 6): one septet
+# (7-bit: 56 bits of UDH pad to 8 septets) or one UCS-2 unit (133 octets hold 66) less per part.
+PART_GSM_REF16, PART_UCS2_REF16 = 152, 66
 
 
 class Encoding(enum.Enum):
@@ -83,3 +86,20 @@ def analyse(text: str) -> SegmentInfo:
         return SegmentInfo(Encoding.GSM7, units, parts)
     units, parts = _split(text, _ucs2_cost, SINGLE_UCS2, PART_UCS2)
     return SegmentInfo(Encoding.UCS2, units, parts)
+
+
+def part_capacity(encoding: Encoding, reference: int) -> int:
+    """The units one part of a concatenated SMS holds beside its UDH: 153 septets / 67 UCS-2
+    units with an 8-bit reference (below 256), 152 / 66 with a 16-bit one."""
+    if encoding is Encoding.GSM7:
+        return PART_GSM if reference < 256 else PART_GSM_REF16
+    return PART_UCS2 if reference < 256 else PART_UCS2_REF16
+
+
+def analyse_part(text: str, reference: int) -> SegmentInfo | None:
+    """A part the client split itself, sent as ONE SMS with a concatenation UDH: its encoding
+    and units as one part, or None when it does not fit one (``part_capacity``)."""
+    info = analyse(text)
+    if info.units > part_capacity(info.encoding, reference):
+        return None
+    return SegmentInfo(info.encoding, info.units, (text,))

@@ -5,7 +5,9 @@ Codes follow the seed 004 catalog, so every protocol can show the same number::
     SmsgwError (999, general)
     ├── ValidationError (1)              field, reason
     │   ├── MissingParameter (11)        field
-    │   └── ConstraintViolation (12)     field, limit
+    │   ├── ConstraintViolation (12)     field, limit
+    │   ├── InvalidNumber (1)            recipient (one SMPP submit's destination)
+    │   └── NotCancellable (12)          message_id, status
     ├── NotFound (2)                     entity, key
     ├── AuthenticationFailed (8)         reason
     │   ├── IpNotAllowed (8)             ip
@@ -15,6 +17,7 @@ Codes follow the seed 004 catalog, so every protocol can show the same number::
     │   └── SpendingCapExceeded (15)     period, cap
     ├── RateLimited (30)                 retry_after
     │   └── QuotaExceeded (30)           period, limit, used
+    ├── TooManyBinds (31)                limit
     └── Forbidden (9)                    a parent's operation, an operator's setting
 """
 
@@ -59,6 +62,28 @@ class ConstraintViolation(ValidationError):
     def __init__(self, field: str, message: str, *, limit: object = None) -> None:
         super().__init__(message, field=field)
         self.limit = limit
+
+
+class InvalidNumber(ValidationError):
+    """The recipient is not a valid phone number. Where a request names one recipient (an SMPP
+    submit_sm) this refuses it; a request to many stores each bad one as INVALID_NUMBER."""
+
+    def __init__(self, recipient: str) -> None:
+        super().__init__(f"invalid phone number {recipient!r}", field="recipient")
+        self.recipient = recipient
+
+
+class NotCancellable(ValidationError):
+    """The message cannot be cancelled any more: it was handed to a carrier (or is being
+    handed right now), or its status is final. ``status`` is its canonical status name."""
+
+    code = 12
+
+    def __init__(self, message_id: int, status: str, reason: str | None = None) -> None:
+        super().__init__(f"message {message_id} cannot be cancelled: {reason or 'it is ' + status}",
+                         field="message_id")
+        self.message_id = message_id
+        self.status = status
 
 
 class NotFound(SmsgwError):
@@ -176,3 +201,16 @@ class SpendingCapExceeded(InsufficientFunds):
         self.args = (self.message,)
         self.period = period
         self.cap = cap
+
+
+class TooManyBinds(SmsgwError):
+    """The account already holds ``limit`` SMPP sessions (its own limit, else the gateway's
+    SMSGW_SMPP_SERVER_MAX_BINDS), on this node and others together: the new bind is refused,
+    the sessions bound keep working. Code 31, beside the rate limit's 30 (seed 004 has none)."""
+
+    code = 31
+    is_client_error = True
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the account already has {limit} SMPP sessions bound, its limit")
+        self.limit = limit

@@ -8,6 +8,8 @@ import hmac
 import os
 from functools import lru_cache
 
+from .errors import ValidationError
+
 _N, _R, _P, _DKLEN = 2**14, 8, 1, 32
 
 
@@ -44,3 +46,15 @@ def verify_dummy(password: str) -> bool:
     that an unknown login and a wrong password take the same time."""
     verify_password(password, _dummy_hash())
     return False
+
+
+MAX_SMPP_PASSWORD = 8  # SMPP 3.4: the bind's password is a C-Octet String of at most 9 octets
+
+
+def validate_smpp_password(password: str) -> str:
+    """The SMPP password unchanged if an SMPP 3.4 client can send it: 1 to 8 printable ASCII
+    characters (space to ``~``); else a ValidationError in one line."""
+    if not 1 <= len(password) <= MAX_SMPP_PASSWORD or not all(" " <= c <= "~" for c in password):
+        raise ValidationError(f"an SMPP password must be 1 to {MAX_SMPP_PASSWORD} printable ASCII "
+                              "characters (SMPP 3.4 allows no more)", field="smpp_password")
+    return password

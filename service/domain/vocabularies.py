@@ -8,6 +8,8 @@ One row per canonical state (see docs/statuses.md for the table and its sources)
 - ``seed003``: the channel-neutral names (seed 003), SMS column.
 - ``dlr_stat`` / ``send_status`` / ``dlr_error``: the delivery-notification fields (seed 002),
   ``None`` where no notification is sent for that state.
+- ``smpp_state``: the SMPP 3.4 ``message_state`` (section 5.2.28) of a message in that state,
+  as ``query_sm`` answers and SMPP receipts carry it (``SMPP_MESSAGE_STATES`` names them).
 
 Corrections to the starting table, each from a seed: seed 003 says CLICKED is "N/A" for SMS,
 so CLICKED reads DELIVERED in that vocabulary; REJECTED (by the operator) is the one
@@ -39,24 +41,25 @@ class StatusNames:
     dlr_stat: str | None
     send_status: str | None
     dlr_error: str | None
+    smpp_state: int
 
 
 _ROWS: dict[S, StatusNames] = {
-    S.SCHEDULED: StatusNames(-1, "NEW", "REGISTERED", None, None, None),
-    S.QUEUED: StatusNames(-1, "ENQUEUD", "REGISTERED", None, None, None),
-    S.STOPPED: StatusNames(-2, "NEW", "REGISTERED", None, None, None),
-    S.SUBMITTED: StatusNames(0, "ACCEPTD", "SUBMITTED", None, None, None),
-    S.PARTIALLY_DELIVERED: StatusNames(0, "PDLIVRD", "SUBMITTED", None, None, None),
-    S.DELIVERED: StatusNames(1, "DELIVRD", "DELIVERED", "DELIVRD", "delivered", "000"),
-    S.CLICKED: StatusNames(4, "DELIVRD", "DELIVERED", "DELIVRD", "delivered", "000"),
-    S.EXPIRED: StatusNames(3, "EXPIRED", "EXPIRED", "EXPIRED", "failed", "003"),
-    S.UNDELIVERABLE: StatusNames(20, "UNDELIV", "UNDELIVERABLE", "UNDELIV", "failed", "005"),
-    S.REJECTED: StatusNames(20, "REJECTD", "UNDELIVERABLE", "REJECTD", "carrier-reject", "008"),
-    S.DELETED: StatusNames(20, "DELETED", "FAILED", "DELETED", "failed", "004"),
-    S.INVALID_NUMBER: StatusNames(22, "REJECTD", "UNDELIVERABLE", "REJECTD", "failed", "008"),
-    S.BANNED: StatusNames(23, "REJECTD", "FAILED", "REJECTD", "failed", "008"),
-    S.NO_FUNDS: StatusNames(24, "REJECTD", "FAILED", None, None, None),
-    S.UNAVAILABLE: StatusNames(25, "UNDELIV", "UNDELIVERABLE", "UNDELIV", "failed", "005"),
+    S.SCHEDULED: StatusNames(-1, "NEW", "REGISTERED", None, None, None, 1),
+    S.QUEUED: StatusNames(-1, "ENQUEUD", "REGISTERED", None, None, None, 1),
+    S.STOPPED: StatusNames(-2, "NEW", "REGISTERED", None, None, None, 1),
+    S.SUBMITTED: StatusNames(0, "ACCEPTD", "SUBMITTED", None, None, None, 6),
+    S.PARTIALLY_DELIVERED: StatusNames(0, "PDLIVRD", "SUBMITTED", None, None, None, 1),
+    S.DELIVERED: StatusNames(1, "DELIVRD", "DELIVERED", "DELIVRD", "delivered", "000", 2),
+    S.CLICKED: StatusNames(4, "DELIVRD", "DELIVERED", "DELIVRD", "delivered", "000", 2),
+    S.EXPIRED: StatusNames(3, "EXPIRED", "EXPIRED", "EXPIRED", "failed", "003", 3),
+    S.UNDELIVERABLE: StatusNames(20, "UNDELIV", "UNDELIVERABLE", "UNDELIV", "failed", "005", 5),
+    S.REJECTED: StatusNames(20, "REJECTD", "UNDELIVERABLE", "REJECTD", "carrier-reject", "008", 8),
+    S.DELETED: StatusNames(20, "DELETED", "FAILED", "DELETED", "failed", "004", 4),
+    S.INVALID_NUMBER: StatusNames(22, "REJECTD", "UNDELIVERABLE", "REJECTD", "failed", "008", 8),
+    S.BANNED: StatusNames(23, "REJECTD", "FAILED", "REJECTD", "failed", "008", 8),
+    S.NO_FUNDS: StatusNames(24, "REJECTD", "FAILED", None, None, None, 8),
+    S.UNAVAILABLE: StatusNames(25, "UNDELIV", "UNDELIVERABLE", "UNDELIV", "failed", "005", 5),
 }
 
 # The seed 004 family's own finality (seed 004 table); must agree with MessageStatus.final.
@@ -125,3 +128,43 @@ def callback_names(status: S, *, outcome_unknown: bool = False) -> CallbackNames
     if row.dlr_stat is None or row.send_status is None or row.dlr_error is None:
         return None  # the three are set together: a test walks every row
     return CallbackNames(row.send_status, row.dlr_stat, row.dlr_error)
+
+
+# SMPP 3.4 message_state values (section 5.2.28), and the receipt ``stat`` word of each: a
+# receipt's stat and message_state always name the same state.
+SMPP_MESSAGE_STATES = {1: "ENROUTE", 2: "DELIVERED", 3: "EXPIRED", 4: "DELETED",
+                       5: "UNDELIVERABLE", 6: "ACCEPTED", 7: "UNKNOWN", 8: "REJECTED"}
+SMPP_STATE_OF_STAT = {"ENROUTE": 1, "DELIVRD": 2, "EXPIRED": 3, "DELETED": 4, "UNDELIV": 5,
+                      "ACCEPTD": 6, "UNKNOWN": 7, "REJECTD": 8}
+# Seed 002's error code of each stat word; the interim words carry no error.
+_SEED002_ERRORS = {"DELIVRD": "000", "EXPIRED": "003", "DELETED": "004", "UNDELIV": "005",
+                   "UNKNOWN": "007", "REJECTD": "008", "ACCEPTD": "000", "ENROUTE": "000"}
+
+
+def smpp_message_state(status: S) -> int:
+    """The SMPP ``message_state`` of a message in ``status`` (``query_sm``, receipts)."""
+    return _ROWS[status].smpp_state
+
+
+class SmppReceiptNames(NamedTuple):
+    stat: str
+    err: str
+    message_state: int
+
+
+def smpp_receipt_names(status: S, *, outcome_unknown: bool = False) -> SmppReceiptNames:
+    """The ``stat``, ``err`` and ``message_state`` an SMPP receipt carries for ``status``.
+
+    A final state uses its DLR words (seed 002); NO_FUNDS, which has none because no callback
+    is sent for it, reads as its seed 004 word (REJECTD). SUBMITTED reads ACCEPTD, the other
+    interim states ENROUTE. A failure whose submit outcome is unknown reads UNKNOWN / 007.
+    """
+    row = _ROWS[status]
+    if outcome_unknown and status.final and status not in (S.DELIVERED, S.CLICKED):
+        stat = "UNKNOWN"
+    elif status.final:
+        stat = row.dlr_stat or row.seed004
+    else:
+        stat = "ACCEPTD" if status is S.SUBMITTED else "ENROUTE"
+    err = row.dlr_error if stat == row.dlr_stat and row.dlr_error else _SEED002_ERRORS[stat]
+    return SmppReceiptNames(stat, err, SMPP_STATE_OF_STAT[stat])

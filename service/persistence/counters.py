@@ -13,14 +13,14 @@ class SqlRequestCounters:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
-    def hit(self, account_id: int, key: str, window: int) -> int:
-        """Count one more request in this minute; returns the count including it."""
+    def hit(self, account_id: int, key: str, window: int, weight: int = 1) -> int:
+        """Add ``weight`` to this minute's count; returns the count including it."""
         dialect = pg_insert if self._conn.dialect.name == "postgresql" else sqlite_insert
-        stmt = dialect(rc).values(account_id=account_id, key=key, window=window, count=1)
+        stmt = dialect(rc).values(account_id=account_id, key=key, window=window, count=weight)
         stmt = stmt.on_conflict_do_update(index_elements=[rc.c.account_id, rc.c.key, rc.c.window],
-                                          set_={"count": rc.c.count + 1}).returning(rc.c.count)
+                                          set_={"count": rc.c.count + weight}).returning(rc.c.count)
         count = self._conn.execute(stmt).scalar_one()
-        if count == 1:  # a new minute for this key: forget this account's old minutes
+        if count == weight:  # a new minute for this key: forget this account's old minutes
             self._conn.execute(rc.delete().where(rc.c.account_id == account_id,
                                                  rc.c.window < window - 1))
         return count

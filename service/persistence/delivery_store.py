@@ -19,16 +19,21 @@ from ..app.accounts.ledger import Refund
 from ..app.delivery.carrier import Receipt
 from ..app.delivery.ports import (CallbackJob, ClaimedMessage, MessageState, PartMatch,
                                   PendingReceipt, ReplayResult, Transition)
+from ..app.smpp.receipts import ReceiptSubject, receipts_for_transitions
+from ..domain.receipt_request import asks_for_receipts
 from ..domain.carrier_ids import normalise_carrier_id
 from ..domain.encoding import Encoding
+from ..domain.message import ConcatPart
 from ..domain.status import MessageStatus
 from . import ledger
+from .smpp_receipts import SqlSmppReceiptOutbox
 from .subaccounts import route_refunds
 from .tables import accounts, callbacks, message_parts, messages, receipts
 
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=timezone.utc)
 FINAL = [s.canonical_name for s in MessageStatus if s.final]
 SUBMITTABLE = ("QUEUED", "SCHEDULED")
+CANCELLABLE = SUBMITTABLE + ("STOPPED",)
 m, a, p, c, r = messages, accounts, message_parts, callbacks, receipts
 
 
@@ -92,13 +97,16 @@ class SqlDeliveryStore:
         rows = self._conn.execute(
             select(m.c.id, m.c.account_id, m.c.recipient, m.c.sender, m.c.text, m.c.encoding,
                    m.c.cost, m.c.attempts, m.c.valid_until, m.c.client_ref, a.c.callback_url,
-                   a.c.simulator_rules)
+                   a.c.simulator_rules, m.c.concat_ref, m.c.concat_total, m.c.concat_seq)
             .join(a, a.c.id == m.c.account_id).where(m.c.id.in_(ids)).order_by(m.c.id))
         return [ClaimedMessage(id=x.id, account_id=x.account_id, recipient=x.recipient,
                                sender=x.sender, text=x.text, encoding=Encoding(x.encoding),
                                cost=x.cost, attempts=x.attempts, valid_until=x.valid_until,
                                client_ref=x.client_ref, callback_url=x.callback_url,
-                               simulator_rules=x.simulator_rules) for x in rows]
+                               simulator_rules=x.simulator_rules,
+                               concat=None if x.concat_ref is None else ConcatPart(
+                                   x.concat_ref, x.concat_total, x.concat_seq))
+                for x in rows]
 
     def mark_in_flight(self, ids, owner, lease_until) -> list[int]:
         return sorted(self._conn.execute(
@@ -131,6 +139,16 @@ class SqlDeliveryStore:
         if retries:
             self._conn.execute(_RETRY, [{"mid": i, "reason": reason[:500], "at": at}
                                         for i, reason, at in retries])
+
+    def withdraw(self, account_id, message_id, now) -> bool:
+        # One guarded UPDATE: under READ COMMITTED a concurrent mark_in_flight either commits
+        # first (then submit_state is set and nothing matches) or waits for us and then finds
+        # its lease gone and the status final.
+        return self._conn.execute(
+            update(m).where(m.c.id == message_id, m.c.account_id == account_id,
+                            m.c.status.in_([_lit(v) for v in CANCELLABLE]),
+                            m.c.submit_state.is_(None))
+            .values(lease_owner=None, lease_until=None, updated_at=now)).rowcount == 1
 
     def take_over_stale(self, now, limit) -> list[int]:
         stale = (select(m.c.id).where(m.c.submit_state == _lit("inflight"), m.c.lease_until < now)
@@ -168,7 +186,7 @@ class SqlDeliveryStore:
         if not transitions:
             return
         ids = [t.message_id for t in transitions]
-        before = self._statuses(ids)
+        before, asking = self._statuses(ids)
         self._conn.execute(_APPLY, [{
             "mid": t.message_id, "status": t.status.canonical_name, "now": now,
             "error_code": t.error_code, "error_message": (t.error_message or None) and t.error_message[:500],
@@ -181,6 +199,7 @@ class SqlDeliveryStore:
         applied = [t for t in transitions
                    if t.message_id in before and before[t.message_id] not in FINAL]
         self._refund([t for t in applied if t.refund], now, actor)
+        self._owe_smpp_receipts([t for t in applied if t.message_id in asking], now)
         jobs = [{"message_id": t.message_id, "url": t.callback[0], "payload": t.callback[1]}
                 for t in applied if t.callback]
         if jobs:
@@ -189,12 +208,31 @@ class SqlDeliveryStore:
                 **j, "account_id": owners[j["message_id"]], "state": "pending", "attempts": 0,
                 "next_attempt_at": now, "created_at": now} for j in jobs])
 
-    def _statuses(self, ids) -> dict[int, str]:
-        out = {}
+    def _statuses(self, ids) -> tuple[dict[int, str], set[int]]:
+        """Each message's status (locked), and which of them asked for SMPP receipts."""
+        out, asking = {}, set()
         for chunk in _chunks(list(ids)):
-            out.update(self._conn.execute(select(m.c.id, m.c.status).where(m.c.id.in_(chunk))
-                                          .with_for_update(of=m)).all())
-        return out
+            for x in self._conn.execute(select(m.c.id, m.c.status, m.c.receipt_request)
+                                        .where(m.c.id.in_(chunk)).with_for_update(of=m)):
+                out[x.id] = x.status
+                if asks_for_receipts(x.receipt_request):
+                    asking.add(x.id)
+        return out, asking
+
+    def _owe_smpp_receipts(self, transitions: Sequence[Transition], now) -> None:
+        """Queue the SMPP receipts these changes owe, in this transaction (only messages that
+        asked are read again, so other traffic pays nothing)."""
+        if not transitions:
+            return
+        subjects = {x.id: ReceiptSubject(
+            message_id=x.id, account_id=x.account_id, recipient=x.recipient, sender=x.sender,
+            text=x.text, submitted_at=x.created_at, receipt_request=x.receipt_request)
+            for chunk in _chunks(sorted({t.message_id for t in transitions}))
+            for x in self._conn.execute(
+                select(m.c.id, m.c.account_id, m.c.recipient, m.c.sender, m.c.text,
+                       m.c.created_at, m.c.receipt_request).where(m.c.id.in_(chunk)))}
+        SqlSmppReceiptOutbox(self._conn).add(
+            receipts_for_transitions(subjects, transitions, now), now)
 
     def _owners(self, ids) -> dict[int, int]:
         out = {}

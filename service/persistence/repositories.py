@@ -35,8 +35,9 @@ def _account_from_row(row) -> Account:
             callback_url=row.callback_url, callback_secret=row.callback_secret,
             callback_url_trusted=row.callback_url_trusted, simulator_rules=row.simulator_rules,
             rate_send=row.rate_send, rate_query=row.rate_query, rate_manage=row.rate_manage,
-            sender_policy=row.sender_policy),
-        tariff_id=row.tariff_id, credit_limit=row.credit_limit)
+            sender_policy=row.sender_policy, smpp_max_binds=row.smpp_max_binds),
+        tariff_id=row.tariff_id, credit_limit=row.credit_limit,
+        smpp_password_hash=row.smpp_password_hash)
 
 
 def _account_values(a: Account) -> dict:
@@ -47,7 +48,8 @@ def _account_values(a: Account) -> dict:
                 default_sender=s.default_sender, callback_url=s.callback_url,
                 callback_secret=s.callback_secret, callback_url_trusted=s.callback_url_trusted,
                 rate_send=s.rate_send, rate_query=s.rate_query, rate_manage=s.rate_manage,
-                sender_policy=s.sender_policy, credit_limit=a.credit_limit)
+                sender_policy=s.sender_policy, credit_limit=a.credit_limit,
+                smpp_password_hash=a.smpp_password_hash, smpp_max_binds=s.smpp_max_binds)
 
 
 # Statements on the request path are built once: constructing and coercing a new one per call

@@ -16,6 +16,8 @@ from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
 from .senders import SqlSenderRepository
+from .smpp_receipts import SqlSmppReceiptOutbox
+from .smpp_sessions import SqlSmppSessions
 from .tasks import SqlTaskStore
 from .tariffs import SqlTariffRepository
 from .sending_limits import SqlLimitStore
@@ -63,6 +65,8 @@ class SqlUnitOfWork:
         self.sending_limits = SqlLimitStore(conn)
         self.senders = SqlSenderRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
+        self.smpp_receipts = SqlSmppReceiptOutbox(conn)
+        self.smpp_sessions = SqlSmppSessions(conn)
         return self
 
     def __exit__(self, *exc) -> None:

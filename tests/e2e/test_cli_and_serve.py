@@ -138,6 +138,8 @@ class Serve:
         self.env = {k: v for k, v in os.environ.items() if k != "SMSGW_PUBLIC_URL"}
         self.env.update({"SMSGW_DATABASE_URL": f"sqlite:///{self.tmp_path / 'serve.db'}",
                          "SMSGW_WORKERS": "1", "SMSGW_BIND": f"127.0.0.1:{port}",
+                         # no SMPP server unless a test asks (2775 may be anyone's here)
+                         "SMSGW_SMPP_SERVER_BIND": "",
                          **{k: v.format(port=port) for k, v in self.extra_env.items()}})
         with open(self.out, "wb") as out, open(self.err, "wb") as err:
             self.proc = subprocess.Popen(

@@ -16,6 +16,8 @@ from .sending import (FakeHistoryRepository, FakeLimitStore, FakeMessageReposito
 from .book import FakeBlacklistRepository, FakeContactRepository, FakeGroupRepository
 from .mailings import FakeMailingRepository, FakeTaskStore
 from .delivery import FakeDeliveryStore, FakeResolver, FakeRetentionStore, FakeSimulatorLedger
+from .smpp_receipts import FakeSmppReceiptOutbox
+from .smpp_sessions import FakeSmppSessions
 
 
 class FakeUnitOfWork:
@@ -45,6 +47,8 @@ class FakeUnitOfWork:
         self.sending_limits = FakeLimitStore(self._work)
         self.senders = FakeSenderRepository(self._work)
         self.ledger = FakeLedgerRepository(self._work)
+        self.smpp_receipts = FakeSmppReceiptOutbox(self._work)
+        self.smpp_sessions = FakeSmppSessions(self._work)
         return self
 
     def __exit__(self, *exc):

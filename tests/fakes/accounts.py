@@ -66,6 +66,7 @@ class FakeAccountRepository:
         stored.paused = account.paused
         stored.settings = account.settings
         stored.credit_limit = account.credit_limit
+        stored.smpp_password_hash = account.smpp_password_hash
 
 
 class FakeApiKeyRepository:
@@ -238,9 +239,10 @@ class FakeRequestCounters:
     def __init__(self, store: _Store) -> None:
         self._c = store.counters
 
-    def hit(self, account_id, key, window):
-        count = self._c[(account_id, key, window)] = self._c.get((account_id, key, window), 0) + 1
-        if count == 1:  # like SQL: a new minute forgets this account's older ones
+    def hit(self, account_id, key, window, weight=1):
+        new = (account_id, key, window) not in self._c
+        count = self._c[(account_id, key, window)] = self._c.get((account_id, key, window), 0) + weight
+        if new:  # like SQL: a new minute forgets this account's older ones
             for old in [k for k in self._c if k[0] == account_id and k[2] < window - 1]:
                 del self._c[old]
         return count

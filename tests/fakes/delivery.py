@@ -53,7 +53,7 @@ class FakeDeliveryStore:
                     text=m.text, encoding=m.encoding, cost=m.cost, attempts=t["attempts"],
                     valid_until=m.valid_until, client_ref=m.client_ref,
                     callback_url=account.settings.callback_url,
-                    simulator_rules=account.settings.simulator_rules))
+                    simulator_rules=account.settings.simulator_rules, concat=m.concat))
         return claimed
 
     def mark_in_flight(self, ids, owner, lease_until):
@@ -95,6 +95,17 @@ class FakeDeliveryStore:
                 t = _tracking(self._s, message_id)
                 t.update(submit_state=None, lease_owner=None, lease_until=None,
                          attempts=t["attempts"] + 1, next_attempt_at=at)
+
+    def withdraw(self, account_id, message_id, now):
+        m = self._s.messages.get(message_id)
+        if m is None or m.account_id != account_id:
+            return False
+        t = _tracking(self._s, message_id)
+        if m.status.canonical_name not in _UNSENT + ("STOPPED",) or t["submit_state"] is not None:
+            return False
+        t.update(lease_owner=None, lease_until=None)
+        m.updated_at = now
+        return True
 
     def take_over_stale(self, now, limit):
         stale = [m.id for m, t in self._rows() if t["submit_state"] == "inflight"
@@ -141,6 +152,7 @@ class FakeDeliveryStore:
         # like SQL: only changes that happened count (a status final before the batch is kept)
         applied = [tr for tr in transitions if before.get(tr.message_id) is False]
         self._refund([tr for tr in applied if tr.refund], now, actor)
+        self._owe_smpp_receipts(applied, now)
         for tr in applied:
             if tr.callback:
                 job_id = _next(self._s, "callbacks")
@@ -149,6 +161,14 @@ class FakeDeliveryStore:
                     message_id=tr.message_id, url=tr.callback[0], payload=tr.callback[1],
                     state="pending", attempts=0, next_attempt_at=now, lease_until=None,
                     last_error=None, created_at=now, delivered_at=None)
+
+    def _owe_smpp_receipts(self, applied, now):
+        """Like SQL: the receipts the messages asked for, in the same unit of work."""
+        from service.app.smpp.receipts import receipts_for_transitions, subject_of
+        from .smpp_receipts import FakeSmppReceiptOutbox
+        subjects = {tr.message_id: subject_of(self._s.messages[tr.message_id])
+                    for tr in applied if self._s.messages[tr.message_id].receipt_request}
+        FakeSmppReceiptOutbox(self._s).add(receipts_for_transitions(subjects, applied, now), now)
 
     def _refund(self, transitions, now, actor):
         """Like SQL: each account credited once, one ledger entry per refunded message."""

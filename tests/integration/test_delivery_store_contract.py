@@ -80,6 +80,46 @@ def test_only_the_lease_holder_puts_messages_in_flight_or_releases_them(uow_fact
     assert (states[a].submit_state, states[c].submit_state) == ("inflight", None)
 
 
+def test_a_client_split_part_is_claimed_with_its_numbering(uow_factory):
+    from service.domain.message import ConcatPart
+    alice = add_account(uow_factory)
+    [part] = add_messages(uow_factory, alice.id, concat=ConcatPart(0x1234, 3, 2))
+    [plain] = add_messages(uow_factory, alice.id)
+    claimed = run(uow_factory, lambda d: d.claim_due("w1", NOW, later(30), 10))
+    assert [(c.id, c.concat) for c in claimed] == [(part, ConcatPart(0x1234, 3, 2)),
+                                                   (plain, None)]
+
+
+def test_withdraw_takes_only_the_accounts_unsent_messages_and_beats_a_lease(uow_factory):
+    alice, bob = add_account(uow_factory), add_account(uow_factory, "bob")
+    queued, leased, flying, stopped, held = add_messages(uow_factory, alice.id, 5)
+    [scheduled] = add_messages(uow_factory, alice.id, scheduled_at=later(3600),
+                               status=S.SCHEDULED)
+    [final] = add_messages(uow_factory, alice.id, status=S.DELIVERED)
+    with uow_factory(write=True) as uow:
+        uow.delivery.claim_due("w1", NOW, later(30), 10)
+        uow.delivery.release([queued, stopped, held], "w1")
+        assert uow.delivery.mark_in_flight([flying], "w1", later(30)) == [flying]
+        uow.commit()
+    with uow_factory(write=True) as uow:  # a paused mailing's message, and a held one
+        uow.delivery.apply([Transition(stopped, S.STOPPED)], NOW)
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        uow.messages.insert_bulk([message(alice.id, "+79990000009", scheduled_at=None)],
+                                 held=True)
+        uow.commit()
+    [held_bulk] = [m for m in run(uow_factory, lambda d: d.states(range(1, 100))).values()
+                   if m.submit_state == "held"]
+    taken = run(uow_factory, lambda d: {i: d.withdraw(alice.id, i, LATER) for i in (
+        queued, leased, flying, stopped, scheduled, final, held_bulk.id)})
+    assert taken == {queued: True, leased: True, flying: False, stopped: True,
+                     scheduled: True, final: False, held_bulk.id: False}
+    assert run(uow_factory, lambda d: d.withdraw(bob.id, held, LATER)) is False  # not bob's
+    assert run(uow_factory, lambda d: d.withdraw(alice.id, 10_000, LATER)) is False
+    # the worker that leased ``leased`` finds its lease gone and never hands it over
+    assert run(uow_factory, lambda d: d.mark_in_flight([leased], "w1", later(30))) == []
+
+
 def test_submitted_parts_are_found_by_normalised_carrier_id_newest_first(uow_factory):
     alice = add_account(uow_factory, settings=AccountSettings(callback_url=HOOK))
     a, b, c = add_messages(uow_factory, alice.id, 3)

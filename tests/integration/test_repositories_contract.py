@@ -172,6 +172,18 @@ def test_request_counters_count_per_minute_and_forget_old_minutes(uow_factory):
         assert uow.counters.latest_window(alice.id, "send") == 103
 
 
+def test_request_counters_add_a_weight_and_a_weighted_first_hit_starts_a_new_minute(uow_factory):
+    alice = add_account(uow_factory)
+    with uow_factory(write=True) as uow:
+        c = uow.counters
+        assert c.hit(alice.id, "send", 100, 5) == 5     # an SMPP batch: its segments at once
+        assert c.hit(alice.id, "send", 100) == 6 and c.hit(alice.id, "send", 100, 3) == 9
+        assert c.hit(alice.id, "send", 101, 4) == 4
+        assert c.hit(alice.id, "send", 103, 2) == 2     # a new minute forgets older ones
+        assert c.hit(alice.id, "send", 100, 1) == 1
+        uow.commit()
+
+
 def test_api_keys_are_listed_found_by_prefix_and_revoked_once(uow_factory):
     from service.domain.api_keys import ApiKey
     alice, bob = add_account(uow_factory), add_account(uow_factory, "bob")

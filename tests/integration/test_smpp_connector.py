@@ -27,6 +27,7 @@ from service.delivery.smsc_simulator import Behaviour, SmscSimulator
 from service.domain.carrier_ids import normalise_carrier_id, receipt_lookup_keys
 from service.domain.clock import SystemClock
 from service.domain.encoding import Encoding, analyse
+from service.domain.message import ConcatPart
 from tests.conftest import migrated
 
 FAST = dict(system_id="smsgw", password="secret", tps=0, window=10, response_timeout=1.0,
@@ -243,6 +244,35 @@ def test_a_two_part_ucs2_message_has_data_coding_8_and_a_receipt_per_part(smsc, 
     assert all((r.esm_class, r.data_coding) == (0x40, 8) for r in records)
     assert "".join(r.body.decode("utf-16-be") for r in records) == text
     assert sink.wait_for(lambda: sorted(sink.ids()) == sorted(outcome.carrier_ids))
+
+
+@pytest.mark.parametrize("text,ref,udh,coding", [
+    ("x" * 151 + "€", 200, bytes([5, 0, 3, 200, 3, 2]), 0),            # 8-bit, 153 septets
+    ("Привет! " * 8 + "ab", 0x0301, bytes([6, 8, 4, 3, 1, 3, 2]), 8),   # 16-bit, 66 units
+])
+def test_a_client_split_part_is_one_submit_with_the_clients_udh_and_one_receipt(
+        smsc, sink, connect, text, ref, udh, coding):
+    info = analyse(text)
+    message = OutboundSms(next(_ids), "+4915177777799", "Acme", text, info.encoding, (text,),
+                          datetime.now(timezone.utc) + timedelta(hours=1),
+                          concat=ConcatPart(ref, 3, 2))
+    [outcome] = connect().submit([message])
+    [record] = records_for(smsc, message)
+    assert isinstance(outcome, Accepted) and outcome.carrier_ids == (record.message_id,)
+    assert record.udh == udh and (record.esm_class, record.data_coding) == (0x40, coding)
+    body = decode_gsm7(record.body) if coding == 0 else record.body.decode("utf-16-be")
+    assert body == text
+    assert sink.wait_for(lambda: sink.ids() == [record.message_id])
+
+
+def test_a_client_split_part_too_long_for_one_sms_is_refused_before_anything_is_sent(
+        smsc, connect):
+    text = "x" * 153  # fits beside an 8-bit reference, not beside a 16-bit one
+    message = OutboundSms(next(_ids), "+4915177777799", None, text, Encoding.GSM7, (text,),
+                          datetime.now(timezone.utc) + timedelta(hours=1),
+                          concat=ConcatPart(300, 2, 1))
+    [outcome] = connect().submit([message])
+    assert isinstance(outcome, Rejected) and outcome.permanent and smsc.submits == []
 
 
 @pytest.mark.parametrize("resp_form,receipt_form", [("hex", "decimal"), ("decimal", "hex")])

@@ -32,8 +32,8 @@ def _imported(path: Path) -> list[str]:
     return out
 
 
-def test_there_are_four_doors_to_check():
-    assert DOORS == ["http", "oms", "smsc", "soap"]
+def test_there_are_five_doors_to_check():
+    assert DOORS == ["http", "oms", "smpp", "smsc", "soap"]
 
 
 def test_no_door_imports_another_doors_package():

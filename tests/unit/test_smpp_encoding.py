@@ -93,3 +93,48 @@ def test_a_part_longer_than_one_sms_is_refused():
         part_payloads(("a" * 154, "b"), Encoding.GSM7)
     with pytest.raises(UnencodableText):
         part_payloads(("Ж" * 71,), Encoding.UCS2)
+
+
+# -- a part the client split itself: one SMS with the client's numbering --------------------
+
+@pytest.mark.parametrize("text,encoding,ref,udh,coding", [
+    ("x" * 153, Encoding.GSM7, 7, bytes([5, 0, 3, 7, 3, 2]), DATA_CODING_GSM),
+    ("x" * 152, Encoding.GSM7, 0x1234, bytes([6, 8, 4, 0x12, 0x34, 3, 2]), DATA_CODING_GSM),
+    ("ж" * 67, Encoding.UCS2, 255, bytes([5, 0, 3, 255, 3, 2]), DATA_CODING_UCS2),
+    ("ж" * 66, Encoding.UCS2, 256, bytes([6, 8, 4, 1, 0, 3, 2]), DATA_CODING_UCS2),
+])
+def test_a_client_part_carries_an_8_or_16_bit_reference_udh(text, encoding, ref, udh, coding):
+    from service.domain.message import ConcatPart
+    [payload] = part_payloads((text,), encoding, concat=ConcatPart(ref, 3, 2))
+    assert payload.short_message[:len(udh)] == udh
+    assert (payload.esm_class, payload.data_coding) == (ESM_CLASS_UDHI, coding)
+    body = len(payload.short_message) - len(udh)
+    if coding == DATA_CODING_GSM:  # the SMSC packs septets; the UDH is padded to a septet
+        assert -(-len(udh) * 8 // 7) + body == 160
+    else:
+        assert len(udh) + body in (139, 140)
+
+
+@pytest.mark.parametrize("text,encoding,ref", [
+    ("x" * 154, Encoding.GSM7, 7), ("x" * 153, Encoding.GSM7, 256),
+    ("ж" * 68, Encoding.UCS2, 7), ("ж" * 67, Encoding.UCS2, 256),
+])
+def test_a_client_part_longer_than_one_sms_beside_its_udh_is_refused(text, encoding, ref):
+    from service.domain.message import ConcatPart
+    with pytest.raises(UnencodableText):
+        part_payloads((text,), encoding, concat=ConcatPart(ref, 2, 1))
+
+
+def test_the_domain_and_the_connector_agree_on_what_fits_a_client_part():
+    from service.domain.encoding import analyse_part
+    from service.domain.message import ConcatPart
+    for ref in (0, 255, 256, 65535):
+        for text in ("x" * n for n in range(148, 156)):
+            for t in (text, text.replace("x", "ж")[:len(text) // 2 + 2], text[:-2] + "€"):
+                info = analyse_part(t, ref)
+                try:
+                    part_payloads((t,), analyse(t).encoding, concat=ConcatPart(ref, 2, 1))
+                except UnencodableText:
+                    assert info is None, (ref, t)
+                else:
+                    assert info is not None, (ref, t)

@@ -10,6 +10,9 @@ An unknown login, and one that could never exist, costs a scrypt verification ag
 hash, so that answers take as long as for a wrong password and do not reveal which logins
 exist. Every attempt passes the login guard (brute-force locks shared through the database),
 and ``admit`` adds the rate limit of the use case's operation class.
+
+SMPP binds (``authenticate_smpp``) take the same path against the account's SMPP password,
+which is a separate hash (SMPP 3.4 passwords are at most 8 characters).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Callable
 
 from ...domain.account import Account
 from ...domain.api_keys import matches, prefix_of
@@ -53,7 +57,7 @@ class Authenticator:
         self._ttl = ttl_seconds
         self._max = max_entries
         self._key = os.urandom(32)
-        self._verified: OrderedDict[tuple[str, bytes], tuple[str, float]] = OrderedDict()
+        self._verified: OrderedDict[tuple[str, str, bytes], tuple[str, float]] = OrderedDict()
         self._lock = threading.Lock()
         self.guard = guard
         self._limiter = limiter
@@ -88,12 +92,26 @@ class Authenticator:
         login, password = credentials.login, credentials.password
         if not login or password is None:
             raise AuthenticationFailed("credentials are required", missing=True)
+        return self._by_password(uow, login, password, ip, _WEB)
+
+    def authenticate_smpp(self, uow: UnitOfWork, login: str, password: str,
+                          ip: str | None) -> Account:
+        """The account an SMPP bind names (``system_id``, ``password``), checked exactly as
+        ``authenticate`` checks a login and password (login guard, the same cost for an unknown
+        login, blocking, the IP allowlist), but against the account's SMPP password. An account
+        without one fails as a wrong password does, in the same time."""
+        return self._by_password(uow, login, password, ip, _SMPP)
+
+    def _by_password(self, uow: UnitOfWork, login: str, password: str, ip: str | None,
+                     kind: "_Kind") -> Account:
         counted = login if could_be_stored(login) else None
         standing = self._check(uow, counted, ip)
         account = uow.accounts.get_by_login(counted) if counted is not None else None
-        if account is None:
+        stored = kind.hash_of(account) if account is not None else None
+        if stored is None:
             verify_dummy(password)
-        if account is None or not self._password_ok(account, password):
+        if account is None or stored is None or not self._password_ok(kind, account.login,
+                                                                      stored, password):
             self._failed(counted, ip)
             raise AuthenticationFailed()
         if self.guard is not None:
@@ -118,19 +136,32 @@ class Authenticator:
                 return uow.accounts.get(stored.account_id)
         return None
 
-    def _password_ok(self, account: Account, password: str) -> bool:
-        key = (account.login, hmac.new(self._key, password.encode("utf-8", "surrogatepass"),
-                                       hashlib.sha256).digest())
+    def _password_ok(self, kind: "_Kind", login: str, stored: str, password: str) -> bool:
+        key = (kind.name, login, hmac.new(self._key, password.encode("utf-8", "surrogatepass"),
+                                          hashlib.sha256).digest())
         now = time.monotonic()
         with self._lock:
             hit = self._verified.get(key)
-        if hit is not None and hit[0] == account.password_hash and hit[1] > now:
+        if hit is not None and hit[0] == stored and hit[1] > now:
             return True
-        if not verify_password(password, account.password_hash):
+        if not verify_password(password, stored):
             return False
         with self._lock:
-            self._verified[key] = (account.password_hash, now + self._ttl)
+            self._verified[key] = (stored, now + self._ttl)
             self._verified.move_to_end(key)
             while len(self._verified) > self._max:
                 self._verified.popitem(last=False)
         return True
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """Which of an account's passwords a check compares with; its name keeps the two kinds'
+    cache entries apart."""
+
+    name: str
+    hash_of: Callable[[Account], str | None]
+
+
+_WEB = _Kind("web", lambda account: account.password_hash)
+_SMPP = _Kind("smpp", lambda account: account.smpp_password_hash)

@@ -11,8 +11,10 @@ from typing import Protocol
 
 
 class RequestCounters(Protocol):
-    def hit(self, account_id: int, key: str, window: int) -> int:
-        """Count one more request for ``key`` in minute ``window``; the count including it."""
+    def hit(self, account_id: int, key: str, window: int, weight: int = 1) -> int:
+        """Add ``weight`` (1: one request; an SMPP batch adds its segments) to ``key``'s count
+        in minute ``window``; the count including it. The first hit of a new minute forgets
+        the account's minutes before the previous one."""
 
     def latest_window(self, account_id: int, key: str) -> int | None:
         """The newest window in which ``key`` was counted, if any."""

@@ -14,7 +14,7 @@ from enum import Enum
 from ...domain.account import Account
 from ...domain.clock import Clock
 from ...domain.errors import RateLimited
-from ..uow import UnitOfWorkFactory
+from ..uow import UnitOfWork, UnitOfWorkFactory
 
 
 class Operation(str, Enum):
@@ -50,15 +50,29 @@ class RateLimiter:
         self._clock = clock
         self.policy = policy
 
-    def hit(self, account: Account, operation: Operation) -> None:
-        """Count this request; raise RateLimited (code 30) above the limit for this minute."""
+    def hit(self, account: Account, operation: Operation, weight: int = 1) -> None:
+        """Count this request (``weight`` units of it: 1 for a request; an SMPP batch counts
+        its segments) in a transaction of its own; raise RateLimited (code 30) above the limit
+        for this minute."""
+        if self.policy.limit(account, operation) <= 0:
+            return
+        with self._uow(write=True) as uow:
+            error = self.count(uow, account, operation, weight)
+            uow.commit()
+        if error is not None:
+            raise error
+
+    def count(self, uow: UnitOfWork, account: Account, operation: Operation,
+              weight: int = 1, unit: str = "requests") -> RateLimited | None:
+        """Count ``weight`` units inside the caller's write transaction (the count stays when
+        it commits); the RateLimited to answer when they went above this minute's limit, else
+        None. Nothing is counted when the account has no limit."""
         limit = self.policy.limit(account, operation)
         if limit <= 0:
-            return
+            return None
         now = self._clock.now().timestamp()
-        with self._uow(write=True) as uow:
-            count = uow.counters.hit(account.stored_id, operation.counter_key, int(now // 60))
-            uow.commit()
-        if count > limit:
-            raise RateLimited(f"more than {limit} {operation.value} requests this minute",
-                              retry_after=max(1, 60 - int(now) % 60))
+        count = uow.counters.hit(account.stored_id, operation.counter_key, int(now // 60), weight)
+        if count <= limit:
+            return None
+        return RateLimited(f"more than {limit} {operation.value} {unit} this minute",
+                           retry_after=max(1, 60 - int(now) % 60))

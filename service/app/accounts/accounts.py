@@ -14,7 +14,7 @@ from ...domain.errors import ConstraintViolation, MissingParameter, NotFound, Va
 from ...domain.ledger import MAX_NOTE, OPERATOR, Reason
 from ...domain.logins import validate_login
 from ...domain.money import MONEY_MAX, MONEY_QUANTUM, parse_amount, parse_currency
-from ...domain.passwords import hash_password
+from ...domain.passwords import hash_password, validate_smpp_password
 from ...domain.sender import validate_sender
 from ...domain.sender_ids import parse_policy
 from ...domain.simulator_rules import parse_rules
@@ -34,6 +34,7 @@ class Balance:
 
 
 MAX_RETENTION_DAYS = 36500
+MAX_SMPP_BINDS = 1000
 
 
 def _check_length(field: str, value: str, limit: int) -> None:
@@ -155,7 +156,9 @@ class AccountService:
                   callback_url_trusted: bool = True,
                   rates: dict[str, int | None] | None = None,
                   sender_policy: str | None = None,
-                  approve_default_sender: bool = False) -> Account:
+                  approve_default_sender: bool = False,
+                  smpp_password: str | None = None,
+                  smpp_max_binds: int | None = None) -> Account:
         """Change the given settings; ``None`` leaves a setting as it is, ``""`` clears it.
 
         A callback URL the operator sets (the CLI) is trusted and may reach private networks;
@@ -169,6 +172,11 @@ class AccountService:
 
         ``rates`` maps an operation class (send, query, manage) to requests per minute for
         this account: 0 means no limit, -1 (or None) goes back to the gateway's default.
+
+        ``smpp_password``: the password SMPP binds check (1 to 8 printable ASCII characters,
+        stored hashed); ``""`` removes it, and the account can no longer bind.
+        ``smpp_max_binds``: simultaneous SMPP binds, 1..MAX_SMPP_BINDS; -1 goes back to the
+        gateway's default (SMSGW_SMPP_SERVER_MAX_BINDS).
         """
         with self._uow(write=True) as uow:
             account = self._get(uow, login)
@@ -210,6 +218,12 @@ class AccountService:
                     raise ConstraintViolation(f"rate_{name}", "a rate is -1 (the default), "
                                               "0 (no limit) or up to 1000000 per minute")
                 changes[f"rate_{name}"] = None if value is None or value < 0 else value
+            if smpp_max_binds is not None:
+                if smpp_max_binds != -1 and not 1 <= smpp_max_binds <= MAX_SMPP_BINDS:
+                    raise ConstraintViolation(
+                        "smpp_max_binds", f"SMPP binds are 1..{MAX_SMPP_BINDS}, or -1 for the "
+                        "gateway's default", limit=MAX_SMPP_BINDS)
+                changes["smpp_max_binds"] = None if smpp_max_binds == -1 else smpp_max_binds
             account.settings = replace(s, **changes) if changes else s
             if blocked is not None:
                 account.blocked = blocked
@@ -219,6 +233,9 @@ class AccountService:
                 if not password:
                     raise ValidationError("password must not be empty", field="password")
                 account.password_hash = hash_password(password)
+            if smpp_password is not None:
+                account.smpp_password_hash = (hash_password(validate_smpp_password(smpp_password))
+                                              if smpp_password else None)
             uow.accounts.update(account)
             uow.commit()
         return account

@@ -154,19 +154,6 @@ def _positive(amount: Decimal) -> None:
                                   limit=MONEY_QUANTUM)
 
 
-def send_debit(ledger: Ledger, uow: UnitOfWork, account_id: int, total: Decimal,
-               message_ids: list[int], count: int, client_ref: str | None, actor: str,
-               currency: str | None) -> Decimal:
-    """A send request's one debit and one entry: ``send``, referring to its first message
-    (``message:<id>``; the others follow it in GetMessages), the note says how many."""
-    note = f"{count} message{'s' if count != 1 else ''}"
-    if client_ref:
-        note += f", clientRef {client_ref}"
-    return ledger.debit(uow, account_id, total, Reason.SEND, actor=actor,
-                        reference=Reference(RefKind.MESSAGE, str(min(message_ids))),
-                        note=note, currency=currency)
-
-
 @dataclass(frozen=True)
 class Refund:
     """One message's cost going back: ``why`` is its final status and the reason given."""

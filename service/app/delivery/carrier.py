@@ -19,11 +19,16 @@ from datetime import datetime
 from typing import Callable, Protocol, Sequence, Union
 
 from ...domain.encoding import Encoding
+from ...domain.message import ConcatPart
 
 
 @dataclass(frozen=True)
 class OutboundSms:
-    """What a carrier needs to send one message (``parts`` are already split)."""
+    """What a carrier needs to send one message (``parts`` are already split).
+
+    ``concat``: the message is one part of a text the client split itself; it has exactly one
+    part, which goes out with a concatenation UDH carrying the client's reference, total and
+    sequence, so the handset joins it with its siblings."""
 
     message_id: int
     recipient: str
@@ -33,6 +38,7 @@ class OutboundSms:
     parts: tuple[str, ...]
     valid_until: datetime
     profile: str | None = None  # per-account connector options (the simulator's rules)
+    concat: ConcatPart | None = None
 
 
 @dataclass(frozen=True)

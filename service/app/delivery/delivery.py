@@ -297,9 +297,11 @@ class DeliveryService:
 
 def _outbound(c: ClaimedMessage) -> OutboundSms:
     info = analyse(c.text)
+    # A client's own part was checked to fit one SMS beside its UDH: never split it again.
+    parts = (c.text,) if c.concat is not None else info.parts
     return OutboundSms(message_id=c.id, recipient=c.recipient, sender=c.sender, text=c.text,
-                       encoding=info.encoding, parts=info.parts, valid_until=c.valid_until,
-                       profile=c.simulator_rules)
+                       encoding=info.encoding, parts=parts, valid_until=c.valid_until,
+                       profile=c.simulator_rules, concat=c.concat)
 
 
 def _int(text: str | None) -> int | None:

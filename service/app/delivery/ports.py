@@ -14,6 +14,7 @@ from typing import Protocol, Sequence
 
 from ...domain.callback_url import CallbackTarget
 from ...domain.encoding import Encoding
+from ...domain.message import ConcatPart
 from ...domain.status import MessageStatus
 from .carrier import Receipt
 
@@ -34,6 +35,7 @@ class ClaimedMessage:
     client_ref: str | None = None
     callback_url: str | None = None
     simulator_rules: str | None = None
+    concat: ConcatPart | None = None  # a part the client split itself: one SMS with its UDH
 
 
 @dataclass(frozen=True)
@@ -141,13 +143,21 @@ class DeliveryStore(Protocol):
     def take_over_stale(self, now: datetime, limit: int) -> list[int]:
         """Ids whose lease expired while in flight: their submit outcome is unknown."""
 
+    def withdraw(self, account_id: int, message_id: int, now: datetime) -> bool:
+        """Take this account's message away from the workers if it was not handed to a
+        carrier yet: one conditional UPDATE that succeeds only while it is QUEUED, SCHEDULED
+        or STOPPED and not in flight (a worker's lease that has not begun the hand-over is
+        dropped: ``mark_in_flight`` then skips it). True when taken; the caller then applies
+        the final status in the same transaction."""
+
     # -- state changes ----------------------------------------------------------------------
     def states(self, ids: Sequence[int]) -> dict[int, MessageState]:
         """Status, validity and part outcomes of these messages."""
 
     def apply(self, transitions: Sequence[Transition], now: datetime,
               actor: str = "worker") -> None:
-        """Store status changes, refund where asked, and queue the client notifications.
+        """Store status changes, refund where asked, and queue the client notifications and
+        the SMPP receipts the messages asked for (``app/smpp/receipts.py``).
         Each refund is a ledger entry per message (``refund``, or ``mailing_refund`` for a
         mailing's message) made by ``actor``; a transition that lost a race refunds nothing."""
 

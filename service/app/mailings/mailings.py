@@ -28,7 +28,7 @@ from ...domain.status import MessageStatus as S
 from ...domain.templates import parse
 from .messages import Target, build_messages, send_time
 from ..limits.limits import reserve_quota
-from ..sending.sending import schedule_limit
+from ..sending.steps import schedule_limit
 from ..results import BACKGROUND, ItemResult, Page, failure, outcome, paging
 from ..access.auth import Credentials
 from ..base import AccountUseCases

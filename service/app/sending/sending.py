@@ -21,23 +21,24 @@ from ...domain.phones import Recipient, normalise, split_recipients
 from ...domain.pricing import Tariff
 from ...domain.sender import validate_sender
 from ...domain.status import MessageStatus
-from ...domain.values import utc_time
 from ...domain.vocabularies import smsc_code
 from ..access.auth import Authenticator, Credentials
-from ..accounts.ledger import Ledger, send_debit
+from ..accounts.ledger import Ledger
 from ..access.rate_limits import Operation
 from ..errors import DuplicateRequest
-from ..subaccounts.funding import charge
 from ..pricing.tariffs import TariffResolver
-from ..limits.limits import screen as screen_limits
 from .policy import SendingPolicy
 from ..results import outcome
 from ..senders.screen import check_senders
-from ..uow import UnitOfWork, UnitOfWorkFactory
+from ..smpp.receipts import owed_at_submit
+from ..uow import UnitOfWorkFactory
+from .steps import (BLACKLISTED_ERROR, INVALID_NUMBER_ERROR, check_text, new_message, pay,
+                    schedule_limit, screen, send_note)
+
+__all__ = ["BLACKLISTED_ERROR", "INVALID_NUMBER_ERROR", "MessageResult", "Quote", "QuoteSms",
+           "SendParts", "SendResult", "SendSms", "SendingService", "schedule_limit"]
 
 _REFUSED = (MessageStatus.INVALID_NUMBER.canonical_name, MessageStatus.BANNED.canonical_name)
-INVALID_NUMBER_ERROR = 1
-BLACKLISTED_ERROR = 12
 
 
 @dataclass(frozen=True)
@@ -206,23 +207,18 @@ class SendingService:
     def _store(self, account_id: int, client_ref: str | None, messages: list[Message],
                now: datetime, currency: str | None = None, actor: str | None = None) -> SendResult:
         with self._uow(write=True) as uow:
-            _ban_blacklisted(uow, account_id, messages)
             if client_ref is not None:
                 earlier = uow.send_requests.find(account_id, client_ref)
                 expired_before = now - timedelta(hours=self._policy.idempotency_hours)
                 if earlier is not None and earlier[0] >= expired_before and earlier[1]:
                     return SendResult.from_json(earlier[1])
                 uow.send_requests.claim(account_id, client_ref, now, expired_before)
-            screen_limits(uow, self._policy.limits, account_id, messages, now)
-            total = sum((m.cost for m in messages), Decimal("0"))
+            screen(uow, self._policy.limits, account_id, messages, now)
             ids = uow.messages.add_many(messages)
-            if total > 0:  # after the insert: the entry names the request's first message;
-                # its own balance, or its parent's within its caps (a sub-client's)
-                balance = charge(uow, account_id, total, now, currency, lambda payer: send_debit(
-                    self._ledger, uow, payer, total, ids, len(messages), client_ref,
-                    actor or str(account_id), currency))
-            else:
-                balance = uow.accounts.balance(account_id)
+            owed_at_submit(uow, messages)  # those refused here (BANNED ...) may owe a receipt
+            balance = pay(uow, self._ledger, account_id, messages, now, currency,
+                          actor or str(account_id), send_note(len(messages), client_ref))
+            total = sum((m.cost for m in messages), Decimal("0"))
             result = self._result(messages, ids, total, balance)
             if client_ref is not None:
                 uow.send_requests.store_result(account_id, client_ref, result.to_json())
@@ -237,12 +233,7 @@ class SendingService:
     def _recipients(self, raw_recipients: list[str],
                     text: str | None) -> tuple[SegmentInfo, list[Recipient]]:
         """The text's segments and the normalised recipients, validated against the policy."""
-        if text is None or text == "":
-            raise MissingParameter("text")
-        if len(text) > self._policy.max_text_length:
-            raise ConstraintViolation(
-                "text", f"text is {len(text)} characters; at most "
-                f"{self._policy.max_text_length} are allowed", limit=self._policy.max_text_length)
+        text = check_text(text, self._policy.max_text_length)
         items = split_recipients(raw_recipients or [])
         if not items:
             raise MissingParameter("recipients", "at least one recipient is required")
@@ -291,18 +282,9 @@ class SendingService:
     def _message(account_id: int, priced: _Priced, text: str, sender: str | None,
                  info: SegmentInfo, now: datetime, scheduled_at: datetime | None,
                  valid_until: datetime, client_ref: str | None) -> Message:
-        r = priced.recipient
-        if r.valid:
-            status = MessageStatus.SCHEDULED if scheduled_at else MessageStatus.QUEUED
-            error_code = error_message = None
-        else:
-            status = MessageStatus.INVALID_NUMBER
-            error_code, error_message = INVALID_NUMBER_ERROR, f"invalid phone number {r.raw!r}"
-        return Message(id=None, account_id=account_id, recipient=r.address, text=text,
-                       sender=sender, encoding=info.encoding, segments=priced.segments,
-                       cost=priced.cost, status=status, created_at=now, updated_at=now,
-                       valid_until=valid_until, scheduled_at=scheduled_at, client_ref=client_ref,
-                       error_code=error_code, error_message=error_message)
+        return new_message(account_id, priced.recipient, text, sender, info.encoding,
+                           priced.segments, priced.cost, now, scheduled_at, valid_until,
+                           client_ref)
 
     @staticmethod
     def _result(messages: list[Message], ids: list[int], total: Decimal, balance: Decimal) -> SendResult:
@@ -317,21 +299,3 @@ class SendingService:
                           total_segments=sum(m.segments for m in messages if not m.status.final),
                           balance=balance, messages=results)
 
-
-def schedule_limit(scheduled_at: datetime, now: datetime, max_days: int) -> datetime:
-    """A client's send time in UTC, at most ``max_days`` ahead (earlier times are kept)."""
-    when = utc_time(scheduled_at, "scheduledAt")
-    if when > now + timedelta(days=max_days):
-        raise ConstraintViolation("scheduledAt", f"scheduled time is more than {max_days} "
-                                  "days ahead", limit=max_days)
-    return when
-
-
-def _ban_blacklisted(uow: UnitOfWork, account_id: int, messages: list[Message]) -> None:
-    """Numbers on the account's blacklist become BANNED, free, and are never sent."""
-    sendable = [m.recipient for m in messages if not m.status.final]
-    banned = uow.blacklist.contains(account_id, sendable) if sendable else set()
-    for m in messages:
-        if m.recipient in banned and not m.status.final:
-            m.status, m.cost = MessageStatus.BANNED, Decimal("0")
-            m.error_code, m.error_message = BLACKLISTED_ERROR, "the number is on the blacklist"

@@ -45,7 +45,8 @@ class SmppConnector:
             try:
                 encoded.append((i, [submit_sm_template(sms.recipient, sms.sender,
                                                        sms.valid_until, p)
-                                    for p in part_payloads(sms.parts, sms.encoding)]))
+                                    for p in part_payloads(sms.parts, sms.encoding,
+                                                           concat=sms.concat)]))
             except ValueError as exc:   # UnencodableText, or a field smpplib cannot encode
                 outcomes[i] = Rejected(sms.message_id, permanent=True,
                                        reason=f"cannot build submit_sm: {exc}")

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from ...domain.encoding import GSM_ALPHABET, GSM_ESCAPE, GSM_EXTENSION_CODES, Encoding
+from ...domain.message import ConcatPart
 
 DATA_CODING_GSM = 0x00
 DATA_CODING_UCS2 = 0x08
@@ -60,6 +61,11 @@ def concat_udh(reference: int, total: int, seq: int) -> bytes:
     return bytes([0x05, 0x00, 0x03, reference & 0xFF, total, seq])
 
 
+def concat_udh16(reference: int, total: int, seq: int) -> bytes:
+    """User data header with the 16-bit concatenation IE: 06 08 04 ref_hi ref_lo total seq."""
+    return bytes([0x06, 0x08, 0x04, reference >> 8 & 0xFF, reference & 0xFF, total, seq])
+
+
 @dataclass(frozen=True, slots=True)
 class PartPayload:
     """What one submit_sm carries for one part."""
@@ -72,6 +78,8 @@ class PartPayload:
 # Octets of user data one part may carry (unpacked septets for GSM), by (coding, multipart).
 _LIMITS = {(DATA_CODING_GSM, False): 160, (DATA_CODING_GSM, True): 153,
            (DATA_CODING_UCS2, False): 140, (DATA_CODING_UCS2, True): 134}
+# ... beside a 16-bit reference's UDH, one octet longer (GSM: 56 bits pad to 8 septets).
+_LIMITS_REF16 = {DATA_CODING_GSM: 152, DATA_CODING_UCS2: 132}
 
 _refs = itertools.count(1)
 _refs_lock = threading.Lock()
@@ -84,14 +92,22 @@ def next_reference() -> int:
 
 
 def part_payloads(parts: tuple[str, ...], encoding: Encoding,
-                  reference: int | None = None) -> list[PartPayload]:
-    """One payload per part; several parts get a UDH each and esm_class UDHI."""
-    if not 1 <= len(parts) <= 255:
-        raise UnencodableText(f"{len(parts)} parts: SMPP concatenation allows 1 to 255")
+                  reference: int | None = None,
+                  concat: ConcatPart | None = None) -> list[PartPayload]:
+    """One payload per part; several parts get a UDH each and esm_class UDHI.
+
+    ``concat``: the one part of a text the client split itself; it goes out with the client's
+    numbering in an 8-bit reference UDH (reference below 256) or a 16-bit one."""
     if encoding is Encoding.GSM7:
         coding, encode = DATA_CODING_GSM, encode_gsm7
     else:
         coding, encode = DATA_CODING_UCS2, encode_ucs2
+    if concat is not None:
+        if len(parts) != 1:
+            raise UnencodableText(f"a client's concatenated part is one SMS, not {len(parts)}")
+        return [_client_part(encode(parts[0]), coding, concat)]
+    if not 1 <= len(parts) <= 255:
+        raise UnencodableText(f"{len(parts)} parts: SMPP concatenation allows 1 to 255")
     bodies = [encode(p) for p in parts]
     limit = _LIMITS[(coding, len(bodies) > 1)]
     for i, body in enumerate(bodies, start=1):
@@ -103,3 +119,14 @@ def part_payloads(parts: tuple[str, ...], encoding: Encoding,
     total = len(bodies)
     return [PartPayload(concat_udh(ref, total, i) + body, coding, ESM_CLASS_UDHI)
             for i, body in enumerate(bodies, start=1)]
+
+
+def _client_part(body: bytes, coding: int, part: ConcatPart) -> PartPayload:
+    if not (0 <= part.reference <= 0xFFFF and 1 <= part.sequence <= part.total <= 255):
+        raise UnencodableText(f"bad concatenation numbering {part}")
+    small = part.reference <= 0xFF
+    limit = _LIMITS[(coding, True)] if small else _LIMITS_REF16[coding]
+    if len(body) > limit:
+        raise UnencodableText(f"the part has {len(body)} octets; at most {limit} fit")
+    udh = (concat_udh if small else concat_udh16)(part.reference, part.total, part.sequence)
+    return PartPayload(udh + body, coding, ESM_CLASS_UDHI)
