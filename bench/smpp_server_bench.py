@@ -224,6 +224,19 @@ def start_smpp_server(env: dict, workdir: Path, name: str) -> Served:
                       env, workdir / f"smpp-server-{name}.log", pass_fds=(sock.fileno(),))
 
 
+def postgres_settings(url: str) -> str:
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            shown = {n: conn.execute(text(f"SHOW {n}")).scalar() for n in
+                     ("server_version", "synchronous_commit", "fsync", "shared_buffers")}
+    finally:
+        engine.dispose()
+    return (f"{shown['server_version'].split()[0]} (synchronous_commit={shown['synchronous_commit']}, "
+            f"fsync={shown['fsync']}, shared_buffers={shown['shared_buffers']})")
+
+
 def fresh_postgres(admin_url: str):
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -348,6 +361,7 @@ class Run:
     rated: list[Figures] = field(default_factory=list)
     receipts: list[ReceiptFigures] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    pg_settings: str = "(not measured)"
 
 
 def uptime() -> str:
@@ -428,6 +442,16 @@ def ratios(run: Run) -> None:
 
 # --------------------------------------------------------------------------- the report
 
+def server_settings() -> str:
+    """The SMPP server's settings as the servers here ran them (this environment)."""
+    from service.config import Settings
+    settings = Settings.from_env({k: v for k, v in os.environ.items()
+                                  if k.startswith("SMSGW_SMPP_SERVER_")})
+    names = ("window", "max_pending", "batch_wait_ms", "max_binds")
+    return ", ".join(f"SMSGW_SMPP_SERVER_{n.upper()}={getattr(settings, 'smpp_server_' + n)}"
+                     for n in names)
+
+
 def report(run: Run, args) -> str:
     head, dirty = git_head(short=False)
     def ratio(f):
@@ -472,10 +496,14 @@ is the yardstick.
   once and stores nothing)
 - smsgw: `smsgw smpp-server --fd N` (the command `smsgw serve` supervises), default settings
   (SMSGW_LOG_LEVEL=warning), SQLite in a fresh file / PostgreSQL in a fresh database on
-  127.0.0.1:5432; one account with an SMPP password and `--rate-send 0` (no send rate
+  127.0.0.1:5432 ({server_settings()}); one account with an SMPP password and
+  `--rate-send 0` (no send rate
   limit). No worker runs while submits are measured, except in the rows marked *+ worker*:
   window 50, one bind, while one `smsgw worker` (simulator connector) delivers the messages
   the rows before queued, as the worker `smsgw serve` embeds would.
+- Durability: PostgreSQL {run.pg_settings}: a submit_sm_resp follows a commit flushed to
+  disk. SQLite as smsgw opens it (WAL, synchronous=NORMAL): the commit survives a killed
+  process; a power cut may lose the last few.
 - Load: single-part GSM text, registered_delivery=0, bind_transceiver; {args.warmup:g} s
   warm-up, then {f'{args.count:,} submits' if args.count else f'{args.seconds:g} s'} per row.
   Fixed rate: one bind, window 50, {args.rate_seconds:g} s; latency from writing the submit_sm to
@@ -573,6 +601,7 @@ def main() -> int:
                 url, drop = f"sqlite:///{workdir / 'bench.db'}", (lambda: None)
             else:
                 url, drop = fresh_postgres(args.pg)
+                run.pg_settings = postgres_settings(url)
             try:
                 env = prepare_database(url)
                 server = start_smpp_server(env, workdir, store)
