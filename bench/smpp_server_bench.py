@@ -84,6 +84,7 @@ class Figures:
     server_cpu_pct: float
     other_cpu_pct: float
     late: int = 0
+    db_cpu_pct: float | None = None     # PostgreSQL backends serving this database
     ratio: float | None = None
 
 
@@ -112,10 +113,29 @@ async def _drive(esmes: list[Esme], template: SubmitTemplate, window: int, budge
             pacer.cancel()
 
 
+def backend_cpu(database: str | None) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to ``database`` (its processes are
+    titled ``postgres: ... <user> <database> <address>``)."""
+    if not database:
+        return {}
+    import psutil
+    out = {}
+    for p in psutil.process_iter(["name", "cmdline"]):
+        try:
+            title = " ".join(p.info["cmdline"] or [])
+            if title.startswith("postgres:") and f" {database} " in title:
+                t = p.cpu_times()
+                out[p.pid] = t.user + t.system
+        except psutil.Error:
+            continue
+    return out
+
+
 async def measure(label: str, host: str, port: int, *, binds: int, window: int,
                   seconds: float | None, count: int | None, rate: float | None,
                   warmup: float, system_id: str, password: str, server_pid: int | None,
-                  registered_delivery: int = 0, kind: str = "trx") -> Figures:
+                  registered_delivery: int = 0, kind: str = "trx",
+                  database: str | None = None) -> Figures:
     """Bind ``binds`` sessions, warm up, then measure ``seconds`` (or ``count`` submits)."""
     template = SubmitTemplate(submit_sm_body(DESTINATION, b"Hello from the SMPP benchmark",
                                              registered_delivery=registered_delivery))
@@ -127,11 +147,13 @@ async def measure(label: str, host: str, port: int, *, binds: int, window: int,
             esme.tally.__init__()
         host0, mine0 = HostCpu.now(), own_cpu()
         server0 = process_cpu(server_pid) if server_pid else 0.0
+        db0 = backend_cpu(database)
         started = time.perf_counter()
         await _drive(esmes, template, window, Budget(count=count, seconds=seconds), rate)
         elapsed = time.perf_counter() - started
         mine = own_cpu() - mine0
         server = (process_cpu(server_pid) - server0) if server_pid else 0.0
+        db1 = backend_cpu(database)
         host = HostCpu.now()
     finally:
         for esme in esmes:
@@ -149,7 +171,9 @@ async def measure(label: str, host: str, port: int, *, binds: int, window: int,
                    1000 * latencies[-1] if latencies else float("nan"),
                    100 * mine / elapsed, 100 * server / elapsed,
                    100 * max(0.0, busy - mine - server) / elapsed,
-                   sum(e.tally.late for e in esmes))
+                   sum(e.tally.late for e in esmes),
+                   100 * sum(v - db0.get(pid, 0.0) for pid, v in db1.items()) / elapsed
+                   if database else None)
 
 
 # --------------------------------------------------------------------------- the servers
@@ -222,6 +246,13 @@ def start_smpp_server(env: dict, workdir: Path, name: str) -> Served:
         return Served(f"smsgw smpp-server ({name})",
                       [PY, "-m", "service.cli", "smpp-server", "--fd", str(sock.fileno())],
                       env, workdir / f"smpp-server-{name}.log", pass_fds=(sock.fileno(),))
+
+
+def database_name(env: dict) -> str | None:
+    """The PostgreSQL database's name (None on SQLite: its work is the server's own CPU)."""
+    from sqlalchemy.engine import make_url
+    url = make_url(env["SMSGW_DATABASE_URL"])
+    return url.database if url.get_backend_name() == "postgresql" else None
 
 
 def postgres_settings(url: str) -> str:
@@ -373,21 +404,21 @@ def uptime() -> str:
 
 
 def run_matrix(run: Run, label: str, host: str, port: int, args, server_pid: int | None,
-               system_id: str, password: str) -> None:
+               system_id: str, password: str, database: str | None = None) -> None:
     for binds in args.binds:
         for window in args.window:
             f = asyncio.run(measure(label, host, port, binds=binds, window=window,
                                     seconds=None if args.count else args.seconds,
                                     count=args.count, rate=None, warmup=args.warmup,
                                     system_id=system_id, password=password,
-                                    server_pid=server_pid))
+                                    server_pid=server_pid, database=database))
             run.figures.append(f)
             print(row(f), flush=True)
     if args.rate:
         f = asyncio.run(measure(label, host, port, binds=1, window=50,
                                 seconds=args.rate_seconds, count=None, rate=args.rate,
                                 warmup=args.warmup, system_id=system_id, password=password,
-                                server_pid=server_pid))
+                                server_pid=server_pid, database=database))
         run.rated.append(f)
         print(row(f), flush=True)
 
@@ -403,7 +434,7 @@ def with_worker(run: Run, store: str, env: dict, server: Served, args, workdir: 
                                 window=50, seconds=None if args.count else args.seconds,
                                 count=args.count, rate=None, warmup=max(args.warmup, 2.0),
                                 system_id=LOGIN, password=SMPP_PASSWORD,
-                                server_pid=server.proc.pid))
+                                server_pid=server.proc.pid, database=database_name(env)))
         run.figures.append(f)
         print(row(f), flush=True)
     finally:
@@ -459,7 +490,8 @@ def report(run: Run, args) -> str:
     table = "\n".join(
         f"| {f.target} | {f.binds} | {f.window} | {f.per_second:,.0f} | {ratio(f)} | "
         f"{f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.client_cpu_pct:.0f} | "
-        f"{f.server_cpu_pct:.0f} | {f.other_cpu_pct:.0f} | "
+        f"{f.server_cpu_pct:.0f} | {'-' if f.db_cpu_pct is None else f'{f.db_cpu_pct:.0f}'} | "
+        f"{f.other_cpu_pct - (f.db_cpu_pct or 0):.0f} | "
         f"{sum(f.refused.values()) if f.refused else 0} | {limited_by(f)} |" for f in run.figures)
     rated = "\n".join(
         f"| {f.target} | {f.rate:g} | {f.per_second:,.0f} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | "
@@ -512,13 +544,14 @@ is the yardstick.
 
 ## Accepted submit_sm per second
 
-| target | binds | window | submit_sm/s | vs baseline | p50 ms | p99 ms | client CPU % | server CPU % | other CPU % | refused | limited by |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| target | binds | window | submit_sm/s | vs baseline | p50 ms | p99 ms | client CPU % | server CPU % | PostgreSQL CPU % | other CPU % | refused | limited by |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 {table}
 
 *vs baseline*: against the simulator with the same binds and window, same run. *CPU %*:
-CPU time over the measured seconds (100% = one core; the box has 2). *other*: the rest of the
-host (PostgreSQL, the kernel's loopback work, other tenants).
+CPU time over the measured seconds (100% = one core; the box has 2). *PostgreSQL*: the
+backends connected to the benchmark's database. *other*: the rest of the host (the kernel's
+loopback work, other tenants: the box is shared).
 
 ## submit_sm_resp latency at a fixed rate
 
@@ -607,7 +640,7 @@ def main() -> int:
                 server = start_smpp_server(env, workdir, store)
                 try:
                     run_matrix(run, f"smsgw {store}", server.host, server.port, args,
-                               server.proc.pid, LOGIN, SMPP_PASSWORD)
+                               server.proc.pid, LOGIN, SMPP_PASSWORD, database_name(env))
                     if args.with_worker:
                         with_worker(run, store, env, server, args, workdir)
                 finally:
