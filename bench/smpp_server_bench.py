@@ -582,8 +582,24 @@ SMSGW_SMPP_SERVER_WINDOW (default).
 
 For scale: Jasmin's users report 140 submit_sm/s; smsc (C) claims 10,000/s per server.
 
-## Notes
+## Reading it
 
+- **Window 1** pays a whole transaction per submit_sm: on PostgreSQL (synchronous_commit=on)
+  each commit waits for a WAL flush, and each submit runs the whole sending use case (account
+  re-read, limits, price, blacklist, ledger) in Python: several ms of CPU for one message.
+  Windows and binds let the group committer put many submits in one transaction.
+- **The group committer is one thread per process**, and its steps alternate: Python work,
+  then PostgreSQL statements, then Python again. On PostgreSQL neither is saturated alone (see
+  the server and PostgreSQL columns), but together they are close to one core: the pipeline is
+  serial. More binds help only until the batches are full.
+- **SQLite** has no network round trips, and its commits (WAL, synchronous=NORMAL) do not wait
+  for the disk, so the server's own CPU is the limit: one process, one GIL.
+- **The worker beside the server** (the *+ worker* rows, as under `smsgw serve`) shares the
+  two cores and the database, and roughly halves the figure.
+- **The baseline** is the client's own ceiling. The client costs a few per cent of a core at
+  smsgw's rates, so it is not what limits smsgw.
+- **The box is shared.** The *other* column is CPU that neither the client, nor the server, nor
+  PostgreSQL used. Compare rows within one run, and the ratios to the baseline.
 {notes}
 """
 
