@@ -118,6 +118,25 @@ def smsgw_env(port: int, database: Path | None = None, **settings: str) -> dict[
     return env
 
 
+def fresh_postgres(admin_url: str, prefix: str = "smsgw_bench") -> tuple[str, Callable[[], None]]:
+    """A new, empty PostgreSQL database on the server ``admin_url`` names, and the function
+    that drops it (the benchmarks migrate it themselves, as `smsgw db upgrade` would)."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
+
+
 def smsgw_cli(env: dict, *args: str) -> None:
     """``smsgw <args>`` (db upgrade, account create ...), the way an operator runs it."""
     subprocess.run([PY, "-m", "service.cli", *args], env=env, cwd=ROOT, check=True,

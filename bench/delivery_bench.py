@@ -21,7 +21,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -29,15 +28,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from service.app.access.auth import Credentials  # noqa: E402
 from service.app.sending.sending import SendSms  # noqa: E402
 from service.bootstrap import build_container  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.persistence.migrate import upgrade  # noqa: E402
-from benchlib import add_record_flag, cpu_model
+from benchlib import add_record_flag, cpu_model, fresh_postgres
 
 
 class Receiver:
@@ -130,17 +127,6 @@ def run_setup(url: str, workers: int, messages: int, receiver: Receiver) -> dict
             - (cpu_before.children_user + cpu_before.children_system)}
 
 
-def fresh_pg(admin_url: str) -> tuple[str, callable]:
-    name = f"smsgw_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 
@@ -154,7 +140,7 @@ def main() -> int:
     receiver = Receiver()
     results = []
     for workers in (1, 2, 4):
-        url, drop = fresh_pg(args.pg)
+        url, drop = fresh_postgres(args.pg)
         try:
             results.append(("PostgreSQL", run_setup(url, workers, args.messages, receiver)))
         finally:

@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -39,11 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
-from benchlib import (Gunicorn, Load, add_record_flag, cpu_model, git_head,  # noqa: E402
-                      python_load, wrk, wrk_version)
+from benchlib import (Gunicorn, Load, add_record_flag, cpu_model, fresh_postgres,  # noqa: E402
+                      git_head, python_load, wrk, wrk_version)
 from service.app.access.auth import Credentials  # noqa: E402
 from service.app.sending.sending import SendSms  # noqa: E402
 from service.bootstrap import build_container  # noqa: E402
@@ -78,17 +76,6 @@ def status_load(message_id: int) -> Load:
                 {**HEADERS, "SOAPAction": '"GetStatus"'}, "<tns:statusName>QUEUED</tns:statusName>")  # found, and hot
 
 
-def fresh_pg(admin_url: str) -> tuple[str, callable]:
-    name = f"smsgw_retention_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 def prepare(url: str, archived: int) -> float:
@@ -199,8 +186,8 @@ def main() -> int:
     add_record_flag(parser, "bench/RETENTION_RESULTS.md")
     args = parser.parse_args()
 
-    empty_url, drop_empty = fresh_pg(args.pg)
-    big_url, drop_big = fresh_pg(args.pg)
+    empty_url, drop_empty = fresh_postgres(args.pg, "smsgw_retention")
+    big_url, drop_big = fresh_postgres(args.pg, "smsgw_retention")
     servers: list[Gunicorn] = []
     figures: dict[str, dict[str, list[float]]] = {}
     try:

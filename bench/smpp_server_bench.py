@@ -41,7 +41,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchlib import (HostCpu, add_record_flag, cpu_model, git_head, own_cpu,  # noqa: E402
-                      process_cpu)
+                      fresh_postgres, process_cpu)
 from tests.smpp_esme import (Budget, Esme, Pacer, SubmitTemplate, percentile,  # noqa: E402
                              submit_sm_body)
 
@@ -268,19 +267,6 @@ def postgres_settings(url: str) -> str:
             f"fsync={shown['fsync']}, shared_buffers={shown['shared_buffers']})")
 
 
-def fresh_postgres(admin_url: str):
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    name = f"smsgw_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
 
 
 # --------------------------------------------------------------------------- receipts
