@@ -87,9 +87,12 @@ class FakeReceipts:
             final: bool = True) -> OwedReceipt:
         with self.cond:
             self._next += 1
-            receipt = OwedReceipt(self._next, account_id, message_id, "79991234567", "SENDER",
-                                  stat, "000" if stat == "DELIVRD" else "005",
-                                  2 if stat == "DELIVRD" else 5, NOW, NOW, "hello", 0, final)
+            receipt = OwedReceipt(
+                id=self._next, account_id=account_id, message_id=message_id,
+                source="79991234567", destination="SENDER", stat=stat,
+                err="000" if stat == "DELIVRD" else "005",
+                message_state=2 if stat == "DELIVRD" else 5, submitted_at=NOW, done_at=NOW,
+                text="hello", attempts=0, final=final)
             self.owed[receipt.id] = receipt
             return receipt
 

@@ -34,22 +34,11 @@ class NewReceipt:
 
 
 @dataclass(frozen=True)
-class OwedReceipt:
+class OwedReceipt(NewReceipt):
     """A queued receipt leased to a session; ``attempts``: the failed tries before this one."""
 
     id: int
-    account_id: int
-    message_id: int
-    source: str
-    destination: str
-    stat: str
-    err: str
-    message_state: int
-    submitted_at: datetime
-    done_at: datetime
-    text: str
     attempts: int
-    final: bool
 
 
 class SmppReceiptOutbox(Protocol):
