@@ -140,7 +140,7 @@ def wait_until(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
+        time.sleep(0.2)  # a poll: the server and worker are other processes
 
 
 def test_kill_9_mid_window_loses_no_acked_submit_charges_none_twice_and_receipts_arrive(

@@ -48,7 +48,7 @@ class ReceiptPump:
         while not self._stopping:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-            except asyncio.TimeoutError:
+            except asyncio.TimeoutError:  # nobody woke us: poll anyway (other nodes)
                 pass
             self._wake.clear()
             if self._stopping:

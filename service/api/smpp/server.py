@@ -135,7 +135,7 @@ class SmppServer:
         if self.sessions:
             try:
                 await asyncio.wait_for(self._all_closed.wait(), grace_seconds)
-            except asyncio.TimeoutError:
+            except asyncio.TimeoutError:  # grace is over: close what is left below
                 pass
         for session in list(self.sessions):
             if session.transport is not None:
