@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from .errors import ConstraintViolation, MissingParameter, ValidationError
 from .phones import normalise
@@ -38,6 +38,23 @@ class Contact:
         if self.birthday:
             values["birthday"] = self.birthday.strftime("%d.%m.%Y")
         return values
+
+
+class OptOutSource:
+    """Who put a number on an account's blacklist."""
+
+    API = "api"          # the account, through a door (AddToBlacklist, Blacklist/Add ...)
+    INBOUND = "inbound"  # the subscriber, with a STOP word sent to one of the account's numbers
+
+
+@dataclass(frozen=True)
+class BlacklistEntry:
+    """A blacklisted number of an account, with who listed it, why, and when."""
+
+    phone: str
+    source: str
+    reason: str | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)

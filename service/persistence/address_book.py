@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..app.sending.ports import MessageFilter
 from ..app.results import Page
-from ..domain.contacts import Contact, Group
+from ..domain.contacts import BlacklistEntry, Contact, Group, OptOutSource
 from ..domain.errors import ConstraintViolation
 from ..domain.message import Message
 from .repositories import _message_from_row
@@ -213,11 +213,22 @@ class SqlBlacklistRepository:
                 blacklist.c.account_id == account_id, blacklist.c.phone.in_(chunk))).scalars())
         return found
 
-    def add(self, account_id, phones, now) -> None:
-        new = [p for p in dict.fromkeys(phones) if p not in self.contains(account_id, phones)]
+    def entries(self, account_id, phones) -> dict[str, BlacklistEntry]:
+        found: dict[str, BlacklistEntry] = {}
+        for chunk in _chunks(list(dict.fromkeys(phones))):
+            for row in self._conn.execute(select(blacklist).where(
+                    blacklist.c.account_id == account_id, blacklist.c.phone.in_(chunk))):
+                found[row.phone] = BlacklistEntry(row.phone, row.source, row.reason,
+                                                  row.created_at)
+        return found
+
+    def add(self, account_id, phones, now, source=OptOutSource.API, reason=None) -> None:
+        listed = self.contains(account_id, phones)
+        new = [p for p in dict.fromkeys(phones) if p not in listed]
         if new:
             self._conn.execute(insert(blacklist), [
-                {"account_id": account_id, "phone": p, "created_at": now} for p in new])
+                {"account_id": account_id, "phone": p, "created_at": now, "source": source,
+                 "reason": reason} for p in new])
 
     def remove(self, account_id, phones) -> list[str]:
         present = sorted(self.contains(account_id, phones))

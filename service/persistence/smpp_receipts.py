@@ -14,9 +14,9 @@ from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ..app.smpp.receipt_ports import NewReceipt, OwedReceipt
-from .tables import smpp_receipts
+from .tables import smpp_outbox
 
-q = smpp_receipts
+q = smpp_outbox
 
 
 def _chunks(items: Sequence, size: int = 500):

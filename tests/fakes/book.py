@@ -137,18 +137,26 @@ class FakeBlacklistRepository:
         self._s = store
 
     def contains(self, account_id, phones):
-        return set(phones) & self._s.blacklist.get(account_id, set())
+        return set(phones) & set(self._s.blacklist.get(account_id, {}))
 
-    def add(self, account_id, phones, now):
-        self._s.blacklist.setdefault(account_id, set()).update(phones)
+    def entries(self, account_id, phones):
+        listed = self._s.blacklist.get(account_id, {})
+        return {p: listed[p] for p in dict.fromkeys(phones) if p in listed}
+
+    def add(self, account_id, phones, now, source="api", reason=None):
+        from service.domain.contacts import BlacklistEntry
+        listed = self._s.blacklist.setdefault(account_id, {})
+        for phone in dict.fromkeys(phones):
+            listed.setdefault(phone, BlacklistEntry(phone, source, reason, now))
 
     def remove(self, account_id, phones):
-        listed = self._s.blacklist.get(account_id, set())
-        gone = sorted(set(phones) & listed)
-        listed.difference_update(gone)
+        listed = self._s.blacklist.get(account_id, {})
+        gone = sorted(set(phones) & set(listed))
+        for phone in gone:
+            del listed[phone]
         return gone
 
     def list(self, account_id, offset, limit):
         from service.app.results import Page
-        phones = sorted(self._s.blacklist.get(account_id, set()))
+        phones = sorted(self._s.blacklist.get(account_id, {}))
         return Page(len(phones), phones[offset:offset + limit])

@@ -17,7 +17,7 @@ class _Store:
         self.accounts: dict[int, Account] = {}
         self.messages: dict[int, Message] = {}
         self.send_requests: dict[tuple[int, str], list] = {}
-        self.blacklist: dict[int, set[str]] = {}
+        self.blacklist: dict[int, dict] = {}  # account id: {phone: BlacklistEntry}
         self.login_failures: dict[tuple[str, str], dict] = {}
         self.counters: dict[tuple[int, str, int], int] = {}
         self.api_keys: dict[int, ApiKey] = {}

@@ -11,7 +11,7 @@ import builtins
 from datetime import datetime
 from typing import Protocol, Sequence
 
-from ...domain.contacts import Contact, Group
+from ...domain.contacts import BlacklistEntry, Contact, Group, OptOutSource
 from ..results import Page
 
 
@@ -72,8 +72,13 @@ class BlacklistRepository(Protocol):
     def contains(self, account_id: int, phones: Sequence[str]) -> set[str]:
         """The phones among ``phones`` that are blacklisted."""
 
-    def add(self, account_id: int, phones: Sequence[str], now: datetime) -> None:
-        """Add phones; ones already listed stay as they are."""
+    def entries(self, account_id: int, phones: Sequence[str]) -> dict[str, BlacklistEntry]:
+        """The entries of the phones among ``phones`` that are blacklisted, by phone."""
+
+    def add(self, account_id: int, phones: Sequence[str], now: datetime,
+            source: str = OptOutSource.API, reason: str | None = None) -> None:
+        """Add phones with who listed them (``OptOutSource``) and why; ones already listed
+        stay as they are (their source, reason and time too)."""
 
     def remove(self, account_id: int, phones: Sequence[str]) -> builtins.list[str]:
         """Remove phones; return those that were listed."""

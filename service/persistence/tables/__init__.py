@@ -13,7 +13,9 @@ from .book import blacklist, contact_groups, contacts, group_members
 from .mailings import mailing_purged_stats, mailing_recipients, mailings, task_errors, tasks
 from .limits import account_limits, limit_counters, recent_sends
 from .senders import senders, shared_senders
-from .smpp import smpp_receipts, smpp_sessions
+from .smpp import smpp_outbox, smpp_sessions
+from .inbound import (inbound_keywords, inbound_messages, inbound_numbers, inbound_parts,
+                      inbound_settings)
 
 __all__ = [
     "Id", "metadata",
@@ -26,5 +28,6 @@ __all__ = [
     "mailing_purged_stats", "mailing_recipients", "mailings", "task_errors", "tasks",
     "account_limits", "limit_counters", "recent_sends",
     "senders", "shared_senders",
-    "smpp_receipts", "smpp_sessions",
+    "smpp_outbox", "smpp_sessions",
+    "inbound_keywords", "inbound_messages", "inbound_numbers", "inbound_parts", "inbound_settings",
 ]

@@ -42,4 +42,6 @@ blacklist = Table(
     Column("account_id", Id, ForeignKey("accounts.id"), primary_key=True),
     Column("phone", String(20), primary_key=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    Column("source", String(10), nullable=False, server_default="api"),  # OptOutSource
+    Column("reason", String(200), nullable=True),
 )

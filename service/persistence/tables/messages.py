@@ -51,6 +51,8 @@ messages = Table(
     Column("concat_total", SmallInteger, nullable=True),
     Column("concat_seq", SmallInteger, nullable=True),
     Index("ix_messages_account_id_id", "account_id", "id"),
+    # an inbound message's thread: the account's latest message to its sender
+    Index("ix_messages_account_recipient_id", "account_id", "recipient", "id"),
     Index("ix_messages_account_external", "account_id", "external_id"),
     Index("ix_messages_mailing_id_status", "mailing_id", "status"),
     Index("ix_messages_status_scheduled_at", "status", "scheduled_at"),
@@ -99,7 +101,9 @@ callbacks = Table(
     "callbacks", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("account_id", Id, ForeignKey("accounts.id"), nullable=False),
-    Column("message_id", Id, ForeignKey("messages.id"), nullable=False),
+    # exactly one of message_id (a status event) and inbound_id (an inbound message) is set
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=True),
+    Column("inbound_id", Id, nullable=True),
     Column("url", String(2000), nullable=False),
     Column("payload", Text, nullable=False),
     Column("state", String(10), nullable=False),  # pending, delivered, dead
@@ -111,6 +115,7 @@ callbacks = Table(
     Column("delivered_at", UtcDateTime(), nullable=True),
     Index("ix_callbacks_state_next", "state", "next_attempt_at"),
     Index("ix_callbacks_message_id", "message_id", "id"),
+    Index("ix_callbacks_inbound_id", "inbound_id"),
     Index("ix_callbacks_pending", "id", postgresql_where=_PENDING, sqlite_where=_PENDING),
     Index("ix_callbacks_pending_message", "message_id", "id",
           postgresql_where=_PENDING, sqlite_where=_PENDING),
