@@ -10,6 +10,7 @@ it as an ``InboundMessage``.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -30,6 +31,25 @@ class InboundPart:
     received_at: datetime
     concat: ConcatPart | None = None
     carrier_id: str | None = None
+
+
+def fold_word(word: str) -> str:
+    """A word as keywords are compared: punctuation and symbols around it stripped, case-folded
+    (Latin and Cyrillic alike): ``"Stop!"`` and ``"«СТОП»"`` are ``"stop"`` and ``"стоп"``."""
+    start, end = 0, len(word)
+    while start < end and unicodedata.category(word[start])[0] in "PSZC":
+        start += 1
+    while end > start and unicodedata.category(word[end - 1])[0] in "PSZC":
+        end -= 1
+    return word[start:end].casefold()
+
+
+def split_first_word(text: str) -> tuple[str, str]:
+    """The text's first word, folded, and the rest of the text as it was (stripped)."""
+    words = text.strip().split(None, 1)
+    if not words:
+        return "", ""
+    return fold_word(words[0]), words[1].strip() if len(words) > 1 else ""
 
 
 class KeywordAction(Enum):
