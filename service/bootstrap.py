@@ -174,7 +174,7 @@ def build_connector(container: Container):
     s = container.settings
     if s.connector == "smpp":
         from .delivery.smpp import SmppConfig, SmppConnector
-        return SmppConnector(SmppConfig(**s.smpp_options()))
+        return SmppConnector(SmppConfig(**s.smpp_options()), container.clock)
     from .delivery.simulator import SimulatorConnector
     from .persistence.simulator_ledger import SqlSimulatorLedger
     return SimulatorConnector(SqlSimulatorLedger(container.engine), container.clock,
@@ -210,7 +210,8 @@ def build_worker(container: Container):
     return Worker(delivery, callbacks, build_connector(container),
                   WorkerOptions(callback_threads=container.settings.worker_callback_threads),
                   tasks=container.use_cases.tasks, retention=build_retention(container),
-                  smpp_receipts=container.use_cases.smpp_receipts)
+                  smpp_receipts=container.use_cases.smpp_receipts,
+                  inbound=getattr(container.use_cases, "inbound", None))
 
 
 def build_smpp_server(settings: Settings):

@@ -27,7 +27,7 @@ import time
 from datetime import timedelta
 from typing import Sequence
 
-from ..app.delivery.carrier import Accepted, OutboundSms, ReceiptSink, Rejected
+from ..app.delivery.carrier import Accepted, InboundSink, OutboundSms, ReceiptSink, Rejected
 from ..app.delivery.simulator_ports import SimulatedPart, SimulatorLedger
 from ..domain.clock import Clock
 from ..domain.simulator_rules import DEFAULT_RULES, OUTCOMES, parse_rules
@@ -51,12 +51,13 @@ class SimulatorConnector:
         self._next_slot = 0.0
         self._throttle = threading.Lock()
         self._sink: ReceiptSink | None = None
+        self._inbound: InboundSink | None = None
 
-    def start(self, sink: ReceiptSink) -> None:
-        self._sink = sink
+    def start(self, sink: ReceiptSink, inbound: InboundSink) -> None:
+        self._sink, self._inbound = sink, inbound
 
     def stop(self) -> None:
-        self._sink = None
+        self._sink = self._inbound = None
 
     def ready(self) -> bool:
         return True
