@@ -14,6 +14,8 @@ Written as comma-separated items, for example
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 DEFAULT_RULES = {"0000": "UNDELIV", "0001": "EXPIRED", "0002": "REJECTD", "0003": "NONE"}
 # A number ending in 0009 answers STOP to what it was sent, one ending in 0008 echoes it.
 DEFAULT_REPLIES = {"0009": "STOP", "0008": "ECHO"}
@@ -70,7 +72,7 @@ def reply_for(number: str, replies: dict[str, str]) -> str | None:
     return None
 
 
-def _items(spec: str | None):
+def _items(spec: str | None) -> Iterator[tuple[str, str, str]]:
     for item in (spec or "").replace(";", ",").split(","):
         if item.strip():
             key, _, value = item.partition("=")
