@@ -120,6 +120,7 @@ class SmscSimulator:
         self.mo_sent: list[tuple[int, int | None, int]] = []      # (MO id, part, attempt)
         self._mo_ids = itertools.count(1)
         self._held_mo: list[PendingMo] = []
+        self._mo_waiting: collections.deque[PendingMo] = collections.deque()   # window full
         self.max_outstanding = 0
         self._sessions: dict[int, _Session] = {}
         self._numbers = iter(range(1, 1 << 30))
@@ -377,6 +378,10 @@ class SmscSimulator:
         if session is None:
             self._held_mo.append(mo)
             return
+        window = self.behaviour.mo_window
+        if window and sum(isinstance(u, PendingMo) for u in session.unacked.values()) >= window:
+            self._mo_waiting.append(mo)
+            return
         mo.attempts += 1
         self.mo_sent.append((mo.mo_id, mo.part, mo.attempts))
         session.seq += 1
@@ -392,6 +397,8 @@ class SmscSimulator:
             self.mo_acks.append(MoAck(r.mo_id, r.part, r.attempts, status))
             if status in MO_TEMPORARY and r.attempts <= self.behaviour.mo_redeliver_limit:
                 self._later(self.behaviour.redeliver_delay, self._deliver_mo, r)
+            if self._mo_waiting:
+                self._deliver_mo(self._mo_waiting.popleft())
             return
         b = self.behaviour
         self.deliver_resps.append((format_id(r.message_id, b.receipt_id_format or b.resp_id_format),

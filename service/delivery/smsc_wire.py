@@ -41,6 +41,7 @@ class Behaviour:
     redeliver_delay: float = 0.2            # after a non-OK deliver_sm_resp
     redeliver_limit: int = 5
     mo_redeliver_limit: int = 50            # resends of an MO answered with a temporary error
+    mo_window: int = 0                      # MO deliver_sm unanswered at once per bind (0: any)
     record: bool = True                     # keep a SubmitRecord per submit_sm (off for demos)
 
 

@@ -206,3 +206,11 @@ def test_255_parts_and_a_part_above_the_count(smsc, mo, connector):
 def test_an_empty_text_is_stored_as_an_empty_message(smsc, mo, connector):
     status, part = raw(smsc, mo, 0, 0, b"")
     assert status == ESME_ROK and part.text == ""
+
+
+def test_with_a_window_the_smsc_holds_back_mo_until_answers_come(smsc, mo, connector):
+    smsc.behaviour.mo_window = 3
+    ids = [smsc.send_mo("491511234567", f"m{n}") for n in range(30)]
+    assert mo.wait_for(lambda: len(mo.parts) == 30)
+    assert sorted(p.text for p in mo.parts) == sorted(f"m{n}" for n in range(30))
+    assert wait_until(lambda: all(smsc.mo_statuses(i) == [(None, ESME_ROK)] for i in ids))
