@@ -28,7 +28,8 @@ class SmppConnector:
     ``config.window`` submit_sm are in flight at once, at most ``config.tps`` per second. The
     socket belongs to one I/O thread; the sinks run on a receipt thread of its own (so they
     must be safe to call from a thread other than the worker's), and each deliver_sm is
-    answered only after its sink returned: ESME_ROK, or ESME_RX_T_APPN if it raised. Several threads may call ``submit`` at once.
+    answered only after its sink returned: ESME_ROK, or ESME_RX_T_APPN if it raised. Several
+    threads may call ``submit`` at once.
     """
 
     def __init__(self, config: SmppConfig, clock: Clock | None = None) -> None:
