@@ -33,6 +33,7 @@ from .app.access.rate_limits import RateLimiter, RatePolicy
 from .app.mailings.mailings import START_TASK, MailingService
 from .app.pricing.tariffs import TariffResolver, TariffService
 from .app.tasks.tasks import TaskService
+from .app.inbound.numbers import InboundNumbers
 from .app.inbound.service import InboundPolicy, InboundService, NoKeywords
 from .app.access.auth import Authenticator
 from .app.smpp.binds import SmppBinds
@@ -128,7 +129,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         cancel=CancelService(uow_factory, clock),
         inbound=InboundService(uow_factory, clock, NoKeywords(), InboundPolicy(
             reassembly_seconds=settings.inbound_reassembly_seconds,
-            default_region=settings.default_region)))
+            default_region=settings.default_region)),
+        inbound_numbers=InboundNumbers(uow_factory, clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

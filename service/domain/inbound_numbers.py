@@ -4,13 +4,17 @@ carrier's destination address may match.
 Stored forms: a long number is E.164, ``+`` and 8 to 15 digits (``+79991234567``); a short code
 is 3 to 8 digits without ``+`` (``4444``). An operator may write spaces, dashes, dots and
 parentheses; they are dropped. Without ``+``, 9 digits or more are a long number written
-without its ``+`` (``79991234567`` is ``+79991234567``), fewer are a short code. Carriers write
+without its ``+`` (``79991234567`` is ``+79991234567``), fewer are a short code (and a short
+code written with ``+``, 3 to 7 digits, is still one: ``+4444`` is ``4444``). Carriers write
 our numbers with or without ``+``, so a destination matches both ``+D`` and ``D``.
 """
 
 from __future__ import annotations
 
 import re
+
+from .errors import ConstraintViolation, MissingParameter, ValidationError
+from .inbound import fold_word
 
 _DECORATION = re.compile(r"[\s\-.()]")
 _DIGITS = re.compile(r"[0-9]+")
@@ -27,7 +31,7 @@ def canonical_number(raw: str) -> str | None:
     digits = text[1:] if plus else text
     if not digits.isascii() or not _DIGITS.fullmatch(digits):
         return None
-    if plus or len(digits) > SHORT_CODE_DIGITS[1]:
+    if len(digits) > SHORT_CODE_DIGITS[1] or plus and len(digits) >= LONG_NUMBER_DIGITS[0]:
         low, high = LONG_NUMBER_DIGITS
         return "+" + digits if low <= len(digits) <= high else None
     low, high = SHORT_CODE_DIGITS
@@ -46,8 +50,58 @@ def number_forms(destination: str) -> tuple[str, ...]:
 
 
 def display_number(destination: str) -> str:
-    """How a destination is kept on an inbound message: its canonical form when it is a number
-    (a short code a carrier wrote with ``+`` is still a short code), else what the carrier
-    wrote (trimmed)."""
-    text = (destination or "").strip()
-    return canonical_number(text) or canonical_number(text.removeprefix("+")) or text
+    """How a destination is kept on an inbound message: its canonical form when it is a number,
+    else what the carrier wrote (trimmed)."""
+    return canonical_number(destination) or (destination or "").strip()
+
+
+MAX_KEYWORD_LENGTH = 32  # inbound_keywords.keyword
+
+
+class InvalidInboundNumber(ValidationError):
+    """Not a long number (``+`` and 8 to 15 digits) nor a short code (3 to 8 digits)."""
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(f"invalid inbound number {raw[:40]!r}: expected a long number "
+                         "(+ and 8 to 15 digits) or a short code (3 to 8 digits)", field="number")
+
+
+class NumberTaken(ValidationError):
+    """The number is already dedicated to an account, or shared through keywords (``how``
+    says which), so it cannot be assigned this way."""
+
+    def __init__(self, number: str, how: str) -> None:
+        super().__init__(f"number {number} {how}", field="number")
+        self.number = number
+
+
+class KeywordTaken(ValidationError):
+    """The keyword is already assigned on this number (to ``login``)."""
+
+    def __init__(self, number: str, keyword: str, login: str) -> None:
+        super().__init__(f"keyword {keyword!r} on {number} is already assigned to {login}",
+                         field="keyword")
+
+
+def inbound_number(raw: str) -> str:
+    """``raw`` in its stored form, or InvalidInboundNumber."""
+    number = canonical_number(raw)
+    if number is None:
+        raise InvalidInboundNumber(raw or "")
+    return number
+
+
+def keyword(raw: str) -> str:
+    """A keyword as stored and compared (``fold_word``): one word, 1 to 32 characters once
+    folded. MissingParameter when nothing is left; ConstraintViolation when too long;
+    ValidationError when it holds spaces (the first word of a text can never match it)."""
+    words = (raw or "").split()
+    if len(words) > 1:
+        raise ValidationError(f"keyword {raw[:40]!r} must be one word", field="keyword")
+    word = fold_word(words[0]) if words else ""
+    if not word:
+        raise MissingParameter("keyword", "the keyword is empty (punctuation alone is no word)")
+    if len(word) > MAX_KEYWORD_LENGTH:
+        raise ConstraintViolation("keyword", f"keyword {word[:40]!r}… is longer than "
+                                  f"{MAX_KEYWORD_LENGTH} characters", limit=MAX_KEYWORD_LENGTH)
+    return word

@@ -17,13 +17,15 @@ from service.domain.inbound_numbers import canonical_number, display_number, num
     ("12345678", "12345678"),                # eight digits without +: still a short code
     ("+12345678", "+12345678"),              # with +: a long number
     ("123456789", "+123456789"),             # nine digits: a long number
+    ("+4444", "4444"),                       # a short code written with +
+    ("+1234567", "1234567"),
     ("+123456789012345", "+123456789012345"),
 ])
 def test_numbers_have_one_stored_form(raw, stored):
     assert canonical_number(raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["", "  ", "+", "12", "+1234567", "+1234567890123456",
+@pytest.mark.parametrize("raw", ["", "  ", "+", "12", "+12", "+1234567890123456",
                                  "1234567890123456", "ACME", "44a4", "++7999", "7+999",
                                  "٤٤٤٤", "+٧٩٩٩١٢٣٤٥٦٧"])
 def test_anything_else_is_no_number(raw):
@@ -34,7 +36,7 @@ def test_anything_else_is_no_number(raw):
     ("79991234567", ("+79991234567", "79991234567")),
     ("+79991234567", ("+79991234567", "79991234567")),
     ("4444", ("4444", "+4444")),
-    ("+4444", ("+4444", "4444")),   # a short code written with + by a carrier: still found
+    ("+4444", ("4444", "+4444")),   # a short code written with + by a carrier: still found
     ("ACME", ()),
     ("", ()),
 ])
