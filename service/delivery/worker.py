@@ -16,11 +16,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Sequence
 
 from ..app.delivery.callbacks import CallbackService
 from ..app.delivery.carrier import Connector
 from ..app.delivery.delivery import DeliveryService
+from ..app.inbound.service import InboundService
 from ..app.retention.retention import RetentionService
 from ..app.smpp.receipts import SmppReceiptQueue
 from ..app.tasks.tasks import TaskService
@@ -48,13 +49,6 @@ class WorkerOptions:
     receipt_expiry_every: float = 60.0  # SMPP receipts past their max age are dropped
 
 
-class InboundAcceptor(Protocol):
-    """What the worker hands a carrier's inbound parts to (``InboundService``)."""
-
-    def accept(self, connector: str, parts: Sequence[InboundPart]) -> None:
-        """Store ``parts`` durably, all or none; raise when that failed."""
-
-
 def worker_id() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
@@ -65,7 +59,7 @@ class Worker:
                  tasks: TaskService | None = None,
                  retention: RetentionService | None = None,
                  smpp_receipts: SmppReceiptQueue | None = None,
-                 inbound: InboundAcceptor | None = None) -> None:
+                 inbound: InboundService | None = None) -> None:
         self.delivery = delivery
         self.inbound = inbound
         self.smpp_receipts = smpp_receipts
@@ -142,11 +136,14 @@ class Worker:
                            f"worker {self.id}: iteration")
 
     def _work_once(self) -> int:
-        """Receipts, then a window of messages, then the connector's turn; a sweep, and the
-        expiry of SMPP receipts, when due."""
+        """Receipts, then a window of messages, then the connector's turn, then inbound
+        messages (MO) accepted from carriers; a sweep, and the expiry of SMPP receipts, when
+        due."""
         busy = self.delivery.process_receipts()
         busy += self.delivery.dispatch(self.connector, self.id, self.stopping.is_set)
         busy += self.connector.poll() or 0
+        if self.inbound is not None:
+            busy += self.inbound.process()
         if time.monotonic() >= self._next_sweep:
             busy += self.delivery.sweep()
             self._next_sweep = time.monotonic() + self.options.sweep_every
