@@ -8,12 +8,13 @@ closes.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Callable, ContextManager, Protocol
 
 from .access.ports import LoginFailures, RequestCounters
 from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
+from .inbound.settings_ports import InboundSettingsRepository
 from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
@@ -48,6 +49,7 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     smpp_receipts: SmppReceiptOutbox
     smpp_sessions: SmppSessions
+    inbound_settings: InboundSettingsRepository
 
     def __enter__(self) -> "UnitOfWork": ...
 
@@ -58,6 +60,12 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Undo everything done in this unit so far."""
+
+    def savepoint(self) -> ContextManager[None]:
+        """A nested unit inside this one: when its body raises, what the body wrote is undone
+        (the exception goes on) and the unit can go on; otherwise it stays part of the unit
+        (kept only if the unit commits). A step that may fail without failing the whole
+        unit (an auto-reply that cannot be paid) runs in one."""
 
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy.engine import Engine
 
 from ..domain.clock import Clock
@@ -12,6 +15,7 @@ from .counters import SqlRequestCounters
 from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .inbound_settings import SqlInboundSettingsRepository
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
@@ -67,6 +71,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(conn)
         self.smpp_receipts = SqlSmppReceiptOutbox(conn)
         self.smpp_sessions = SqlSmppSessions(conn)
+        self.inbound_settings = SqlInboundSettingsRepository(conn)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -83,6 +88,12 @@ class SqlUnitOfWork:
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
         self._release_queue()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A SAVEPOINT: rolled back to when the body raises (the exception goes on)."""
+        with self._conn.begin_nested():
+            yield
 
     def commit(self) -> None:
         self._tx.commit()

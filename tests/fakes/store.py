@@ -41,6 +41,10 @@ class _Store:
         self.callbacks: dict[int, dict] = {}
         self.smpp_receipts: dict[int, dict] = {}  # the SMPP receipt outbox's rows, by id
         self.smpp_sessions: dict[int, dict] = {}  # bound SMPP sessions, by id
+        # inbound: each account's own opt-out settings (OwnKeywordSettings, updated at), and the
+        # keywords routing a shared number's messages: (number, folded keyword) -> account id
+        self.inbound_settings: dict[int, tuple] = {}
+        self.inbound_keywords: dict[tuple[str, str], int] = {}
         self.next_id: dict[str, int] = {}      # one sequence per table above
 
 
