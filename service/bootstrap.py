@@ -21,6 +21,8 @@ from .api.smsc.http import smsc_http_app
 from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts.accounts import AccountService
+from .app.inbound.keywords import KeywordResponder
+from .app.inbound.settings import InboundSettingsService
 from .app.subaccounts.settings import AccountSettingsService
 from .app.subaccounts.subaccounts import SubAccountService
 from .domain.callback_url import parse_networks
@@ -106,6 +108,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     tasks.register(START_TASK, mailings.run_start)
     accounts = AccountService(uow_factory, auth, settings.currency, clock)
     subaccounts = SubAccountService(uow_factory, auth, accounts, clock)
+    keyword_defaults = settings.keyword_settings()
     use_cases = UseCases(
         sending=SendingService(uow_factory, auth, policy, clock, pricing),
         statuses=StatusQueries(uow_factory, auth, policy),
@@ -124,7 +127,9 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
             max_age_hours=settings.smpp_server_receipt_max_age_hours)),
         smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds),
         submit=SubmitService(uow_factory, policy, clock, pricing, limiter, on_stored=owed_at_submit),
-        cancel=CancelService(uow_factory, clock))
+        cancel=CancelService(uow_factory, clock),
+        inbound_settings=InboundSettingsService(uow_factory, keyword_defaults, clock),
+        keywords=KeywordResponder(keyword_defaults, policy, clock, pricing))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
