@@ -1,0 +1,134 @@
+"""Opt-out on both stores: an inbound STOP makes every later send to that number from that
+account BANNED (23) with "opted out", on every door and in mailings; START lets the next send
+go out. The confirmation is an ordinary queued, debited message from the number the STOP
+arrived on. (InboundService.process calls the responder inside its transaction; here the
+responder is driven the same way, in one write unit of work.)"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from sqlalchemy import select
+
+from service.app.access.auth import Credentials
+from service.app.mailings.mailings import CreateMailing
+from service.domain.inbound import InboundMessage, KeywordAction
+from service.domain.keywords import DEFAULT_SETTINGS
+from service.persistence.tables import ledger_entries, messages
+from tests.fakes import FixedClock
+from tests.integration.doors import BALANCE, LOGIN, PASSWORD, TNS, Doors
+
+NOW = datetime(2026, 12, 1, 21, 30, tzinfo=timezone.utc)
+ME = Credentials(LOGIN, PASSWORD)
+PHONE, NUMBER, OTHER = "+79991234567", "+79001112233", "+79991234500"
+OPTED_OUT = "the number opted out by replying STOP on 2026-12-01"
+
+
+@pytest.fixture
+def doors(database_url):
+    d = Doors(database_url, clock=FixedClock(NOW))
+    d.account_id = d.container.use_cases.accounts.show(LOGIN).stored_id
+    yield d
+    d.close()
+
+
+def mo(doors, text, source=PHONE):
+    """An inbound message routed to the account, acted on as process() does."""
+    draft = InboundMessage(id=0, account_id=doors.account_id, source=source,
+                           destination=NUMBER, text=text, received_at=NOW)
+    with doors.container.uow_factory(write=True) as uow:
+        [out] = doors.container.use_cases.keywords.respond(uow, [draft], NOW)
+        uow.commit()
+    return out
+
+
+def rows(doors, *where):
+    with doors.container.engine.connect() as conn:
+        return conn.execute(select(messages).where(*where).order_by(messages.c.id)).all()
+
+
+def soap_send(doors, phone):
+    status, body = doors.soap("SendSms", f"<t:recipients>{phone}</t:recipients><t:text>Sale!"
+                                         "</t:text>")
+    assert status == 200, body
+    m = etree.fromstring(body).find(f".//{{{TNS}}}messages")
+    return int(m.findtext(f"{{{TNS}}}statusCode")), m.findtext(f"{{{TNS}}}errorMessage")
+
+
+def http_send(doors, phone):
+    _status, body = doors.api("Sms/Send", {"recipients": phone, "text": "Sale!"})
+    [m] = body["data"]["messages"]
+    return m["statusCode"], m["errorMessage"]
+
+
+def mailing_send(doors, phone):
+    uc = doors.container.use_cases.mailings
+    mailing = uc.create(CreateMailing(credentials=ME, name="Promo", text="Sale!",
+                                      phones=(phone,))).mailing
+    uc.start(ME, mailing.id)
+    [row] = rows(doors, messages.c.mailing_id == mailing.id)
+    return (23 if row.status == "BANNED" else -1), row.error_message
+
+
+def last_message_error(doors, phone):
+    row = rows(doors, messages.c.recipient == phone)[-1]
+    return row.status, row.error_message
+
+
+def test_stop_bans_every_door_and_mailings_then_start_lets_the_next_send_out(doors):
+    assert mo(doors, "Stop!").action is KeywordAction.STOP
+    for send in (soap_send, http_send, mailing_send):
+        assert send(doors, PHONE) == (23, OPTED_OUT), send.__name__
+        assert send(doors, OTHER)[0] != 23
+    status, body = doors.smsc_http("send.php", {"phones": PHONE, "mes": "Sale!", "fmt": "3"})
+    assert b'"error_code": 8' in body
+    assert last_message_error(doors, PHONE) == ("BANNED", OPTED_OUT)
+    doors.oms_send([PHONE], "Sale!")
+    assert last_message_error(doors, PHONE) == ("BANNED", OPTED_OUT)
+    quote = doors.api("Sms/GetCost", {"recipients": [PHONE, OTHER], "text": "Sale!"})[1]
+    assert (quote["data"]["accepted"], quote["data"]["rejected"]) == (1, 1)
+
+    assert mo(doors, "СТАРТ").action is KeywordAction.START
+    for send in (soap_send, http_send, mailing_send):
+        assert send(doors, PHONE) == (-1, None), send.__name__
+
+
+def test_a_number_the_account_listed_keeps_the_blacklist_reason(doors):
+    doors.container.use_cases.address_book.add_to_blacklist(ME, [PHONE])
+    assert soap_send(doors, PHONE) == (23, "the number is on the blacklist")
+    assert mo(doors, "stop").action is KeywordAction.STOP  # the account's entry stays
+    assert http_send(doors, PHONE) == (23, "the number is on the blacklist")
+
+
+def test_the_confirmations_are_queued_paid_messages_from_the_number(doors):
+    mo(doors, "STOP")
+    mo(doors, "help")               # listed: no HELP text
+    mo(doors, "start")
+    mo(doors, "stop sending me these")
+    replies = rows(doors, messages.c.recipient == PHONE)
+    assert [(r.text, r.sender, r.status) for r in replies] == [
+        (DEFAULT_SETTINGS.stop_reply, NUMBER, "QUEUED"),
+        (DEFAULT_SETTINGS.start_reply, NUMBER, "QUEUED")]
+    paid = sum((r.cost for r in replies), Decimal("0"))
+    assert paid > 0
+    assert doors.container.use_cases.accounts.show(LOGIN).balance == BALANCE - paid
+    with doors.container.engine.connect() as conn:
+        actors = conn.execute(select(ledger_entries.c.actor, ledger_entries.c.reason)
+                              .where(ledger_entries.c.actor == "inbound")).all()
+    assert [tuple(a) for a in actors] == [("inbound", "send")] * 2
+
+
+def test_without_funds_the_opt_out_holds_and_no_reply_is_written(doors):
+    doors.container.use_cases.accounts.adjust(LOGIN, -BALANCE, "test")
+    assert doors.container.use_cases.accounts.show(LOGIN).balance == 0
+    footprint = len(rows(doors))
+    with doors.container.engine.connect() as conn:
+        ledger_before = len(conn.execute(select(ledger_entries)).all())
+    assert mo(doors, "STOP").action is KeywordAction.STOP
+    assert len(rows(doors)) == footprint
+    with doors.container.engine.connect() as conn:
+        assert len(conn.execute(select(ledger_entries)).all()) == ledger_before
+    assert soap_send(doors, PHONE) == (23, OPTED_OUT)
