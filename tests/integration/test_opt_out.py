@@ -132,3 +132,30 @@ def test_without_funds_the_opt_out_holds_and_no_reply_is_written(doors):
     with doors.container.engine.connect() as conn:
         assert len(conn.execute(select(ledger_entries)).all()) == ledger_before
     assert soap_send(doors, PHONE) == (23, OPTED_OUT)
+
+
+def test_http_and_soap_list_each_entry_with_source_reason_and_time(doors):
+    doors.container.use_cases.address_book.add_to_blacklist(ME, [OTHER])
+    mo(doors, "«СТОП»")
+    status, body = doors.api("Blacklist/List", {})
+    assert status == 200 and body["code"] == 0
+    assert body["data"]["total"] == 2 and body["data"]["phones"] == [OTHER, PHONE]
+    assert body["data"]["entries"] == [
+        {"phone": OTHER, "source": "api", "reason": None, "addedAt": "2026-12-01T21:30:00+00:00"},
+        {"phone": PHONE, "source": "inbound", "reason": f'replied "«СТОП»" to {NUMBER}',
+         "addedAt": "2026-12-01T21:30:00+00:00"}]
+    status, xml = doors.soap("GetBlacklist", "<t:page>2</t:page><t:pageSize>1</t:pageSize>")
+    assert status == 200
+    [entry] = etree.fromstring(xml).findall(f".//{{{TNS}}}entries")
+    assert [entry.findtext(f"{{{TNS}}}{f}") for f in ("phone", "source", "reason")] == [
+        PHONE, "inbound", f'replied "«СТОП»" to {NUMBER}']
+    assert entry.findtext(f"{{{TNS}}}addedAt").startswith("2026-12-01T21:30:00")
+
+
+def test_the_openapi_document_describes_the_listed_entries():
+    from service.api.http.openapi import document
+    op = document("http://x")["paths"]["/api/Blacklist/List"]["post"]
+    data = op["responses"]["200"]["content"]["application/json"]["schema"]["allOf"][1]
+    entry = data["properties"]["data"]["properties"]["entries"]["items"]
+    assert set(entry["properties"]) == {"phone", "source", "reason", "addedAt"}
+    assert entry["properties"]["source"]["enum"] == ["api", "inbound"]
