@@ -103,16 +103,16 @@ class KeywordResponder:
                 ) -> tuple[KeywordAction, str] | None:
         """The action and the word that asked for it: the whole text, or on a shared number
         the text after the account's routing keyword."""
-        text = draft.text
-        action = action_for(text, settings)
-        if action is None:
-            first, rest = split_first_word(text)
-            if not rest or draft.account_id is None or first not in \
-                    uow.inbound_settings.routing_words(draft.account_id, draft.destination):
-                return None
-            text = rest
-            action = action_for(text, settings)
-        return None if action is None else (action, text.strip())
+        action = action_for(draft.text, settings)
+        if action is not None:
+            return action, draft.text.strip()
+        first, rest = split_first_word(draft.text)
+        action = action_for(rest, settings) if rest else None
+        if action is None or draft.account_id is None:
+            return None  # the common case: no store lookup
+        if first not in uow.inbound_settings.routing_words(draft.account_id, draft.destination):
+            return None
+        return action, rest
 
     # -- acting on it ------------------------------------------------------------------------
 
