@@ -34,8 +34,8 @@ def test_set_show_and_return_to_the_default(cli, capsys):
     assert main(["account", "set", "alice", "--stop-words", "Хватит, STOP!", "--start-reply",
                  "off", "--help-words", "info"]) == 0
     out = capsys.readouterr().out
-    for line in ("stop words:     ХВАТИТ, STOP (own)", "start words:    START, UNSTOP, СТАРТ (default)",
-                 "help words:     INFO (own)", "start reply:    - (own)",
+    for line in ("stop words:     ХВАТИТ, STOP (own)",
+                 "start words:    START, UNSTOP, СТАРТ (default)", "help words:     INFO (own)", "start reply:    - (own)",
                  "help reply:     Call 8-800 (default)"):
         assert line in out, out
     assert own(cli).stop_words == ("хватит", "stop")
