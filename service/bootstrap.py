@@ -35,6 +35,8 @@ from .app.access.rate_limits import RateLimiter, RatePolicy
 from .app.mailings.mailings import START_TASK, MailingService
 from .app.pricing.tariffs import TariffResolver, TariffService
 from .app.tasks.tasks import TaskService
+from .app.inbound.numbers import InboundNumbers
+from .app.inbound.service import InboundPolicy, InboundService
 from .app.access.auth import Authenticator
 from .app.smpp.binds import SmppBinds
 from .app.sending.policy import SendingPolicy
@@ -109,6 +111,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     accounts = AccountService(uow_factory, auth, settings.currency, clock)
     subaccounts = SubAccountService(uow_factory, auth, accounts, clock)
     keyword_defaults = settings.keyword_settings()
+    keywords = KeywordResponder(keyword_defaults, policy, clock, pricing)
     use_cases = UseCases(
         sending=SendingService(uow_factory, auth, policy, clock, pricing),
         statuses=StatusQueries(uow_factory, auth, policy),
@@ -128,8 +131,12 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds),
         submit=SubmitService(uow_factory, policy, clock, pricing, limiter, on_stored=owed_at_submit),
         cancel=CancelService(uow_factory, clock),
+        inbound=InboundService(uow_factory, clock, keywords, InboundPolicy(
+            reassembly_seconds=settings.inbound_reassembly_seconds,
+            default_region=settings.default_region)),
+        inbound_numbers=InboundNumbers(uow_factory, clock),
         inbound_settings=InboundSettingsService(uow_factory, keyword_defaults, clock),
-        keywords=KeywordResponder(keyword_defaults, policy, clock, pricing))
+        keywords=keywords)
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
@@ -215,7 +222,8 @@ def build_worker(container: Container):
     return Worker(delivery, callbacks, build_connector(container),
                   WorkerOptions(callback_threads=container.settings.worker_callback_threads),
                   tasks=container.use_cases.tasks, retention=build_retention(container),
-                  smpp_receipts=container.use_cases.smpp_receipts)
+                  smpp_receipts=container.use_cases.smpp_receipts,
+                  inbound=container.use_cases.inbound)
 
 
 def build_smpp_server(settings: Settings):

@@ -15,6 +15,7 @@ from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepositor
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .inbound.settings_ports import InboundSettingsRepository
+from .inbound.ports import InboundStore
 from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
@@ -50,6 +51,7 @@ class UnitOfWork(Protocol):
     smpp_receipts: SmppReceiptOutbox
     smpp_sessions: SmppSessions
     inbound_settings: InboundSettingsRepository
+    inbound: InboundStore
 
     def __enter__(self) -> "UnitOfWork": ...
 

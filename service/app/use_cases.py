@@ -9,6 +9,8 @@ from .accounts.ledger_service import LedgerService
 from .book.address_book import AddressBookService
 from .inbound.keywords import KeywordResponder
 from .inbound.settings import InboundSettingsService
+from .inbound.numbers import InboundNumbers
+from .inbound.service import InboundService
 from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
@@ -50,3 +52,5 @@ class UseCases:
     cancel: CancelService      # SMPP cancel_sm
     inbound_settings: InboundSettingsService  # the operator's opt-out keywords per account
     keywords: KeywordResponder  # STOP/START/HELP, called by InboundService.process
+    inbound: InboundService    # MO: accepted from carriers, processed by workers
+    inbound_numbers: InboundNumbers  # the operator's numbers, keywords, unmatched inbox

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ..domain.keywords import REPLY_FIELDS, WORD_FIELDS, OwnKeywordSettings
-from .tables import inbound_keywords, inbound_settings as s
+from .tables import inbound_settings as s
 
 
 class SqlInboundSettingsRepository:
@@ -36,8 +36,3 @@ class SqlInboundSettingsRepository:
         if self._conn.execute(update(s).where(s.c.account_id == account_id)
                               .values(**values)).rowcount == 0:
             self._conn.execute(insert(s).values(account_id=account_id, **values))
-
-    def routing_words(self, account_id: int, number: str) -> set[str]:
-        k = inbound_keywords
-        return set(self._conn.execute(select(k.c.keyword).where(
-            k.c.number == number, k.c.account_id == account_id)).scalars())

@@ -16,6 +16,7 @@ from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .inbound_settings import SqlInboundSettingsRepository
+from .inbound import SqlInboundStore
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
         self.smpp_receipts = SqlSmppReceiptOutbox(conn)
         self.smpp_sessions = SqlSmppSessions(conn)
         self.inbound_settings = SqlInboundSettingsRepository(conn)
+        self.inbound = SqlInboundStore(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -20,6 +20,7 @@ from .delivery import FakeDeliveryStore, FakeResolver, FakeRetentionStore, FakeS
 from .smpp_receipts import FakeSmppReceiptOutbox
 from .smpp_sessions import FakeSmppSessions
 from .inbound_settings import FakeInboundSettingsRepository
+from .inbound import FakeInboundStore
 
 
 class FakeUnitOfWork:
@@ -52,6 +53,7 @@ class FakeUnitOfWork:
         self.smpp_receipts = FakeSmppReceiptOutbox(self._work)
         self.smpp_sessions = FakeSmppSessions(self._work)
         self.inbound_settings = FakeInboundSettingsRepository(self._work)
+        self.inbound = FakeInboundStore(self._work)
         return self
 
     def __exit__(self, *exc):

@@ -20,7 +20,3 @@ class FakeInboundSettingsRepository:
             self._s.inbound_settings.pop(account_id, None)
         else:
             self._s.inbound_settings[account_id] = (settings, now)
-
-    def routing_words(self, account_id, number):
-        return {word for (num, word), owner in self._s.inbound_keywords.items()
-                if num == number and owner == account_id}

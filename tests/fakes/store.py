@@ -41,10 +41,13 @@ class _Store:
         self.callbacks: dict[int, dict] = {}
         self.smpp_receipts: dict[int, dict] = {}  # the SMPP receipt outbox's rows, by id
         self.smpp_sessions: dict[int, dict] = {}  # bound SMPP sessions, by id
-        # inbound: each account's own opt-out settings (OwnKeywordSettings, updated at), and the
-        # keywords routing a shared number's messages: (number, folded keyword) -> account id
+        self.inbound_parts: dict[int, dict] = {}  # id: connector, part (InboundPart), state
+        self.inbound_numbers: dict[str, dict] = {}  # number: account_id, created_at
+        self.inbound_keywords: dict[tuple[str, str], dict] = {}  # (number, keyword): same
+        self.inbound_messages: dict = {}  # id: InboundMessage
+        self.inbound_created: dict[int, datetime] = {}  # inbound message id: created_at
+        # each account's own opt-out settings: account id -> (OwnKeywordSettings, updated at)
         self.inbound_settings: dict[int, tuple] = {}
-        self.inbound_keywords: dict[tuple[str, str], int] = {}
         self.next_id: dict[str, int] = {}      # one sequence per table above
 
 

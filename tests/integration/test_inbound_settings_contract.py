@@ -7,12 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import insert
 
 from service.domain.contacts import OptOutSource
 from service.domain.keywords import OwnKeywordSettings
-from service.persistence.tables import inbound_keywords
-from tests.fakes import FakeUnitOfWorkFactory
 from tests.integration.contract import NOW, add_account, message, uow_factory  # noqa: F401
 
 
@@ -54,29 +51,6 @@ def test_nothing_is_kept_without_a_commit(uow_factory):
         uow.inbound_settings.set(alice, OwnKeywordSettings(stop_reply="bye"), NOW)
     with uow_factory() as uow:
         assert uow.inbound_settings.get(alice) is None
-
-
-def assign_keyword(uow_factory, number: str, keyword: str, account_id: int) -> None:
-    """What the operator's ``smsgw keyword assign`` stores (the core lane's port writes it)."""
-    if isinstance(uow_factory, FakeUnitOfWorkFactory):
-        uow_factory.store.inbound_keywords[(number, keyword)] = account_id
-        return
-    with uow_factory.engine.begin() as conn:
-        conn.execute(insert(inbound_keywords).values(number=number, keyword=keyword,
-                                                     account_id=account_id, created_at=NOW))
-
-
-def test_routing_words_are_the_account_keywords_on_that_number(uow_factory):
-    alice = add_account(uow_factory).stored_id
-    bob = add_account(uow_factory, "bob").stored_id
-    assign_keyword(uow_factory, "7744", "acme", alice)
-    assign_keyword(uow_factory, "7744", "акме", alice)
-    assign_keyword(uow_factory, "7744", "bobco", bob)
-    assign_keyword(uow_factory, "7755", "other", alice)
-    with uow_factory() as uow:
-        assert uow.inbound_settings.routing_words(alice, "7744") == {"acme", "акме"}
-        assert uow.inbound_settings.routing_words(bob, "7744") == {"bobco"}
-        assert uow.inbound_settings.routing_words(bob, "+79001234567") == set()
 
 
 # -- the unit of work's savepoint ---------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_drafts_come_back_in_order_unmatched_ones_untouched(w):
 
 
 def test_a_shared_number_matches_the_text_after_the_account_keyword(w):
-    w.uow.store.inbound_keywords[("7744", "acme")] = w.alice
+    w.change(lambda uow: uow.inbound.assign_keyword("7744", "acme", w.alice, NOW))
     out = w.respond(w.draft("ACME stop", destination="7744"),
                     w.draft("other stop", destination="7744", source="+79990000004"),
                     w.draft("acme stop", source="+79990000005"))  # not a keyword there

@@ -40,6 +40,7 @@ from ...domain.contacts import OptOutSource
 from ...domain.encoding import analyse
 from ...domain.errors import SmsgwError
 from ...domain.inbound import InboundMessage, KeywordAction, split_first_word
+from ...domain.inbound_numbers import number_forms
 from ...domain.keywords import KeywordSettings, action_for, opt_out_reason
 from ...domain.message import Message
 from ...domain.phones import Recipient, normalise
@@ -110,8 +111,8 @@ class KeywordResponder:
         action = action_for(rest, settings) if rest else None
         if action is None or draft.account_id is None:
             return None  # the common case: no store lookup
-        if first not in uow.inbound_settings.routing_words(draft.account_id, draft.destination):
-            return None
+        if uow.inbound.keyword_owner(number_forms(draft.destination), first) != draft.account_id:
+            return None  # the first word is no keyword of this account on this number
         return action, rest
 
     # -- acting on it ------------------------------------------------------------------------

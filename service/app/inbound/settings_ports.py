@@ -7,7 +7,6 @@ turned it off for the account). Nothing changes until the unit of work commits.
 
 from __future__ import annotations
 
-import builtins
 from datetime import datetime
 from typing import Protocol
 
@@ -21,9 +20,3 @@ class InboundSettingsRepository(Protocol):
     def set(self, account_id: int, settings: OwnKeywordSettings, now: datetime) -> None:
         """Store the account's own settings whole, replacing what it had (``now``: when);
         settings with nothing set remove the account's row."""
-
-    def routing_words(self, account_id: int, number: str) -> builtins.set[str]:
-        """The keywords (folded) that route messages sent to the shared ``number`` to this
-        account (the operator's ``smsgw keyword assign``); empty for a number of its own or
-        one it has no keyword on. The text after such a keyword is what opt-out words are
-        matched against."""
