@@ -2,8 +2,8 @@
 each number (api or inbound STOP), why and when, and a send to a number whose subscriber
 replied STOP comes back BANNED (23), "opted out".
 
-The STOP is acted on in this process, on the server's database, as InboundService.process
-does it (the responder inside one write transaction)."""
+The STOP is accepted and processed in this process, on the server's database (the e2e server
+runs no delivery worker)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from service.bootstrap import build_container
 from service.config import Settings
-from service.domain.inbound import InboundMessage, KeywordAction
+from service.domain.inbound import InboundPart
 from tests.e2e.conftest import soap_service
 
 
@@ -23,16 +23,14 @@ def soap(server):
 
 
 def inbound_stop(server, login: str, phone: str) -> None:
+    """A carrier's MO "Стоп!" to the account's number 7744, accepted and processed here, on
+    the server's database, as the worker would."""
     container = build_container(Settings(database_url=server.env["SMSGW_DATABASE_URL"]))
-    account_id = container.use_cases.accounts.show(login).stored_id
-    now = datetime.now(timezone.utc)
-    draft = InboundMessage(id=0, account_id=account_id, source=phone, destination="7744",
-                           text="Стоп!", received_at=now)
-    with container.uow_factory(write=True) as uow:
-        [out] = container.use_cases.keywords.respond(uow, [draft], now)
-        uow.commit()
+    container.use_cases.inbound_numbers.assign_number("7744", login)
+    inbound = container.use_cases.inbound
+    inbound.accept("simulator", [InboundPart(phone, "7744", "Стоп!", datetime.now(timezone.utc))])
+    assert inbound.process() == 1
     container.engine.dispose()
-    assert out.action is KeywordAction.STOP
 
 
 def test_get_blacklist_lists_the_source_reason_and_time_of_each_entry(server, soap):

@@ -1,8 +1,8 @@
 """Opt-out on both stores: an inbound STOP makes every later send to that number from that
 account BANNED (23) with "opted out", on every door and in mailings; START lets the next send
 go out. The confirmation is an ordinary queued, debited message from the number the STOP
-arrived on. (InboundService.process calls the responder inside its transaction; here the
-responder is driven the same way, in one write unit of work.)"""
+arrived on. Most tests drive the responder as InboundService.process does (inside one write
+unit of work); the last goes through accept and process themselves."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from service.app.access.auth import Credentials
 from service.app.mailings.mailings import CreateMailing
-from service.domain.inbound import InboundMessage, KeywordAction
+from service.domain.inbound import InboundMessage, InboundPart, KeywordAction
 from service.domain.keywords import DEFAULT_SETTINGS
-from service.persistence.tables import ledger_entries, messages
+from service.persistence.tables import inbound_messages, ledger_entries, messages
 from tests.fakes import FixedClock
 from tests.integration.doors import BALANCE, LOGIN, PASSWORD, TNS, Doors
 
@@ -159,3 +159,39 @@ def test_the_openapi_document_describes_the_listed_entries():
     entry = data["properties"]["data"]["properties"]["entries"]["items"]
     assert set(entry["properties"]) == {"phone", "source", "reason", "addedAt"}
     assert entry["properties"]["source"]["enum"] == ["api", "inbound"]
+
+
+# -- through the inbound path: accept (what a carrier hands over), then the worker's process ---
+
+def carrier_sends(doors, text, source="79991234567", destination="79001112233"):
+    """An MO as a carrier delivers it (numbers without +), stored and processed."""
+    inbound = doors.container.use_cases.inbound
+    inbound.accept("simulator", [InboundPart(source, destination, text, NOW)])
+    assert inbound.process() == 1
+
+
+def stored_actions(doors):
+    with doors.container.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            select(inbound_messages.c.source, inbound_messages.c.text, inbound_messages.c.action)
+            .order_by(inbound_messages.c.id))]
+
+
+def test_stop_and_start_through_accept_and_process(doors):
+    numbers = doors.container.use_cases.inbound_numbers
+    numbers.assign_number(NUMBER, LOGIN)
+    numbers.assign_keyword("7744", "acme", LOGIN)
+    carrier_sends(doors, "Stop!")
+    carrier_sends(doors, "ACME стоп", source="79991234500", destination="7744")
+    carrier_sends(doors, "stop sending me these", source="79991234511")
+    assert soap_send(doors, PHONE) == (23, OPTED_OUT)
+    assert http_send(doors, OTHER) == (23, OPTED_OUT)
+    assert soap_send(doors, "+79991234511") == (-1, None)
+    replies = rows(doors, messages.c.text == DEFAULT_SETTINGS.stop_reply)
+    assert [(r.recipient, r.sender) for r in replies] == [(PHONE, NUMBER), (OTHER, "7744")]
+
+    carrier_sends(doors, "старт")
+    assert mailing_send(doors, PHONE) == (-1, None)
+    assert stored_actions(doors) == [
+        (PHONE, "Stop!", "stop"), (OTHER, "ACME стоп", "stop"),
+        ("+79991234511", "stop sending me these", None), (PHONE, "старт", "start")]
