@@ -12,6 +12,7 @@ from .counters import SqlRequestCounters
 from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .inbox import SqlInboxReader
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(conn)
         self.smpp_receipts = SqlSmppReceiptOutbox(conn)
         self.smpp_sessions = SqlSmppSessions(conn)
+        self.inbox = SqlInboxReader(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from service.domain.account import Account
 from service.domain.api_keys import ApiKey
 from service.domain.contacts import Contact
+from service.domain.inbound import InboundMessage
 from service.domain.mailing import Mailing
 from service.domain.message import Message
 
@@ -41,6 +42,7 @@ class _Store:
         self.callbacks: dict[int, dict] = {}
         self.smpp_receipts: dict[int, dict] = {}  # the SMPP receipt outbox's rows, by id
         self.smpp_sessions: dict[int, dict] = {}  # bound SMPP sessions, by id
+        self.inbound_messages: dict[int, InboundMessage] = {}  # stored inbound messages, by id
         self.next_id: dict[str, int] = {}      # one sequence per table above
 
 
