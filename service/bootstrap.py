@@ -26,6 +26,7 @@ from .app.subaccounts.subaccounts import SubAccountService
 from .domain.callback_url import parse_networks
 from .app.accounts.ledger_service import LedgerService
 from .app.book.address_book import IMPORT_TASK, AddressBookService
+from .app.inbound.inbox import InboxService
 from .app.sending.history import HistoryQueries
 from .app.access.limits import RequestLimits
 from .app.access.login_guard import GuardPolicy, LoginGuard
@@ -124,7 +125,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
             max_age_hours=settings.smpp_server_receipt_max_age_hours)),
         smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds),
         submit=SubmitService(uow_factory, policy, clock, pricing, limiter, on_stored=owed_at_submit),
-        cancel=CancelService(uow_factory, clock))
+        cancel=CancelService(uow_factory, clock),
+        inbox=InboxService(uow_factory, auth, clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .accounts.accounts import AccountService
 from .accounts.ledger_service import LedgerService
 from .book.address_book import AddressBookService
+from .inbound.inbox import InboxService
 from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
@@ -46,3 +47,4 @@ class UseCases:
     smpp_binds: SmppBinds
     submit: SubmitService      # SMPP submit_sm: batches committed together
     cancel: CancelService      # SMPP cancel_sm
+    inbox: InboxService        # the account's inbound messages, pulled
