@@ -157,7 +157,7 @@ def build_wsgi_app(container: Container):
         container.clock.now), wsdl=render_smsc_wsdl(settings.smsc_namespace, settings.smsc_url))
     smsc_http = smsc_http_app(smsc, gateway.client_ip, settings.max_request_bytes,
                               container.clock.now)
-    for path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php"):
+    for path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php", "/sys/get.php"):
         router.mount(path, smsc_http)
     router.mount("/api/openapi.json", openapi_app(settings.public_url))
     router.mount_prefix("/api", http_api(container.use_cases, gateway.client_ip,
