@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from service.domain.inbound import KeywordAction
 from tests.fakes import FixedClock
 from tests.inbound_rows import inbound, store_inbound
-from tests.integration.doors import LOGIN, SOAP11, TNS, Doors, soap_fault
+from tests.integration.doors import LOGIN, PASSWORD, SOAP11, TNS, Doors, soap_fault
+from tests.integration.test_door_properties import ANY_VALUE, PROPERTY, _smsc_error
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -189,3 +193,42 @@ def test_get_answers_refuses_bad_parameters_with_error_1_in_every_format(doors):
 def test_get_answers_wants_the_right_password(doors):
     status, body = doors.smsc_http("get.php", {"get_answers": "1", "psw": "bad", "fmt": "3"})
     assert json.loads(body) == {"error": "invalid login or password", "error_code": 2}
+
+
+# -- any parameters at all --------------------------------------------------------------------
+
+ANSWER_PARAMS = ("login", "psw", "get_answers", "hour", "after_id", "to_phone", "cnt", "fmt",
+                 "tz", "charset", "apikey")
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory):
+    """One gateway for the module: hypothesis runs many examples against it."""
+    d = Doors(f"sqlite:///{tmp_path_factory.mktemp('answers') / 'a.db'}", clock=FixedClock(NOW))
+    me = d.container.use_cases.accounts.show(LOGIN).id
+    store_inbound(d.container.engine, inbound(me, received_at=NOW - timedelta(hours=1)))
+    yield d
+    d.close()
+
+
+@PROPERTY
+@given(params=st.dictionaries(st.sampled_from(ANSWER_PARAMS), ANY_VALUE, max_size=8),
+       own_login=st.booleans(), post=st.booleans())
+def test_get_answers_answers_any_parameters_in_its_own_terms(gateway, params, own_login, post):
+    if own_login:
+        params = {"login": LOGIN, "psw": PASSWORD, "get_answers": "1", **params}
+    status, body = gateway.smsc_http("get.php", params, post=post, raw_query=urlencode(params))
+    assert status == 200, body
+    fmt = params.get("fmt") if params.get("fmt") in ("1", "2", "3") else "0"
+    charset = {"koi8-r": "koi8_r", "windows-1251": "cp1251"}.get(
+        (params.get("charset") or "").lower(), "utf-8")
+    answer = body.decode(charset, errors="replace")
+    error = _smsc_error(answer, fmt)
+    if error is not None:
+        assert error in ("1", "2", "4", "9"), answer
+    elif fmt == "3":
+        assert isinstance(json.loads(answer), list), answer
+    elif fmt == "2":
+        assert all(el.tag == "result" for el in etree.fromstring(f"<all>{answer}</all>"))
+    else:
+        assert "Traceback" not in answer
