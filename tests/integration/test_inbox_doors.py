@@ -139,7 +139,7 @@ def _answers(doors, fmt="3", post=False, **params):
 def test_get_answers_in_json_has_smscs_fields_in_moscow_time(doors):
     answers = json.loads(_answers(doors))
     assert [a["message"] for a in answers] == ["old", "Да, конечно", "STOP"]
-    assert answers[1] == {"id": str(doors.ids[3]), "received": "22.11.2026 13:00:00",
+    assert answers[1] == {"id": doors.ids[3], "received": "22.11.2026 13:00:00",
                           "phone": "79991234568", "message": "Да, конечно",
                           "to_phone": "79990000001", "sent": "22.11.2026 13:00:00"}
     assert json.loads(_answers(doors, tz="-3"))[1]["received"] == "22.11.2026 10:00:00"

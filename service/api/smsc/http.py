@@ -143,10 +143,11 @@ def _status(results: list[dict[str, str]], fmt: str, many: bool) -> str:
 
 
 def _answers(results: list[dict[str, str]], fmt: str) -> str:
-    """get_answers: a JSON list (fmt 3), a ``<result>`` per message (fmt 2, as status does),
-    or a line per message: values (fmt 1) or ``name = value`` pairs (fmt 0)."""
+    """get_answers: a JSON list (fmt 3: ``id`` a number, as smsc writes it), a ``<result>``
+    per message (fmt 2, as status does), or a line per message: values (fmt 1) or
+    ``name = value`` pairs (fmt 0)."""
     if fmt == "3":
-        return json.dumps(results, ensure_ascii=False)
+        return json.dumps([{**r, "id": int(r["id"])} for r in results], ensure_ascii=False)
     if fmt == "2":
         return "".join(_xml(r) for r in results)
     if fmt == "1":
