@@ -1,18 +1,16 @@
-"""Inbound messages written straight into a store, for the pull tests: the fake's dict, or an
-``inbound_messages`` row on SQLite or PostgreSQL (the core's InboundStore is not needed to
-read them back, and these tests must not depend on how the core routes and threads)."""
+"""Inbound messages stored for the pull tests through the core's port (``uow.inbound.
+add_messages``), as its processing stores them, without routing or threading them: these
+tests decide who a message belongs to and what it answers."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from service.domain.clock import SystemClock
 from service.domain.inbound import InboundMessage
-from service.persistence.tables import inbound_messages
-from tests.fakes import FakeUnitOfWorkFactory
-from tests.fakes.store import _next
+from service.persistence.uow import SqlUnitOfWorkFactory
 
 RECEIVED = datetime(2026, 11, 22, 11, 0, tzinfo=timezone.utc)
 
@@ -20,26 +18,17 @@ RECEIVED = datetime(2026, 11, 22, 11, 0, tzinfo=timezone.utc)
 def inbound(account_id: int | None, *, source="+79991234567", destination="+79990000001",
             text="yes please", received_at=RECEIVED, **fields) -> InboundMessage:
     """An inbound message as the core stores it (id 0: the store assigns one)."""
+    fields.setdefault("connector", "simulator")
     return InboundMessage(id=0, account_id=account_id, source=source, destination=destination,
                           text=text, received_at=received_at, **fields)
 
 
 def store_inbound(target, message: InboundMessage) -> int:
-    """Store ``message`` in ``target`` (a fake unit-of-work factory, a SQL one or an engine)
-    and return its id."""
-    if isinstance(target, FakeUnitOfWorkFactory):
-        store = target.store
-        message_id = _next(store, "inbound_messages")
-        store.inbound_messages[message_id] = InboundMessage(**{**message.__dict__,
-                                                              "id": message_id})
-        return message_id
-    engine: Engine = target if isinstance(target, Engine) else target.engine
-    with engine.begin() as conn:
-        return conn.execute(insert(inbound_messages).values(
-            account_id=message.account_id, source=message.source,
-            destination=message.destination, text=message.text,
-            received_at=message.received_at, connector=message.connector or "simulator",
-            parts=message.parts, complete=message.complete,
-            reply_to_message_id=message.reply_to_message_id, mailing_id=message.mailing_id,
-            action=message.action.value if message.action else None,
-            created_at=message.received_at).returning(inbound_messages.c.id)).scalar_one()
+    """Store ``message`` through ``target`` (a unit-of-work factory, fake or SQL, or the engine
+    of a running gateway) and return its id."""
+    factory = SqlUnitOfWorkFactory(target, SystemClock()) if isinstance(target, Engine) \
+        else target
+    with factory(write=True) as uow:
+        (message_id,) = uow.inbound.add_messages([message], message.received_at)
+        uow.commit()
+    return message_id

@@ -14,6 +14,7 @@ from .access.ports import LoginFailures, RequestCounters
 from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
+from .inbound.ports import InboundStore
 from .inbound.inbox_ports import InboxReader
 from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
@@ -49,6 +50,7 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     smpp_receipts: SmppReceiptOutbox
     smpp_sessions: SmppSessions
+    inbound: InboundStore
     inbox: InboxReader
 
     def __enter__(self) -> "UnitOfWork": ...

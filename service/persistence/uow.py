@@ -12,6 +12,7 @@ from .counters import SqlRequestCounters
 from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .inbound import SqlInboundStore
 from .inbox import SqlInboxReader
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(conn)
         self.smpp_receipts = SqlSmppReceiptOutbox(conn)
         self.smpp_sessions = SqlSmppSessions(conn)
+        self.inbound = SqlInboundStore(conn)
         self.inbox = SqlInboxReader(conn)
         return self
 

@@ -18,6 +18,7 @@ from .mailings import FakeMailingRepository, FakeTaskStore
 from .delivery import FakeDeliveryStore, FakeResolver, FakeRetentionStore, FakeSimulatorLedger
 from .smpp_receipts import FakeSmppReceiptOutbox
 from .smpp_sessions import FakeSmppSessions
+from .inbound import FakeInboundStore
 from .inbox import FakeInboxReader
 
 
@@ -50,6 +51,7 @@ class FakeUnitOfWork:
         self.ledger = FakeLedgerRepository(self._work)
         self.smpp_receipts = FakeSmppReceiptOutbox(self._work)
         self.smpp_sessions = FakeSmppSessions(self._work)
+        self.inbound = FakeInboundStore(self._work)
         self.inbox = FakeInboxReader(self._work)
         return self
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 from service.domain.account import Account
 from service.domain.api_keys import ApiKey
 from service.domain.contacts import Contact
-from service.domain.inbound import InboundMessage
 from service.domain.mailing import Mailing
 from service.domain.message import Message
 
@@ -42,7 +41,11 @@ class _Store:
         self.callbacks: dict[int, dict] = {}
         self.smpp_receipts: dict[int, dict] = {}  # the SMPP receipt outbox's rows, by id
         self.smpp_sessions: dict[int, dict] = {}  # bound SMPP sessions, by id
-        self.inbound_messages: dict[int, InboundMessage] = {}  # stored inbound messages, by id
+        self.inbound_parts: dict[int, dict] = {}  # id: connector, part (InboundPart), state
+        self.inbound_numbers: dict[str, dict] = {}  # number: account_id, created_at
+        self.inbound_keywords: dict[tuple[str, str], dict] = {}  # (number, keyword): same
+        self.inbound_messages: dict = {}  # id: InboundMessage
+        self.inbound_created: dict[int, datetime] = {}  # inbound message id: created_at
         self.next_id: dict[str, int] = {}      # one sequence per table above
 
 
