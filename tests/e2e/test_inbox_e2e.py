@@ -62,6 +62,50 @@ def test_zeep_get_inbox_sees_the_reply_with_the_message_it_answers(server, repli
     assert service.GetInbox(afterId=reply_id).messages == []
 
 
+def handset_replies(server, phone: str, number: str, text: str) -> None:
+    """The handset's reply reaches the gateway as the simulator carrier hands it over, and is
+    joined, routed and threaded at once (``--process``) rather than by a worker."""
+    if server.cli("simulate", "--help").returncode == 0:
+        injected = server.cli("simulate", "inbound", "--from", phone, "--to", number,
+                              "--text", text, "--process")
+        assert injected.returncode == 0, injected.stderr
+        return
+    # Until `smsgw simulate inbound` is there: the same two calls, on the gateway's database.
+    from service.bootstrap import build_container
+    from service.config import Settings
+    from service.domain.inbound import InboundPart
+    container = build_container(Settings(database_url=server.env["SMSGW_DATABASE_URL"]))
+    try:
+        inbound_core = container.use_cases.inbound
+        inbound_core.accept("simulator", [InboundPart(phone, number, text,
+                                                      container.clock.now())])
+        assert inbound_core.process() >= 1
+    finally:
+        container.engine.dispose()
+
+
+def test_zeep_get_inbox_sees_a_handsets_reply_threaded_to_the_message_it_answers(server,
+                                                                                  replier):
+    """The whole path: the operator assigns a number, the account sends with zeep, the handset
+    replies to that number (the simulator carrier, joined and routed by the core), and zeep's
+    GetInbox shows the reply linked to the message it answers."""
+    number, phone = "+79990000077", "+79991230077"
+    assigned = server.cli("number", "assign", number, "replier")
+    assert assigned.returncode == 0, assigned.stderr
+    service = zeep_service(server)
+    earlier = service.SendSms(recipients=[phone], text="Reminder: dentist at 10").messages[0]
+    answered = service.SendSms(recipients=[phone], text="Confirm: reply YES").messages[0]
+    service.SendSms(recipients=["+79991230078"], text="someone else")  # not the one answered
+    handset_replies(server, phone, number, "YES")
+    page = service.GetInbox(to=number)
+    assert page.total == 1
+    reply = page.messages[0]
+    assert (reply["from"], reply.to.lstrip("+"), reply.text, reply.parts, reply.complete) == (
+        phone, number.lstrip("+"), "YES", 1, True)
+    assert reply.replyToMessageId == answered.messageId != earlier.messageId
+    assert reply.mailingId is None
+
+
 def test_zeep_get_inbox_faults_are_typed(server, replier):
     with pytest.raises(Fault) as caught:
         zeep_service(server).GetInbox(afterId=-1)
