@@ -62,26 +62,13 @@ def test_zeep_get_inbox_sees_the_reply_with_the_message_it_answers(server, repli
     assert service.GetInbox(afterId=reply_id).messages == []
 
 
-def handset_replies(server, phone: str, number: str, text: str) -> None:
-    """The handset's reply reaches the gateway as the simulator carrier hands it over, and is
-    joined, routed and threaded at once (``--process``) rather than by a worker."""
-    if server.cli("simulate", "--help").returncode == 0:
-        injected = server.cli("simulate", "inbound", "--from", phone, "--to", number,
-                              "--text", text, "--process")
-        assert injected.returncode == 0, injected.stderr
-        return
-    # Until `smsgw simulate inbound` is there: the same two calls, on the gateway's database.
-    from service.bootstrap import build_container
-    from service.config import Settings
-    from service.domain.inbound import InboundPart
-    container = build_container(Settings(database_url=server.env["SMSGW_DATABASE_URL"]))
-    try:
-        inbound_core = container.use_cases.inbound
-        inbound_core.accept("simulator", [InboundPart(phone, number, text,
-                                                      container.clock.now())])
-        assert inbound_core.process() >= 1
-    finally:
-        container.engine.dispose()
+def handset_replies(server, phone: str, number: str, text: str, parts: int = 1) -> None:
+    """The handset's reply reaches the gateway as the simulator carrier hands it over
+    (``smsgw simulate inbound``), joined, routed and threaded at once (``--process``) rather
+    than by a worker."""
+    injected = server.cli("simulate", "inbound", "--from", phone, "--to", number,
+                          "--text", text, "--parts", str(parts), "--process")
+    assert injected.returncode == 0, injected.stderr
 
 
 def test_zeep_get_inbox_sees_a_handsets_reply_threaded_to_the_message_it_answers(server,
@@ -104,6 +91,12 @@ def test_zeep_get_inbox_sees_a_handsets_reply_threaded_to_the_message_it_answers
         phone, number.lstrip("+"), "YES", 1, True)
     assert reply.replyToMessageId == answered.messageId != earlier.messageId
     assert reply.mailingId is None
+    # a longer answer in three concatenated parts, handed over shuffled: one message
+    long_text = "Yes, and could we move it to 11? " * 6
+    handset_replies(server, phone, number, long_text, parts=3)
+    (joined,) = service.GetInbox(afterId=reply.id).messages
+    assert (joined.text, joined.parts, joined.complete, joined.replyToMessageId) == (
+        long_text, 3, True, answered.messageId)
 
 
 def test_zeep_get_inbox_faults_are_typed(server, replier):
