@@ -22,7 +22,7 @@ from ..app.delivery.callbacks import CallbackService
 from ..app.delivery.carrier import Connector
 from ..app.delivery.delivery import DeliveryService
 from ..app.retention.retention import RetentionService
-from ..app.smpp.receipts import SmppReceiptQueue
+from ..app.smpp.outbox import SmppOutboxQueue
 from ..app.tasks.tasks import TaskService
 from ..domain.backoff import backoff
 
@@ -56,9 +56,9 @@ class Worker:
                  connector: Connector, options: WorkerOptions | None = None,
                  tasks: TaskService | None = None,
                  retention: RetentionService | None = None,
-                 smpp_receipts: SmppReceiptQueue | None = None) -> None:
+                 smpp_outbox: SmppOutboxQueue | None = None) -> None:
         self.delivery = delivery
-        self.smpp_receipts = smpp_receipts
+        self.smpp_outbox = smpp_outbox
         self.tasks = tasks
         self.retention = retention
         self.callbacks = callbacks
@@ -133,8 +133,8 @@ class Worker:
         if time.monotonic() >= self._next_sweep:
             busy += self.delivery.sweep()
             self._next_sweep = time.monotonic() + self.options.sweep_every
-        if self.smpp_receipts is not None and time.monotonic() >= self._next_receipt_expiry:
-            self.smpp_receipts.expire()
+        if self.smpp_outbox is not None and time.monotonic() >= self._next_receipt_expiry:
+            self.smpp_outbox.expire()
             self._next_receipt_expiry = time.monotonic() + self.options.receipt_expiry_every
         return busy
 

@@ -16,7 +16,7 @@ from .sending import (FakeHistoryRepository, FakeLimitStore, FakeMessageReposito
 from .book import FakeBlacklistRepository, FakeContactRepository, FakeGroupRepository
 from .mailings import FakeMailingRepository, FakeTaskStore
 from .delivery import FakeDeliveryStore, FakeResolver, FakeRetentionStore, FakeSimulatorLedger
-from .smpp_receipts import FakeSmppReceiptOutbox
+from .smpp_outbox import FakeSmppOutbox
 from .smpp_sessions import FakeSmppSessions
 
 
@@ -47,7 +47,7 @@ class FakeUnitOfWork:
         self.sending_limits = FakeLimitStore(self._work)
         self.senders = FakeSenderRepository(self._work)
         self.ledger = FakeLedgerRepository(self._work)
-        self.smpp_receipts = FakeSmppReceiptOutbox(self._work)
+        self.smpp_outbox = FakeSmppOutbox(self._work)
         self.smpp_sessions = FakeSmppSessions(self._work)
         return self
 
