@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from service.app.delivery.ports import Transition
-from service.app.smpp.outbox_ports import NewReceipt
+from service.app.smpp.outbox_ports import NewInbound, NewReceipt, OwedInbound, OwedReceipt
 from service.app.smpp.receipts import owed_at_submit
 from service.domain.status import MessageStatus as S
 from service.persistence.uow import SqlUnitOfWorkFactory
@@ -73,6 +73,38 @@ def test_receipts_come_back_oldest_first_for_the_accounts_asked_with_every_field
     assert ids(claim(uow_factory, [alice, bob], "s2", now=later(1))) == [21, 13]
     assert claim(uow_factory, [alice, bob], "s3", now=later(2)) == []
     assert claim(uow_factory, [], "s3", now=later(2)) == []
+
+
+def inbound(account_id, inbound_id, text="Ответ: да €"):
+    return NewInbound(account_id=account_id, inbound_id=inbound_id, source="+79991234567",
+                      destination="+79000000001", text=text)
+
+
+def test_inbound_messages_and_receipts_share_one_line_oldest_first(uow_factory):
+    alice, bob = add_account(uow_factory).id, add_account(uow_factory, "bob").id
+    long_text = "Длинный ответ " * 300                       # the whole text, never cut
+    add(uow_factory, [receipt(alice, 11), inbound(alice, 5, long_text), inbound(bob, 6)])
+    add(uow_factory, [receipt(alice, 12)], now=later(1))
+    claimed = claim(uow_factory, [alice], "s1", now=later(1))
+    assert [type(r) for r in claimed] == [OwedReceipt, OwedInbound, OwedReceipt]
+    owed = claimed[1]
+    assert (owed.account_id, owed.inbound_id, owed.source, owed.destination, owed.text,
+            owed.attempts) == (alice, 5, "+79991234567", "+79000000001", long_text, 0)
+    run(uow_factory, lambda o: o.retry(owed.id, "s1", later(10)))
+    run(uow_factory, lambda o: o.delete([claimed[0].id, claimed[2].id]))
+    [again] = claim(uow_factory, [alice], "s2", now=later(10))
+    assert (again.id, again.attempts, again.text) == (owed.id, 1, long_text)
+    [bobs] = claim(uow_factory, [bob], "s3", now=later(10))
+    assert isinstance(bobs, OwedInbound) and bobs.inbound_id == 6
+
+
+def test_expiry_drops_inbound_messages_like_receipts(uow_factory):
+    alice = add_account(uow_factory).id
+    add(uow_factory, [inbound(alice, 1), receipt(alice, 2)])
+    add(uow_factory, [inbound(alice, 3)], now=later(60))
+    assert run(uow_factory, lambda o: o.expire(later(60))) == 2
+    [left] = claim(uow_factory, [alice], "s1", now=later(61))
+    assert isinstance(left, OwedInbound) and left.inbound_id == 3
 
 
 def test_a_lease_that_runs_out_makes_the_receipt_claimable_again(uow_factory):
