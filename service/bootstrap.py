@@ -33,6 +33,8 @@ from .app.access.rate_limits import RateLimiter, RatePolicy
 from .app.mailings.mailings import START_TASK, MailingService
 from .app.pricing.tariffs import TariffResolver, TariffService
 from .app.tasks.tasks import TaskService
+from .app.inbound.numbers import InboundNumbers
+from .app.inbound.service import InboundPolicy, InboundService, NoKeywords
 from .app.access.auth import Authenticator
 from .app.smpp.binds import SmppBinds
 from .app.sending.policy import SendingPolicy
@@ -125,7 +127,11 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
             max_age_hours=settings.smpp_server_receipt_max_age_hours)),
         smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds),
         submit=SubmitService(uow_factory, policy, clock, pricing, limiter, on_stored=owed_at_submit),
-        cancel=CancelService(uow_factory, clock))
+        cancel=CancelService(uow_factory, clock),
+        inbound=InboundService(uow_factory, clock, NoKeywords(), InboundPolicy(
+            reassembly_seconds=settings.inbound_reassembly_seconds,
+            default_region=settings.default_region)),
+        inbound_numbers=InboundNumbers(uow_factory, clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
@@ -211,7 +217,8 @@ def build_worker(container: Container):
     return Worker(delivery, callbacks, build_connector(container),
                   WorkerOptions(callback_threads=container.settings.worker_callback_threads),
                   tasks=container.use_cases.tasks, retention=build_retention(container),
-                  smpp_outbox=container.use_cases.smpp_outbox)
+                  smpp_outbox=container.use_cases.smpp_outbox,
+                  inbound=container.use_cases.inbound)
 
 
 def build_smpp_server(settings: Settings):

@@ -189,6 +189,8 @@ class Settings:
     # SMPP receipts nobody bound to take are dropped after this many hours (docs/smpp-server.md)
     smpp_server_receipt_max_age_hours: int = 72
     smpp_server_max_binds: int = 8          # simultaneous SMPP binds per account, all nodes
+    # inbound messages (docs/inbound.md): how long the parts of a message wait for the rest
+    inbound_reassembly_seconds: int = 300
     # True when public_url was derived from bind rather than given
     public_url_derived: bool = field(default=False, init=False, compare=False)
 
@@ -275,6 +277,8 @@ class Settings:
             raise ConfigError("SMSGW_ARCHIVE_AFTER_HOURS must not be negative")
         if self.retention_batch < 1:
             raise ConfigError("SMSGW_RETENTION_BATCH must be at least 1")
+        if self.inbound_reassembly_seconds < 1:
+            raise ConfigError("SMSGW_INBOUND_REASSEMBLY_SECONDS must be at least 1")
         if self.smpp_server_receipt_max_age_hours < 1:
             raise ConfigError("SMSGW_SMPP_SERVER_RECEIPT_MAX_AGE_HOURS must be at least 1")
         from .domain.tariffs import TARIFF_NAME

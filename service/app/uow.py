@@ -14,6 +14,7 @@ from .access.ports import LoginFailures, RequestCounters
 from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
+from .inbound.ports import InboundStore
 from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
@@ -48,6 +49,7 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     smpp_outbox: SmppOutbox
     smpp_sessions: SmppSessions
+    inbound: InboundStore
 
     def __enter__(self) -> "UnitOfWork": ...
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from .accounts.accounts import AccountService
 from .accounts.ledger_service import LedgerService
 from .book.address_book import AddressBookService
+from .inbound.numbers import InboundNumbers
+from .inbound.service import InboundService
 from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
@@ -46,3 +48,5 @@ class UseCases:
     smpp_binds: SmppBinds
     submit: SubmitService      # SMPP submit_sm: batches committed together
     cancel: CancelService      # SMPP cancel_sm
+    inbound: InboundService    # MO: accepted from carriers, processed by workers
+    inbound_numbers: InboundNumbers  # the operator's numbers, keywords, unmatched inbox

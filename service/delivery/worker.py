@@ -21,6 +21,7 @@ from typing import Callable
 from ..app.delivery.callbacks import CallbackService
 from ..app.delivery.carrier import Connector
 from ..app.delivery.delivery import DeliveryService
+from ..app.inbound.service import InboundService
 from ..app.retention.retention import RetentionService
 from ..app.smpp.outbox import SmppOutboxQueue
 from ..app.tasks.tasks import TaskService
@@ -56,8 +57,10 @@ class Worker:
                  connector: Connector, options: WorkerOptions | None = None,
                  tasks: TaskService | None = None,
                  retention: RetentionService | None = None,
-                 smpp_outbox: SmppOutboxQueue | None = None) -> None:
+                 smpp_outbox: SmppOutboxQueue | None = None,
+                 inbound: InboundService | None = None) -> None:
         self.delivery = delivery
+        self.inbound = inbound
         self.smpp_outbox = smpp_outbox
         self.tasks = tasks
         self.retention = retention
@@ -125,11 +128,14 @@ class Worker:
                            f"worker {self.id}: iteration")
 
     def _work_once(self) -> int:
-        """Receipts, then a window of messages, then the connector's turn; a sweep, and the
-        expiry of SMPP receipts, when due."""
+        """Receipts, then a window of messages, then the connector's turn, then inbound
+        messages (MO) accepted from carriers; a sweep, and the expiry of SMPP receipts, when
+        due."""
         busy = self.delivery.process_receipts()
         busy += self.delivery.dispatch(self.connector, self.id, self.stopping.is_set)
         busy += self.connector.poll() or 0
+        if self.inbound is not None:
+            busy += self.inbound.process()
         if time.monotonic() >= self._next_sweep:
             busy += self.delivery.sweep()
             self._next_sweep = time.monotonic() + self.options.sweep_every

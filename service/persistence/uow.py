@@ -12,6 +12,7 @@ from .counters import SqlRequestCounters
 from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .inbound import SqlInboundStore
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(conn)
         self.smpp_outbox = SqlSmppOutbox(conn)
         self.smpp_sessions = SqlSmppSessions(conn)
+        self.inbound = SqlInboundStore(conn)
         return self
 
     def __exit__(self, *exc) -> None:

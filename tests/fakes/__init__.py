@@ -18,6 +18,7 @@ from .mailings import FakeMailingRepository, FakeTaskStore
 from .delivery import FakeDeliveryStore, FakeResolver, FakeRetentionStore, FakeSimulatorLedger
 from .smpp_outbox import FakeSmppOutbox
 from .smpp_sessions import FakeSmppSessions
+from .inbound import FakeInboundStore
 
 
 class FakeUnitOfWork:
@@ -49,6 +50,7 @@ class FakeUnitOfWork:
         self.ledger = FakeLedgerRepository(self._work)
         self.smpp_outbox = FakeSmppOutbox(self._work)
         self.smpp_sessions = FakeSmppSessions(self._work)
+        self.inbound = FakeInboundStore(self._work)
         return self
 
     def __exit__(self, *exc):

@@ -41,6 +41,11 @@ class _Store:
         self.callbacks: dict[int, dict] = {}
         self.smpp_outbox: dict[int, dict] = {}  # the SMPP outbox (deliver_sm owed)'s rows, by id
         self.smpp_sessions: dict[int, dict] = {}  # bound SMPP sessions, by id
+        self.inbound_parts: dict[int, dict] = {}  # id: connector, part (InboundPart), state
+        self.inbound_numbers: dict[str, dict] = {}  # number: account_id, created_at
+        self.inbound_keywords: dict[tuple[str, str], dict] = {}  # (number, keyword): same
+        self.inbound_messages: dict = {}  # id: InboundMessage
+        self.inbound_created: dict[int, datetime] = {}  # inbound message id: created_at
         self.next_id: dict[str, int] = {}      # one sequence per table above
 
 

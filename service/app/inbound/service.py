@@ -1,0 +1,168 @@
+"""Receiving inbound messages (MO): ``accept`` stores what a carrier delivered before it is
+acknowledged; ``process`` (the worker, every loop) joins the parts, routes each message to an
+account, threads it to the message it answers, lets the keyword responder act on it, stores
+it and queues its pushes, all in one transaction.
+
+Routing (``docs/inbound.md``): a number dedicated to an account takes everything sent to it.
+On a shared number (one with keywords) the first word of the text picks the account; when the
+first word is no keyword, the account whose latest message to the sender went out from that
+number takes it; anything else is unmatched (``account_id`` None, the operator's inbox).
+
+Threading: the account's latest outbound message to the sender (its E.164 address, as
+``messages.recipient`` stores it) gives ``reply_to_message_id`` and ``mailing_id``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol, Sequence
+
+from ...domain.clock import Clock
+from ...domain.inbound import InboundMessage, InboundPart, split_first_word
+from ...domain.inbound_numbers import display_number, number_forms
+from ...domain.phones import normalise
+from ...domain.reassembly import Joined, StoredPart, reassemble
+from ..uow import UnitOfWork, UnitOfWorkFactory
+from .push import push_inbound
+
+log = logging.getLogger(__name__)
+
+
+class Responder(Protocol):
+    """What acts on routed messages before they are stored (the opt-out keywords:
+    ``app/inbound/keywords.py``'s ``KeywordResponder``)."""
+
+    def respond(self, uow: UnitOfWork, drafts: Sequence[InboundMessage],
+                now: datetime) -> list[InboundMessage]:
+        """Act on these routed, threaded, unstored messages inside ``uow``; the drafts with
+        ``action`` set, same order."""
+        ...
+
+
+class NoKeywords:
+    """A responder that acts on nothing (the drafts come back unchanged)."""
+
+    def respond(self, uow: UnitOfWork, drafts: Sequence[InboundMessage],
+                now: datetime) -> list[InboundMessage]:
+        """The drafts, unchanged."""
+        return list(drafts)
+
+
+@dataclass(frozen=True)
+class InboundPolicy:
+    """``reassembly_seconds``: how long the parts of a message wait for the rest
+    (SMSGW_INBOUND_REASSEMBLY_SECONDS); ``default_region``: how a sender written without its
+    country code is read (SMSGW_DEFAULT_REGION)."""
+
+    reassembly_seconds: int = 300
+    default_region: str = "RU"
+
+
+def sender_address(source: str, default_region: str) -> str:
+    """The sender as ``messages.recipient`` stores a phone: E.164 when the carrier's address
+    is a valid number (with or without ``+``), else the address as written (trimmed)."""
+    return normalise(source, default_region).address
+
+
+class InboundService:
+    """Accepts inbound parts from carriers and turns them into stored inbound messages."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, responder: Responder,
+                 policy: InboundPolicy | None = None) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._responder = responder
+        self._policy = policy or InboundPolicy()
+
+    def accept(self, connector: str, parts: Sequence[InboundPart]) -> None:
+        """Store these parts durably, all or none, in one short transaction. Raises when it
+        could not (the caller then tells the carrier to resend: SMPP ESME_RX_T_APPN).
+        Acknowledge only after it returned."""
+        if not parts:
+            return
+        with self._uow(write=True) as uow:
+            uow.inbound.add_parts(connector, parts)
+            uow.commit()
+
+    def process(self, limit: int = 500) -> int:
+        """Join, route, thread and store what was accepted (and what waited past the
+        reassembly timeout, stored incomplete); calls the KeywordResponder and push_inbound in
+        the same transaction. Returns how much it handled (0: idle). The worker calls it
+        every loop.
+
+        One unit of work processes at a time over every node, so two workers never split
+        the parts of one message; a worker that finds another processing returns 0."""
+        now = self._clock.now()
+        cutoff = now - timedelta(seconds=self._policy.reassembly_seconds)
+        with self._uow() as uow:
+            if not uow.inbound.any_due(cutoff):
+                return 0
+        with self._uow(write=True) as uow:
+            if not uow.inbound.lock_processing():
+                return 0
+            claimed = uow.inbound.claim_new(limit)
+            held: dict[int, StoredPart] = {s.id: s for s in claimed}
+            for stored in uow.inbound.waiting_before(cutoff, limit):
+                held.setdefault(stored.id, stored)
+            if not held:
+                return 0
+            result = reassemble(held.values(), cutoff)
+            stored_messages = self._store(uow, result.messages, now)
+            uow.inbound.delete_parts(result.consumed)
+            uow.inbound.hold(result.waiting)
+            uow.commit()
+        handled = len(set(result.consumed) | {s.id for s in claimed})
+        if stored_messages:
+            log.info("inbound: stored %d message(s) from %d part(s)", len(stored_messages),
+                     len(result.consumed))
+        return handled
+
+    def _store(self, uow: UnitOfWork, joined: Sequence[Joined],
+               now: datetime) -> list[InboundMessage]:
+        drafts = [self._draft(uow, j) for j in joined]
+        routed = [i for i, d in enumerate(drafts) if d.account_id is not None]
+        if routed:
+            answered = self._responder.respond(uow, [drafts[i] for i in routed], now)
+            if len(answered) != len(routed):
+                raise RuntimeError("the keyword responder must answer every draft, in order")
+            for i, message in zip(routed, answered):
+                drafts[i] = message
+        ids = uow.inbound.add_messages(drafts, now)
+        stored = [replace(d, id=i) for d, i in zip(drafts, ids)]
+        push_inbound(uow, stored, now)
+        return stored
+
+    def _draft(self, uow: UnitOfWork, joined: Joined) -> InboundMessage:
+        sender = sender_address(joined.source, self._policy.default_region)
+        account_id = self._route(uow, joined, sender)
+        reply_to = mailing = None
+        if account_id is not None:
+            latest = uow.inbound.latest_outbound([account_id], sender)
+            if latest is not None:
+                reply_to, mailing = latest.message_id, latest.mailing_id
+        return InboundMessage(
+            id=0, account_id=account_id, source=sender,
+            destination=display_number(joined.destination), text=joined.text,
+            received_at=joined.received_at, parts=joined.parts, complete=joined.complete,
+            reply_to_message_id=reply_to, mailing_id=mailing, connector=joined.connector)
+
+    def _route(self, uow: UnitOfWork, joined: Joined, sender: str) -> int | None:
+        """The account a message belongs to (the module's docstring), or None."""
+        forms = number_forms(joined.destination)
+        if not forms:
+            return None
+        owner = uow.inbound.number_owner(forms)
+        if owner is not None:
+            return owner
+        word, _ = split_first_word(joined.text)
+        if word:
+            owner = uow.inbound.keyword_owner(forms, word)
+            if owner is not None:
+                return owner
+        tenants = uow.inbound.keyword_accounts(forms)
+        if not tenants:
+            return None
+        latest = uow.inbound.latest_outbound(tenants, sender, senders=forms)
+        return latest.account_id if latest is not None else None
