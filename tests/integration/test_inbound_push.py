@@ -236,3 +236,27 @@ def test_status_notifications_carry_event_status_and_nothing_else_changes(world,
     world.inbound(world.alice)                                   # the two events share it
     world.send_all()
     assert [e["event"] for e in receiver.events()] == ["status", "status", "inbound"]
+
+
+def test_an_mo_accepted_and_processed_by_the_inbound_service_is_pushed(world, receiver):
+    from service.domain.inbound import InboundPart
+    from service.domain.message import ConcatPart
+    uc = world.container.use_cases
+    uc.inbound_numbers.assign_number(NUMBER, "alice")
+    uc.accounts.configure("alice", smpp_password="rx-pw1")
+    now = world.clock.now()
+    parts = [InboundPart(HANDSET, NUMBER, text, now, ConcatPart(77, 2, seq))
+             for seq, text in ((2, "second half"), (1, "First half, "))]  # out of order
+    uc.inbound.accept("simulator", parts)
+    assert world.send_all() == 0                     # accepted, not processed: nothing yet
+    assert uc.inbound.process() > 0
+    assert world.send_all() == 1
+    [(body, signature)] = receiver.accepted
+    event = json.loads(body)
+    assert verifies(body, signature)
+    assert (event["event"], event["from"], event["to"], event["text"], event["parts"],
+            event["complete"]) == ("inbound", HANDSET, NUMBER, "First half, second half", 2,
+                                   True)
+    [row] = world.rows(smpp_outbox)
+    assert (row.kind, row.inbound_id, row.text) == ("inbound", event["id"],
+                                                    "First half, second half")
