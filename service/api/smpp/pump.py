@@ -7,7 +7,7 @@ on this process, it claims as many rows as that account's sessions have free win
 oldest first, under the lease owner ``<node>:<pid>:<account>``, and sends each as a
 deliver_sm. A deliver_sm_resp OK makes it ``delivered`` (in batches); an error status or no
 answer within the response timeout makes it ``failed`` (retried later by the queue). When a
-session closes, its unanswered receipts go to another receiving session of that account, or,
+session closes, its unanswered rows go to another receiving session of that account, or,
 when none is left, back to the queue (``release``), so a reconnect gets them at once.
 """
 
@@ -36,7 +36,7 @@ class OutboxPump:
         self._stopping = False
         self._backlog: dict[int, deque[OwedDeliver]] = defaultdict(deque)
         self._delivered: list[int] = []
-        self._failed: list[tuple[int, int]] = []          # (receipt id, account id)
+        self._failed: list[tuple[int, int]] = []          # (row id, account id)
         self._leased: set[int] = set()                    # accounts we hold a lease for
         self.sent = 0
 
@@ -70,17 +70,17 @@ class OutboxPump:
 
     # -- the sessions' side --------------------------------------------------------------------
 
-    def answered(self, session: "Session", receipt: OwedDeliver, ok: bool) -> None:
+    def answered(self, session: "Session", owed: OwedDeliver, ok: bool) -> None:
         if ok:
-            self._delivered.append(receipt.id)
+            self._delivered.append(owed.id)
         else:
-            self._failed.append((receipt.id, receipt.account_id))
+            self._failed.append((owed.id, owed.account_id))
         self._wake.set()
 
-    def returned(self, account_id: int, receipts: list[OwedDeliver]) -> None:
-        """A closed session's unanswered receipts: sent again elsewhere, or released."""
-        if receipts:
-            self._backlog[account_id].extendleft(reversed(receipts))
+    def returned(self, account_id: int, owed: list[OwedDeliver]) -> None:
+        """A closed session's unanswered deliver_sm: sent again elsewhere, or released."""
+        if owed:
+            self._backlog[account_id].extendleft(reversed(owed))
             self._wake.set()
 
     # -- one round -----------------------------------------------------------------------------
@@ -121,21 +121,21 @@ class OutboxPump:
             self.sent += 1
 
     async def _flush(self) -> None:
-        receipts = self.server.services.outbox
+        outbox = self.server.services.outbox
         delivered, self._delivered = self._delivered, []
         if delivered:
             try:
-                await self.server.blocking(receipts.delivered, delivered)
+                await self.server.blocking(outbox.delivered, delivered)
             except BaseException:
                 self._delivered[:0] = delivered  # recorded on the next round, never re-sent
                 raise
         while self._failed:
-            receipt_id, account_id = self._failed[0]
-            await self.server.blocking(receipts.failed, receipt_id, self.owner(account_id))
+            row_id, account_id = self._failed[0]
+            await self.server.blocking(outbox.failed, row_id, self.owner(account_id))
             self._failed.pop(0)
 
     async def _release(self, account_id: int) -> None:
-        await self._flush()  # an answered receipt must never be released and sent again
+        await self._flush()  # an answered row must never be released and sent again
         self._backlog.pop(account_id, None)
         self._leased.discard(account_id)
         await self.server.blocking(self.server.services.outbox.release, self.owner(account_id))

@@ -5,7 +5,7 @@ messages), the thread pool for blocking use cases, the bind-flood guard (at most
 ``max_unbound_per_ip`` connections per address that have not bound yet; more are closed at
 once) and the heartbeat that keeps this
 node's sessions counted by the per-account bind limit. ``shutdown`` unbinds every session,
-answers every submit_sm whose commit is in flight, gives the receipt leases back and stops.
+answers every submit_sm whose commit is in flight, gives the outbox leases back and stops.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class SmppServer:
 
     async def shutdown(self, grace_seconds: float = 5.0) -> None:
         """Stop accepting, unbind every session, answer the commits in flight, release the
-        receipt leases, and stop the threads."""
+        outbox leases, and stop the threads."""
         self._stopping = True
         for server in self._servers:
             server.close()
@@ -180,13 +180,13 @@ class SmppServer:
         self._uncount(session)
         self.pump.wake()
 
-    def session_closed(self, session: Session, receipts: list[OwedDeliver]) -> None:
+    def session_closed(self, session: Session, owed: list[OwedDeliver]) -> None:
         self._uncount(session)
         self.sessions.discard(session)
         if not self.sessions:
             self._all_closed.set()
         if session.bound is not None:
-            self.pump.returned(session.bound.account_id, receipts)
+            self.pump.returned(session.bound.account_id, owed)
             self.release_binding(session.bound)
 
     def release_binding(self, bound: BoundSession) -> None:

@@ -86,16 +86,16 @@ class Session(asyncio.Protocol):
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
-        receipts = []
-        for receipt, timer in self.outstanding.values():
+        owed = []
+        for item, timer in self.outstanding.values():
             if timer is not None:
                 timer.cancel()
-            if receipt is not None:
-                receipts.append(receipt)
+            if item is not None:
+                owed.append(item)
         self.outstanding.clear()
         self.transport = None
         if was is not State.CLOSED or self.counted_unbound or self.bound is not None:
-            self.server.session_closed(self, receipts)
+            self.server.session_closed(self, owed)
 
     def pause_writing(self) -> None:
         self._writing_paused = True
@@ -333,7 +333,7 @@ class Session(asyncio.Protocol):
 
     @property
     def free_window(self) -> int:
-        in_flight = sum(1 for receipt, _ in self.outstanding.values() if receipt is not None)
+        in_flight = sum(1 for item, _ in self.outstanding.values() if item is not None)
         return max(0, self.options.window - in_flight)
 
     def send_owed(self, owed: OwedDeliver) -> None:
@@ -353,13 +353,13 @@ class Session(asyncio.Protocol):
         entry = self.outstanding.pop(h.sequence, None)
         if entry is None:
             return  # an answer to nothing we asked (or too late): ignored
-        receipt, timer = entry
+        owed, timer = entry
         if timer is not None:
             timer.cancel()
-        if receipt is not None:
+        if owed is not None:
             self._last_active = self.loop.time()
             ok = h.command_id == p.DELIVER_SM | p.RESP and h.status == p.ESME_ROK
-            self.server.pump.answered(self, receipt, ok=ok)
+            self.server.pump.answered(self, owed, ok=ok)
         elif h.command_id == p.UNBIND | p.RESP:
             self.close("unbound")
 
