@@ -181,7 +181,7 @@ def build_connector(container: Container):
     s = container.settings
     if s.connector == "smpp":
         from .delivery.smpp import SmppConfig, SmppConnector
-        return SmppConnector(SmppConfig(**s.smpp_options()))
+        return SmppConnector(SmppConfig(**s.smpp_options()), container.clock)
     from .delivery.simulator import SimulatorConnector
     from .persistence.simulator_ledger import SqlSimulatorLedger
     return SimulatorConnector(SqlSimulatorLedger(container.engine), container.clock,

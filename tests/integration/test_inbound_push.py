@@ -218,7 +218,8 @@ def test_status_notifications_carry_event_status_and_nothing_else_changes(world,
         SendSms(Credentials("alice", "pw"), ["+79991234568"], "Hello", client_ref="r-1"))
     [mid] = [m.message_id for m in sent.messages]
     simulator = build_connector(world.container)          # the default: the simulator
-    simulator.start(lambda rs: world.delivery.accept_receipts("simulator", rs))
+    simulator.start(lambda rs: world.delivery.accept_receipts("simulator", rs),
+                    lambda parts: world.container.use_cases.inbound.accept("simulator", parts))
     world.delivery.dispatch(simulator, "w1")
     world.clock.advance(seconds=5)
     simulator.poll()
