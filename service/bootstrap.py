@@ -47,7 +47,8 @@ from .app.sending.sending import SendingService
 from .app.sending.submit import SubmitService
 from .app.senders.senders import SenderService
 from .app.sending.status_query import StatusQueries
-from .app.smpp.receipts import ReceiptQueuePolicy, SmppReceiptQueue, owed_at_submit
+from .app.smpp.outbox import OutboxPolicy, SmppOutboxQueue
+from .app.smpp.receipts import owed_at_submit
 from .app.use_cases import UseCases
 from .config import Settings
 from .domain.clock import Clock, SystemClock
@@ -127,7 +128,7 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
                               clock),
         senders=senders,
         ledger=LedgerService(uow_factory, auth, subaccounts),
-        smpp_receipts=SmppReceiptQueue(uow_factory, clock, ReceiptQueuePolicy(
+        smpp_outbox=SmppOutboxQueue(uow_factory, clock, OutboxPolicy(
             max_age_hours=settings.smpp_server_receipt_max_age_hours)),
         smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds),
         submit=SubmitService(uow_factory, policy, clock, pricing, limiter, on_stored=owed_at_submit),
@@ -224,7 +225,7 @@ def build_worker(container: Container):
     return Worker(delivery, callbacks, build_connector(container),
                   WorkerOptions(callback_threads=container.settings.worker_callback_threads),
                   tasks=container.use_cases.tasks, retention=build_retention(container),
-                  smpp_receipts=container.use_cases.smpp_receipts,
+                  smpp_outbox=container.use_cases.smpp_outbox,
                   inbound=container.use_cases.inbound)
 
 
@@ -246,7 +247,7 @@ def build_smpp_server(settings: Settings):
         max_unbound_per_ip=s.smpp_server_max_unbound_per_ip,
         batch_wait_ms=s.smpp_server_batch_wait_ms,
         heartbeat_seconds=uc.smpp_binds.heartbeat_seconds, threads=threads)
-    return SmppServices(uc.smpp_binds, uc.smpp_receipts, uc.submit, uc.cancel,
+    return SmppServices(uc.smpp_binds, uc.smpp_outbox, uc.submit, uc.cancel,
                         container.clock.now), options
 
 

@@ -21,7 +21,7 @@ from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
 from .senders.ports import SenderRepository
-from .smpp.receipt_ports import SmppReceiptOutbox
+from .smpp.outbox_ports import SmppOutbox
 from .smpp.session_ports import SmppSessions
 from .sending.ports import HistoryRepository, MessageRepository, SendRequestRepository
 from .subaccounts.ports import SubAccountRepository
@@ -49,7 +49,7 @@ class UnitOfWork(Protocol):
     sending_limits: LimitStore
     senders: SenderRepository
     ledger: LedgerRepository
-    smpp_receipts: SmppReceiptOutbox
+    smpp_outbox: SmppOutbox
     smpp_sessions: SmppSessions
     inbound_settings: InboundSettingsRepository
     inbound: InboundStore

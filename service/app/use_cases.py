@@ -23,7 +23,7 @@ from .sending.cancel import CancelService
 from .sending.sending import SendingService
 from .sending.submit import SubmitService
 from .senders.senders import SenderService
-from .smpp.receipts import SmppReceiptQueue
+from .smpp.outbox import SmppOutboxQueue
 from .smpp.binds import SmppBinds
 from .sending.status_query import StatusQueries
 from .subaccounts.settings import AccountSettingsService
@@ -47,7 +47,7 @@ class UseCases:
     sending_limits: LimitSettings
     senders: SenderService
     ledger: LedgerService
-    smpp_receipts: SmppReceiptQueue
+    smpp_outbox: SmppOutboxQueue
     smpp_binds: SmppBinds
     submit: SubmitService      # SMPP submit_sm: batches committed together
     cancel: CancelService      # SMPP cancel_sm

@@ -36,7 +36,7 @@ def _callbacks(settings: Settings):
 def _dead(settings: Settings, args) -> int:
     jobs = _callbacks(settings).dead_letters(args.limit)
     for job in jobs:
-        print(f"{job.id}\tmessage {job.message_id}\t{job.attempts} attempts\t"
+        print(f"{job.id}\t{job.subject}\t{job.attempts} attempts\t"
               f"last error: {job.last_error or '-'}\t{job.url}\t{job.payload}")
     print(f"{len(jobs)} dead-lettered notification(s)")
     return 0

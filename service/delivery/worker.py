@@ -23,7 +23,7 @@ from ..app.delivery.carrier import Connector
 from ..app.delivery.delivery import DeliveryService
 from ..app.inbound.service import InboundService
 from ..app.retention.retention import RetentionService
-from ..app.smpp.receipts import SmppReceiptQueue
+from ..app.smpp.outbox import SmppOutboxQueue
 from ..app.tasks.tasks import TaskService
 from ..domain.backoff import backoff
 from ..domain.inbound import InboundPart
@@ -58,11 +58,11 @@ class Worker:
                  connector: Connector, options: WorkerOptions | None = None,
                  tasks: TaskService | None = None,
                  retention: RetentionService | None = None,
-                 smpp_receipts: SmppReceiptQueue | None = None,
+                 smpp_outbox: SmppOutboxQueue | None = None,
                  inbound: InboundService | None = None) -> None:
         self.delivery = delivery
         self.inbound = inbound
-        self.smpp_receipts = smpp_receipts
+        self.smpp_outbox = smpp_outbox
         self.tasks = tasks
         self.retention = retention
         self.callbacks = callbacks
@@ -147,8 +147,8 @@ class Worker:
         if time.monotonic() >= self._next_sweep:
             busy += self.delivery.sweep()
             self._next_sweep = time.monotonic() + self.options.sweep_every
-        if self.smpp_receipts is not None and time.monotonic() >= self._next_receipt_expiry:
-            self.smpp_receipts.expire()
+        if self.smpp_outbox is not None and time.monotonic() >= self._next_receipt_expiry:
+            self.smpp_outbox.expire()
             self._next_receipt_expiry = time.monotonic() + self.options.receipt_expiry_every
         return busy
 

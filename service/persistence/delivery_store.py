@@ -17,8 +17,8 @@ from sqlalchemy.engine import Connection
 
 from ..app.accounts.ledger import Refund
 from ..app.delivery.carrier import Receipt
-from ..app.delivery.ports import (CallbackJob, ClaimedMessage, MessageState, PartMatch,
-                                  PendingReceipt, ReplayResult, Transition)
+from ..app.delivery.ports import (CallbackJob, ClaimedMessage, MessageState, NewCallback,
+                                  PartMatch, PendingReceipt, ReplayResult, Transition)
 from ..app.smpp.receipts import ReceiptSubject, receipts_for_transitions
 from ..domain.receipt_request import asks_for_receipts
 from ..domain.carrier_ids import normalise_carrier_id
@@ -26,7 +26,7 @@ from ..domain.encoding import Encoding
 from ..domain.message import ConcatPart
 from ..domain.status import MessageStatus
 from . import ledger
-from .smpp_receipts import SqlSmppReceiptOutbox
+from .smpp_outbox import SqlSmppOutbox
 from .subaccounts import route_refunds
 from .tables import accounts, callbacks, message_parts, messages, receipts
 
@@ -200,13 +200,12 @@ class SqlDeliveryStore:
                    if t.message_id in before and before[t.message_id] not in FINAL]
         self._refund([t for t in applied if t.refund], now, actor)
         self._owe_smpp_receipts([t for t in applied if t.message_id in asking], now)
-        jobs = [{"message_id": t.message_id, "url": t.callback[0], "payload": t.callback[1]}
-                for t in applied if t.callback]
-        if jobs:
-            owners = self._owners([j["message_id"] for j in jobs])
-            self._conn.execute(insert(c), [{
-                **j, "account_id": owners[j["message_id"]], "state": "pending", "attempts": 0,
-                "next_attempt_at": now, "created_at": now} for j in jobs])
+        notified = [t for t in applied if t.callback]
+        if notified:
+            owners = self._owners([t.message_id for t in notified])
+            self.queue_callbacks([NewCallback(
+                account_id=owners[t.message_id], url=t.callback[0], payload=t.callback[1],
+                message_id=t.message_id) for t in notified if t.callback], now)
 
     def _statuses(self, ids) -> tuple[dict[int, str], set[int]]:
         """Each message's status (locked), and which of them asked for SMPP receipts."""
@@ -231,7 +230,7 @@ class SqlDeliveryStore:
             for x in self._conn.execute(
                 select(m.c.id, m.c.account_id, m.c.recipient, m.c.sender, m.c.text,
                        m.c.created_at, m.c.receipt_request).where(m.c.id.in_(chunk)))}
-        SqlSmppReceiptOutbox(self._conn).add(
+        SqlSmppOutbox(self._conn).add(
             receipts_for_transitions(subjects, transitions, now), now)
 
     def _owners(self, ids) -> dict[int, int]:
@@ -313,8 +312,17 @@ class SqlDeliveryStore:
 
     # -- callbacks --------------------------------------------------------------------------
 
+    def queue_callbacks(self, items: Sequence[NewCallback], now) -> None:
+        if items:  # one executemany; ids ascend in the order given
+            self._conn.execute(insert(c), [{
+                "account_id": x.account_id, "message_id": x.message_id,
+                "inbound_id": x.inbound_id, "url": x.url, "payload": x.payload,
+                "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+                for x in items])
+
     def claim_callbacks(self, now, lease_until, limit) -> list[CallbackJob]:
         earlier = c.alias("earlier")
+        # (an inbound event has no message_id: NULL equals nothing, so it is always first)
         first_in_line = ~exists(select(earlier.c.id).where(and_(
             earlier.c.message_id == c.c.message_id, earlier.c.state == _lit("pending"),
             earlier.c.id < c.c.id)))
@@ -330,7 +338,8 @@ class SqlDeliveryStore:
 
     def _jobs(self, condition) -> list[CallbackJob]:
         rows = self._conn.execute(
-            select(c.c.id, c.c.account_id, c.c.message_id, c.c.url, c.c.payload, c.c.attempts,
+            select(c.c.id, c.c.account_id, c.c.message_id, c.c.inbound_id, c.c.url,
+                   c.c.payload, c.c.attempts,
                    c.c.created_at, c.c.last_error, a.c.callback_secret, a.c.callback_url,
                    a.c.callback_url_trusted)
             .join(a, a.c.id == c.c.account_id).where(condition).order_by(c.c.id))
@@ -339,7 +348,8 @@ class SqlDeliveryStore:
         return [CallbackJob(id=x.id, account_id=x.account_id, message_id=x.message_id, url=x.url,
                             payload=x.payload, secret=x.callback_secret, attempts=x.attempts,
                             created_at=x.created_at, last_error=x.last_error,
-                            trusted=bool(x.callback_url_trusted) and x.url == x.callback_url)
+                            trusted=bool(x.callback_url_trusted) and x.url == x.callback_url,
+                            inbound_id=x.inbound_id)
                 for x in rows]
 
     def callbacks_settled(self, delivered, failed, now) -> None:

@@ -22,7 +22,7 @@ from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
 from .senders import SqlSenderRepository
-from .smpp_receipts import SqlSmppReceiptOutbox
+from .smpp_outbox import SqlSmppOutbox
 from .smpp_sessions import SqlSmppSessions
 from .tasks import SqlTaskStore
 from .tariffs import SqlTariffRepository
@@ -71,7 +71,7 @@ class SqlUnitOfWork:
         self.sending_limits = SqlLimitStore(conn)
         self.senders = SqlSenderRepository(conn)
         self.ledger = SqlLedgerRepository(conn)
-        self.smpp_receipts = SqlSmppReceiptOutbox(conn)
+        self.smpp_outbox = SqlSmppOutbox(conn)
         self.smpp_sessions = SqlSmppSessions(conn)
         self.inbound_settings = SqlInboundSettingsRepository(conn)
         self.inbound = SqlInboundStore(conn)

@@ -17,7 +17,7 @@ from .sending import (FakeHistoryRepository, FakeLimitStore, FakeMessageReposito
 from .book import FakeBlacklistRepository, FakeContactRepository, FakeGroupRepository
 from .mailings import FakeMailingRepository, FakeTaskStore
 from .delivery import FakeDeliveryStore, FakeResolver, FakeRetentionStore, FakeSimulatorLedger
-from .smpp_receipts import FakeSmppReceiptOutbox
+from .smpp_outbox import FakeSmppOutbox
 from .smpp_sessions import FakeSmppSessions
 from .inbound_settings import FakeInboundSettingsRepository
 from .inbound import FakeInboundStore
@@ -51,7 +51,7 @@ class FakeUnitOfWork:
         self.sending_limits = FakeLimitStore(self._work)
         self.senders = FakeSenderRepository(self._work)
         self.ledger = FakeLedgerRepository(self._work)
-        self.smpp_receipts = FakeSmppReceiptOutbox(self._work)
+        self.smpp_outbox = FakeSmppOutbox(self._work)
         self.smpp_sessions = FakeSmppSessions(self._work)
         self.inbound_settings = FakeInboundSettingsRepository(self._work)
         self.inbound = FakeInboundStore(self._work)

@@ -153,22 +153,19 @@ class FakeDeliveryStore:
         applied = [tr for tr in transitions if before.get(tr.message_id) is False]
         self._refund([tr for tr in applied if tr.refund], now, actor)
         self._owe_smpp_receipts(applied, now)
-        for tr in applied:
-            if tr.callback:
-                job_id = _next(self._s, "callbacks")
-                self._s.callbacks[job_id] = dict(
-                    id=job_id, account_id=self._s.messages[tr.message_id].account_id,
-                    message_id=tr.message_id, url=tr.callback[0], payload=tr.callback[1],
-                    state="pending", attempts=0, next_attempt_at=now, lease_until=None,
-                    last_error=None, created_at=now, delivered_at=None)
+        from service.app.delivery.ports import NewCallback
+        self.queue_callbacks([NewCallback(
+            account_id=self._s.messages[tr.message_id].account_id, url=tr.callback[0],
+            payload=tr.callback[1], message_id=tr.message_id) for tr in applied if tr.callback],
+            now)
 
     def _owe_smpp_receipts(self, applied, now):
         """Like SQL: the receipts the messages asked for, in the same unit of work."""
         from service.app.smpp.receipts import receipts_for_transitions, subject_of
-        from .smpp_receipts import FakeSmppReceiptOutbox
+        from .smpp_outbox import FakeSmppOutbox
         subjects = {tr.message_id: subject_of(self._s.messages[tr.message_id])
                     for tr in applied if self._s.messages[tr.message_id].receipt_request}
-        FakeSmppReceiptOutbox(self._s).add(receipts_for_transitions(subjects, applied, now), now)
+        FakeSmppOutbox(self._s).add(receipts_for_transitions(subjects, applied, now), now)
 
     def _refund(self, transitions, now, actor):
         """Like SQL: each account credited once, one ledger entry per refunded message."""
@@ -244,6 +241,15 @@ class FakeDeliveryStore:
 
     # -- callbacks --------------------------------------------------------------------------
 
+    def queue_callbacks(self, items, now):
+        for x in items:
+            job_id = _next(self._s, "callbacks")
+            self._s.callbacks[job_id] = dict(
+                id=job_id, account_id=x.account_id, message_id=x.message_id,
+                inbound_id=x.inbound_id, url=x.url, payload=x.payload, state="pending",
+                attempts=0, next_attempt_at=now, lease_until=None, last_error=None,
+                created_at=now, delivered_at=None)
+
     def _jobs(self, ids):
         from service.app.delivery.ports import CallbackJob
         jobs = []
@@ -254,15 +260,16 @@ class FakeDeliveryStore:
                 id=x["id"], account_id=x["account_id"], message_id=x["message_id"], url=x["url"],
                 payload=x["payload"], secret=s.callback_secret, attempts=x["attempts"],
                 created_at=x["created_at"], last_error=x["last_error"],
-                trusted=bool(s.callback_url_trusted) and x["url"] == s.callback_url))
+                trusted=bool(s.callback_url_trusted) and x["url"] == s.callback_url,
+                inbound_id=x.get("inbound_id")))
         return jobs
 
     def claim_callbacks(self, now, lease_until, limit):
         pending = [x for _, x in sorted(self._s.callbacks.items()) if x["state"] == "pending"]
         first = {}
-        for x in pending:
-            first.setdefault(x["message_id"], x["id"])
-        due = [x for x in pending if first[x["message_id"]] == x["id"]
+        for x in pending:  # like SQL: an inbound event (no message) waits for nothing
+            first.setdefault(x["message_id"] or ("inbound", x["id"]), x["id"])
+        due = [x for x in pending if first[x["message_id"] or ("inbound", x["id"])] == x["id"]
                and x["next_attempt_at"] <= now
                and (x["lease_until"] is None or x["lease_until"] < now)][:limit]
         for x in due:

@@ -39,7 +39,7 @@ class _Store:
         self.parts: dict[int, dict] = {}       # message_parts rows, by id
         self.receipts: dict[int, dict] = {}
         self.callbacks: dict[int, dict] = {}
-        self.smpp_receipts: dict[int, dict] = {}  # the SMPP receipt outbox's rows, by id
+        self.smpp_outbox: dict[int, dict] = {}  # the SMPP outbox (deliver_sm owed)'s rows, by id
         self.smpp_sessions: dict[int, dict] = {}  # bound SMPP sessions, by id
         self.inbound_parts: dict[int, dict] = {}  # id: connector, part (InboundPart), state
         self.inbound_numbers: dict[str, dict] = {}  # number: account_id, created_at

@@ -1,4 +1,4 @@
-"""Small in-memory doubles of the SMPP door's use cases (SmppBinds, SmppReceiptQueue,
+"""Small in-memory doubles of the SMPP door's use cases (SmppBinds, SmppOutboxQueue,
 SubmitService, CancelService) and a raw-socket SMPP client, for tests of the server itself.
 
 The use cases have their own tests; these doubles only keep the promises the door relies on.

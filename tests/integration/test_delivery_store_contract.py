@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from service.app.delivery.carrier import Receipt
-from service.app.delivery.ports import PartMatch, Transition
+from service.app.delivery.ports import NewCallback, PartMatch, Transition
 from service.domain.account import AccountSettings
 from service.domain.status import MessageStatus as S
 from tests.integration.contract import NOW, add_account, message, uow_factory  # noqa: F401
@@ -323,6 +323,49 @@ def test_dead_callbacks_are_listed_and_replayed_to_the_current_url(uow_factory):
         jobs[0].id, "https://new.example/cb", 0, later(100), True)
     assert run(uow_factory, lambda d: d.replay_callbacks([jobs[0].id], later(200))) == (
         run(uow_factory, lambda d: d.replay_callbacks([], later(200))))
+
+
+def test_inbound_events_share_the_outbox_and_wait_for_no_message(uow_factory):
+    alice = add_account(uow_factory, settings=AccountSettings(callback_url=HOOK,
+                                                              callback_secret="s3"))
+    [a] = add_messages(uow_factory, alice.id)
+    notify(uow_factory, [(a, "a1"), (a, "a2")])
+    run(uow_factory, lambda d: d.queue_callbacks([
+        NewCallback(alice.id, HOOK, "in7", inbound_id=7),
+        NewCallback(alice.id, HOOK, "in8", inbound_id=8)], NOW))
+    jobs = run(uow_factory, lambda d: d.claim_callbacks(NOW, later(30), 10))
+    # a1 holds a2 back (same message); the inbound events are each their own line
+    assert [(j.message_id, j.inbound_id, j.payload, j.subject) for j in jobs] == [
+        (a, None, "a1", f"message {a}"), (None, 7, "in7", "inbound 7"),
+        (None, 8, "in8", "inbound 8")]
+    assert (jobs[1].url, jobs[1].secret, jobs[1].trusted, jobs[1].account_id,
+            jobs[1].created_at, jobs[1].attempts) == (HOOK, "s3", True, alice.id, NOW, 0)
+    in7, in8 = jobs[1].id, jobs[2].id
+    run(uow_factory, lambda d: d.callbacks_settled(
+        [in8], [(jobs[0].id, "HTTP 500", later(60)), (in7, "HTTP 503", None)], later(10)))
+    assert run(uow_factory, lambda d: d.callback_states([in7, in8])) == {
+        in7: "dead", in8: "delivered"}
+    [dead] = run(uow_factory, lambda d: d.dead_callbacks(10))
+    assert (dead.id, dead.inbound_id, dead.message_id, dead.last_error, dead.attempts) == (
+        in7, 7, None, "HTTP 503", 1)
+    replay = run(uow_factory, lambda d: d.replay_callbacks([in7], later(20)))
+    assert (replay.queued, replay.no_url) == ([in7], [])
+    [again] = run(uow_factory, lambda d: d.claim_callbacks(later(20), later(50), 10))
+    assert (again.id, again.inbound_id, again.payload, again.attempts) == (in7, 7, "in7", 0)
+
+
+def test_queued_callbacks_keep_their_order_and_need_a_commit(uow_factory):
+    alice = add_account(uow_factory, settings=AccountSettings(callback_url=HOOK))
+    with uow_factory(write=True) as uow:
+        uow.delivery.queue_callbacks([NewCallback(alice.id, HOOK, "x", inbound_id=1)], NOW)
+        uow.rollback()
+    assert run(uow_factory, lambda d: d.claim_callbacks(LATER, later(90), 10)) == []
+    run(uow_factory, lambda d: d.queue_callbacks(
+        [NewCallback(alice.id, HOOK, str(i), inbound_id=i) for i in (3, 1, 2)], NOW))
+    run(uow_factory, lambda d: d.queue_callbacks([], NOW))
+    jobs = run(uow_factory, lambda d: d.claim_callbacks(NOW, later(30), 2))
+    assert [j.inbound_id for j in jobs] == [3, 1]
+    assert jobs[0].id < jobs[1].id
 
 
 def test_nothing_a_delivery_unit_did_is_kept_without_commit(uow_factory):

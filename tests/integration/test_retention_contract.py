@@ -174,3 +174,25 @@ def test_expired_counters_and_idempotency_keys_go(uow_factory):
         assert uow.counters.latest_window(acc, "other") is None
         assert uow.send_requests.find(acc, "old") is None
         assert uow.send_requests.find(acc, "new") is not None
+
+
+def test_inbound_events_on_the_callback_outbox_neither_block_nor_break_retention(uow_factory):
+    from service.app.delivery.ports import NewCallback
+    zero = add_account(uow_factory, "zero", 0)
+    done = add_message(uow_factory, zero, finished=NOW - 25 * HOUR)
+    archived = add_message(uow_factory, zero, finished=NOW - 25 * HOUR)
+    with uow_factory(write=True) as uow:    # events of inbound messages, pending and dead
+        uow.delivery.queue_callbacks([NewCallback(zero, "http://x.test/cb", "{}", inbound_id=i)
+                                      for i in (done, archived, 999)], NOW)
+        [first, *_] = uow.delivery.claim_callbacks(NOW, NOW + HOUR, 1)
+        uow.delivery.callbacks_settled([], [(first.id, "HTTP 503", None)], NOW)
+        uow.commit()
+    with uow_factory(write=True) as uow:
+        assert uow.retention.archive(NOW - 24 * HOUR, 1) == 1   # (an inbound id equal to a
+        assert uow.retention.purge(0, NOW, 100) == 2             # message id means nothing)
+        uow.commit()
+    assert found(uow_factory, zero, [done, archived]) == set()
+    with uow_factory(write=True) as uow:    # the events are kept, and still go out
+        assert uow.delivery.callback_states([first.id]) == {first.id: "dead"}
+        assert [j.inbound_id for j in uow.delivery.claim_callbacks(NOW, NOW + HOUR, 10)] == [
+            archived, 999]

@@ -52,7 +52,7 @@ class World:
                                             receipt_delay=1.0)
         self.simulator.start(lambda rs: self.delivery.accept_receipts("simulator", rs),
                              lambda parts: None)
-        self.queue = self.container.use_cases.smpp_receipts
+        self.queue = self.container.use_cases.smpp_outbox
 
     def send(self, recipients, text="Hello from the SMPP door, world"):
         result = self.container.use_cases.sending.send(SendSms(CREDS, recipients, text))
@@ -126,7 +126,7 @@ def test_a_receipt_waits_for_its_client_and_the_worker_drops_it_after_the_max_ag
     world.cycle(seconds=1.1)
     world.clock.advance(hours=71)
     worker = build_worker(world.container)
-    assert worker.smpp_receipts is world.queue
+    assert worker.smpp_outbox is world.queue
     worker._work_once()                               # expiry is one of the worker's jobs
     [r] = world.queue.claim([world.account], "session-1", 10)
     assert r.message_id == delivered

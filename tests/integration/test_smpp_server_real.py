@@ -1,5 +1,5 @@
 """The SMPP server over the real use cases (SmppBinds, SubmitService, CancelService,
-SmppReceiptQueue) as ``smsgw smpp-server`` builds them, on SQLite and PostgreSQL."""
+SmppOutboxQueue) as ``smsgw smpp-server`` builds them, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The SMPP receipt queue on the in-memory fakes: which registered_delivery bits owe which
 receipt on which change, what the receipt says, and how the queue leases, retries, releases
 and expires them. (The fake is held to the SQL store by
-tests/integration/test_smpp_receipts_contract.py.)"""
+tests/integration/test_smpp_outbox_contract.py.)"""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 
 from service.app.delivery.carrier import Accepted, Receipt, Rejected, Unknown
 from service.app.delivery.delivery import DeliveryPolicy, DeliveryService
-from service.app.smpp.receipt_ports import NewReceipt
-from service.app.smpp.receipts import ReceiptQueuePolicy, SmppReceiptQueue
+from service.app.smpp.outbox_ports import NewReceipt
+from service.app.smpp.outbox import OutboxPolicy, SmppOutboxQueue
 from service.domain.encoding import Encoding
 from service.domain.message import Message
 from service.domain.receipt_request import ReceiptKind, asks_for_receipts, receipt_owed
@@ -117,7 +117,7 @@ class World:
             self.account = u.accounts.add(make_account(balance="100")).stored_id
             u.commit()
         self.delivery = DeliveryService(self.uow, self.clock, DeliveryPolicy())
-        self.queue = SmppReceiptQueue(self.uow, self.clock, ReceiptQueuePolicy(
+        self.queue = SmppOutboxQueue(self.uow, self.clock, OutboxPolicy(
             lease_seconds=30, retry_first_seconds=5, retry_cap_seconds=20, max_age_hours=72))
 
     def add(self, digit: str, bits: int, text="Hello there, a text longer than 20",
@@ -187,7 +187,7 @@ def test_a_receipt_repeats_the_message_with_the_addresses_swapped():
 def queued(w: World, count: int) -> list[int]:
     now = w.clock.now()
     with w.uow(write=True) as u:
-        u.smpp_receipts.add([NewReceipt(
+        u.smpp_outbox.add([NewReceipt(
             account_id=w.account, message_id=100 + n, source="+79990000000", destination="",
             stat="DELIVRD", err="000", message_state=2, submitted_at=now, done_at=now,
             text="x", final=True) for n in range(count)], now)

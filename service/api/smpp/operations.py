@@ -2,7 +2,7 @@
 
 - submit_sm -> Submission (text, client-split parts, times, receipt bits, addresses);
 - a stored Message -> query_sm_resp fields;
-- an owed receipt -> deliver_sm.
+- an owed receipt or inbound message -> deliver_sm.
 
 Our message id on the wire is the stored id in decimal, the same number the SOAP and HTTP
 doors answer, and the same in receipts; ids that are not a plain decimal number are
@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from ...app.sending.submit import Submission
-from ...app.smpp.receipts import OwedReceipt
+from ...app.smpp.outbox_ports import OwedDeliver, OwedInbound, OwedReceipt
 from ...domain.message import Message
 from ...domain.vocabularies import smpp_receipt_names
 from ...protocols.smpp import pdu as p
 from ...protocols.smpp.receipt_text import receipt_text
-from ...protocols.smpp.text import TextError, decode_short_message, encode_for_deliver
+from ...protocols.smpp.text import (TextError, decode_short_message, encode_for_deliver,
+                                     fits_one_sms)
 from ...protocols.smpp.times import SmppTimeError, format_smpp_time, parse_smpp_time
 
 TON_INTERNATIONAL = 1
@@ -80,3 +81,28 @@ def receipt_pdu(sequence: int, receipt: OwedReceipt) -> bytes:
     return p.deliver_sm(sequence, p.address_of(receipt.source), p.address_of(receipt.destination),
                         esm_class, data_coding, short_message[:p.MAX_SHORT_MESSAGE],
                         p.receipt_tlvs(message_id, receipt.message_state, err or None))
+
+
+def inbound_pdu(sequence: int, owed: OwedInbound) -> bytes:
+    """The deliver_sm carrying an inbound message: esm_class 0 (a short message, not a
+    receipt), source the handset, destination our number it was sent to, GSM 03.38 (0) when
+    every character fits, else UCS-2 (8). A text that fits one SMS (160 GSM septets, 70 UCS-2
+    characters) goes in ``short_message``; a longer one whole in ``message_payload`` (0x0424)
+    with an empty ``short_message``: one PDU, one acknowledgement, and the client gets the
+    whole text without joining parts (smpplib hands it over as ``pdu.message_payload``;
+    Kannel reads it when sm_length is 0)."""
+    data_coding, octets = encode_for_deliver(owed.text)
+    source, destination = p.address_of(owed.source), p.address_of(owed.destination)
+    if fits_one_sms(data_coding, octets):
+        return p.deliver_sm(sequence, source, destination, p.ESM_CLASS_MESSAGE, data_coding,
+                            octets)
+    payload = octets[:p.MAX_TLV_VALUE - p.MAX_TLV_VALUE % 2]  # a TLV holds at most 65535
+    return p.deliver_sm(sequence, source, destination, p.ESM_CLASS_MESSAGE, data_coding, b"",
+                        p.tlv(p.TAG_MESSAGE_PAYLOAD, payload))
+
+
+def deliver_pdu(sequence: int, owed: OwedDeliver) -> bytes:
+    """The deliver_sm of a row of the SMPP outbox, by its kind."""
+    if isinstance(owed, OwedInbound):
+        return inbound_pdu(sequence, owed)
+    return receipt_pdu(sequence, owed)

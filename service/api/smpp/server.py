@@ -1,10 +1,11 @@
 """The SMPP 3.4 server: one asyncio event loop per process, plain TCP and optional TLS.
 
-``SmppServer`` holds the sessions, the group committer, the receipts pump, the thread pool
-for blocking use cases, the bind-flood guard (at most ``max_unbound_per_ip`` connections per
-address that have not bound yet; more are closed at once) and the heartbeat that keeps this
+``SmppServer`` holds the sessions, the group committer, the outbox pump (receipts and inbound
+messages), the thread pool for blocking use cases, the bind-flood guard (at most
+``max_unbound_per_ip`` connections per address that have not bound yet; more are closed at
+once) and the heartbeat that keeps this
 node's sessions counted by the per-account bind limit. ``shutdown`` unbinds every session,
-answers every submit_sm whose commit is in flight, gives the receipt leases back and stops.
+answers every submit_sm whose commit is in flight, gives the outbox leases back and stops.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from typing import Any, Protocol, TypeVar
 
 from ...app.sending.submit import Submission, Submitted
 from ...app.smpp.binds import BindType, BoundSession
-from ...app.smpp.receipts import OwedReceipt
+from ...app.smpp.outbox_ports import OwedDeliver
 from ...domain.message import Message
 from .committer import GroupCommitter
-from .pump import ReceiptPump
+from .pump import OutboxPump
 from .session import Session, State
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,10 @@ class Binds(Protocol):
     def account_active(self, account_id: int) -> bool: ...
 
 
-class Receipts(Protocol):
-    def claim(self, account_ids: Sequence[int], owner: str, limit: int) -> list[OwedReceipt]: ...
-    def delivered(self, receipt_ids: Sequence[int]) -> None: ...
-    def failed(self, receipt_id: int, owner: str) -> None: ...
+class Outbox(Protocol):
+    def claim(self, account_ids: Sequence[int], owner: str, limit: int) -> list[OwedDeliver]: ...
+    def delivered(self, row_ids: Sequence[int]) -> None: ...
+    def failed(self, row_id: int, owner: str) -> None: ...
     def release(self, owner: str) -> None: ...
 
 
@@ -60,11 +61,11 @@ class Cancels(Protocol):
 
 @dataclass
 class SmppServices:
-    """The use cases the door calls (SmppBinds, SmppReceiptQueue, SubmitService,
+    """The use cases the door calls (SmppBinds, SmppOutboxQueue, SubmitService,
     CancelService) and the clock SMPP's relative times count from."""
 
     binds: Binds
-    receipts: Receipts
+    outbox: Outbox     # receipts and inbound messages owed as deliver_sm
     submit: Submits
     cancel: Cancels
     now: Callable[[], datetime]
@@ -97,7 +98,7 @@ class SmppServer:
         self.committer = GroupCommitter(services.submit, self.loop,
                                         max_pending=options.max_pending,
                                         batch_wait=options.batch_wait_ms / 1000)
-        self.pump = ReceiptPump(self, f"{options.node}:{os.getpid()}",
+        self.pump = OutboxPump(self, f"{options.node}:{os.getpid()}",
                                 options.receipt_poll_seconds)
         self._executor = ThreadPoolExecutor(options.threads, thread_name_prefix="smpp-uc")
         self._servers: list[asyncio.AbstractServer] = []
@@ -124,7 +125,7 @@ class SmppServer:
 
     async def shutdown(self, grace_seconds: float = 5.0) -> None:
         """Stop accepting, unbind every session, answer the commits in flight, release the
-        receipt leases, and stop the threads."""
+        outbox leases, and stop the threads."""
         self._stopping = True
         for server in self._servers:
             server.close()
@@ -179,13 +180,13 @@ class SmppServer:
         self._uncount(session)
         self.pump.wake()
 
-    def session_closed(self, session: Session, receipts: list[OwedReceipt]) -> None:
+    def session_closed(self, session: Session, owed: list[OwedDeliver]) -> None:
         self._uncount(session)
         self.sessions.discard(session)
         if not self.sessions:
             self._all_closed.set()
         if session.bound is not None:
-            self.pump.returned(session.bound.account_id, receipts)
+            self.pump.returned(session.bound.account_id, owed)
             self.release_binding(session.bound)
 
     def release_binding(self, bound: BoundSession) -> None:

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from ...app.sending.submit import Submitted
 from ...app.smpp.binds import BindType, BoundSession
-from ...app.smpp.receipts import OwedReceipt
+from ...app.smpp.outbox_ports import OwedDeliver
 from ...protocols.smpp import pdu as p
 from .errors import esme_status
-from .operations import message_id_of, query_answer, receipt_pdu, submission_from
+from .operations import message_id_of, query_answer, deliver_pdu, submission_from
 
 if TYPE_CHECKING:
     from .server import SmppServer
@@ -56,8 +56,8 @@ class Session(asyncio.Protocol):
         self._in_flight = 0
         self._reading_paused = False
         self._writing_paused = False
-        # our requests awaiting a response: sequence -> (receipt or None, its timer)
-        self.outstanding: dict[int, tuple[OwedReceipt | None, asyncio.TimerHandle | None]] = {}
+        # our requests awaiting a response: sequence -> (owed deliver_sm or None, its timer)
+        self.outstanding: dict[int, tuple[OwedDeliver | None, asyncio.TimerHandle | None]] = {}
         now = self.loop.time()
         self._last_heard = self._last_active = now
         self._probe_at: float | None = None
@@ -86,16 +86,16 @@ class Session(asyncio.Protocol):
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
-        receipts = []
-        for receipt, timer in self.outstanding.values():
+        owed = []
+        for item, timer in self.outstanding.values():
             if timer is not None:
                 timer.cancel()
-            if receipt is not None:
-                receipts.append(receipt)
+            if item is not None:
+                owed.append(item)
         self.outstanding.clear()
         self.transport = None
         if was is not State.CLOSED or self.counted_unbound or self.bound is not None:
-            self.server.session_closed(self, receipts)
+            self.server.session_closed(self, owed)
 
     def pause_writing(self) -> None:
         self._writing_paused = True
@@ -324,7 +324,7 @@ class Session(asyncio.Protocol):
             log.error("smpp session %d: %s failed", self.number, operation, exc_info=exc)
         return status
 
-    # -- receipts (deliver_sm) -----------------------------------------------------------------
+    # -- receipts and inbound messages (deliver_sm) -----------------------------------------
 
     @property
     def receives(self) -> bool:
@@ -333,18 +333,18 @@ class Session(asyncio.Protocol):
 
     @property
     def free_window(self) -> int:
-        in_flight = sum(1 for receipt, _ in self.outstanding.values() if receipt is not None)
+        in_flight = sum(1 for item, _ in self.outstanding.values() if item is not None)
         return max(0, self.options.window - in_flight)
 
-    def send_receipt(self, receipt: OwedReceipt) -> None:
+    def send_owed(self, owed: OwedDeliver) -> None:
         sequence = self.next_sequence()
         timer = self.loop.call_later(self.options.response_timeout_seconds,
-                                     self._receipt_timeout, sequence)
-        self.outstanding[sequence] = (receipt, timer)
+                                     self._deliver_timeout, sequence)
+        self.outstanding[sequence] = (owed, timer)
         self._last_active = self.loop.time()
-        self.send(receipt_pdu(sequence, receipt))
+        self.send(deliver_pdu(sequence, owed))
 
-    def _receipt_timeout(self, sequence: int) -> None:
+    def _deliver_timeout(self, sequence: int) -> None:
         entry = self.outstanding.pop(sequence, None)
         if entry is not None and entry[0] is not None:
             self.server.pump.answered(self, entry[0], ok=False)
@@ -353,13 +353,13 @@ class Session(asyncio.Protocol):
         entry = self.outstanding.pop(h.sequence, None)
         if entry is None:
             return  # an answer to nothing we asked (or too late): ignored
-        receipt, timer = entry
+        owed, timer = entry
         if timer is not None:
             timer.cancel()
-        if receipt is not None:
+        if owed is not None:
             self._last_active = self.loop.time()
             ok = h.command_id == p.DELIVER_SM | p.RESP and h.status == p.ESME_ROK
-            self.server.pump.answered(self, receipt, ok=ok)
+            self.server.pump.answered(self, owed, ok=ok)
         elif h.command_id == p.UNBIND | p.RESP:
             self.close("unbound")
 

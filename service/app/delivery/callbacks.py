@@ -1,8 +1,10 @@
 """Use case: deliver client notifications from the durable outbox, with retries.
 
-Each status change a client subscribed to (a callback URL on the account) is queued in the
-same transaction as the change. Senders claim due notifications, at most the oldest
-undelivered one per message, so a message's notifications arrive in order. A failure waits
+Two events share the outbox: each status change a client subscribed to (a callback URL on
+the account) is queued in the same transaction as the change (``"event": "status"``), and
+each inbound message routed to the account in the transaction that stores it
+(``"event": "inbound"``, ``app/inbound/push.py``). Senders claim due notifications, at most
+the oldest undelivered one per message, so a message's notifications arrive in order. A failure waits
 ``retry_min`` seconds, doubling up to ``retry_max``; a notification still undelivered
 ``give_up_hours`` after it was queued is dead-lettered (``smsgw callbacks dead|replay``).
 
@@ -91,7 +93,7 @@ class CallbackService:
         try:
             destination = self._guard.destination(job.url, trusted=job.trusted)
         except CallbackRefused as exc:
-            log.warning("callback %s for message %s: %s", job.id, job.message_id, exc.reason)
+            log.warning("callback %s for %s: %s", job.id, job.subject, exc.reason)
             return exc.reason, exc.permanent
         except OSError as exc:
             return f"unreachable: cannot resolve the host: {exc}", False
@@ -116,8 +118,8 @@ class CallbackService:
 
     def _retry_at(self, job: CallbackJob, now: datetime) -> datetime | None:
         if now - job.created_at >= timedelta(hours=self.policy.give_up_hours):
-            log.warning("callback %s for message %s dead-lettered after %s attempts",
-                        job.id, job.message_id, job.attempts + 1)
+            log.warning("callback %s for %s dead-lettered after %s attempts",
+                        job.id, job.subject, job.attempts + 1)
             return None
         delay = backoff(job.attempts + 1, self.policy.retry_min_seconds,
                         self.policy.retry_max_seconds)

@@ -48,7 +48,9 @@ def notification(state_id: int, recipient: str, client_ref: str | None, url: str
     names = callback_names(status, outcome_unknown=outcome_unknown)
     if not url or names is None:
         return None
-    body = {"id": state_id, "send_status": names.send_status, "status": names.status,
+    # "event" tells it from an inbound message's notification (app/inbound/event.py)
+    body = {"event": "status", "id": state_id, "send_status": names.send_status,
+            "status": names.status,
             "error": (error or names.error).zfill(3)[-3:], "phone": recipient,
             "status_code": smsc_code(status), "timestamp": when.isoformat()}
     if client_ref:

@@ -90,13 +90,28 @@ class PartMatch:
 
 
 @dataclass(frozen=True)
+class NewCallback:
+    """A notification to queue in the callback outbox: one of the two events an account is
+    told of. A status change of one of its messages (``message_id``; its notifications are
+    delivered in order) or an inbound message it received (``inbound_id``); exactly one of
+    the two is set. ``payload``: the JSON body, signed when it is sent."""
+
+    account_id: int
+    url: str
+    payload: str
+    message_id: int | None = None
+    inbound_id: int | None = None
+
+
+@dataclass(frozen=True)
 class CallbackJob:
-    """A notification to POST. ``trusted``: the operator set ``url`` (it is still the
+    """A notification to POST: about a message's status (``message_id``) or an inbound
+    message (``inbound_id``). ``trusted``: the operator set ``url`` (it is still the
     account's current, operator-set callback URL); ``last_error``: why the last attempt failed."""
 
     id: int
     account_id: int
-    message_id: int
+    message_id: int | None
     url: str
     payload: str
     secret: str | None
@@ -104,6 +119,15 @@ class CallbackJob:
     created_at: datetime
     trusted: bool = False
     last_error: str | None = None
+    inbound_id: int | None = None
+
+    @property
+    def subject(self) -> str:
+        """What it is about, for logs and the dead-letter list: ``message 42`` (a status
+        event) or ``inbound 7`` (an inbound message)."""
+        if self.message_id is None and self.inbound_id is not None:
+            return f"inbound {self.inbound_id}"
+        return f"message {self.message_id}"
 
 
 @dataclass(frozen=True)
@@ -184,9 +208,15 @@ class DeliveryStore(Protocol):
         become orphans (None)."""
 
     # -- callbacks --------------------------------------------------------------------------
+    def queue_callbacks(self, items: Sequence[NewCallback], now: datetime) -> None:
+        """Queue these notifications, due at once, in the order given: the one outbox of
+        status events (``apply`` queues those through it) and inbound events
+        (``app/inbound/push.py``)."""
+
     def claim_callbacks(self, now: datetime, lease_until: datetime,
                         limit: int) -> list[CallbackJob]:
-        """Due notifications, at most the oldest undelivered one per message."""
+        """Due notifications, at most the oldest undelivered one per message (a status
+        event waits for the earlier ones of its message; inbound events wait for nothing)."""
 
     def callbacks_settled(self, delivered: Sequence[int],
                           failed: Sequence[tuple[int, str, datetime | None]],

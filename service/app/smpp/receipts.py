@@ -7,35 +7,28 @@ worker, a cancel or the sweep makes (``receipts_for_transitions``), and by ``owe
 for messages stored already final (refused at submit: BANNED, INVALID_NUMBER). So no receipt
 is lost when a process dies, and none is owed for a change that did not happen.
 
-``SmppReceiptQueue`` is what the SMPP server drives: it claims a bound account's receipts
-oldest first, deletes the acknowledged ones, retries the refused ones with the one backoff,
-and gives a closed session's leases back. The worker drops receipts nobody came for within
-``max_age_hours`` (``expire``).
+Receipts share the SMPP outbox with inbound messages (``outbox_ports.py``); ``outbox.py`` is
+what the SMPP server and the worker drive for both.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Mapping, Sequence
 
-from ...domain.backoff import backoff
-from ...domain.clock import Clock
 from ...domain.message import Message
 from ...domain.receipt_request import ReceiptKind, asks_for_receipts, receipt_owed
 from ...domain.status import MessageStatus
 from ...domain.vocabularies import smpp_receipt_names
 from ..delivery.ports import Transition
-from ..uow import UnitOfWork, UnitOfWorkFactory
-from .receipt_ports import NewReceipt, OwedReceipt
-
-log = logging.getLogger(__name__)
+from ..uow import UnitOfWork
+from .outbox_ports import NewReceipt, OwedReceipt
 
 TEXT_PREFIX = 20  # characters of the message's text a receipt repeats (its ``text:`` field)
 
-__all__ = ["NewReceipt", "OwedReceipt", "ReceiptQueuePolicy", "ReceiptSubject",
-           "SmppReceiptQueue", "owed_at_submit", "receipt_for", "receipts_for_transitions"]
+__all__ = ["NewReceipt", "OwedReceipt", "ReceiptSubject", "owed_at_submit", "receipt_for",
+           "receipts_for_transitions"]
 
 
 @dataclass(frozen=True)
@@ -97,84 +90,5 @@ def owed_at_submit(uow: UnitOfWork, messages: Sequence[Message]) -> int:
             if m.status.final and asks_for_receipts(m.receipt_request)
             for r in [receipt_for(subject_of(m), m.status, m.updated_at)] if r is not None]
     if owed:
-        uow.smpp_receipts.add(owed, max(r.done_at for r in owed))
+        uow.smpp_outbox.add(owed, max(r.done_at for r in owed))
     return len(owed)
-
-
-@dataclass(frozen=True)
-class ReceiptQueuePolicy:
-    """``lease_seconds``: how long a claimed receipt stays a session's before another may take
-    it (only matters when the process holding it dies: a live session answers ``failed``);
-    failed ones wait ``backoff(attempt, retry_first_seconds, retry_cap_seconds)``; receipts
-    older than ``max_age_hours`` are dropped by ``expire``."""
-
-    lease_seconds: float = 60.0
-    retry_first_seconds: float = 5.0
-    retry_cap_seconds: float = 300.0
-    max_age_hours: float = 72.0
-
-
-class SmppReceiptQueue:
-    """Use cases of the receipt queue, for the SMPP server and the worker."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock,
-                 policy: ReceiptQueuePolicy | None = None) -> None:
-        self._uow = uow_factory
-        self._clock = clock
-        self.policy = policy or ReceiptQueuePolicy()
-
-    def claim(self, account_ids: Sequence[int], owner: str, limit: int) -> list[OwedReceipt]:
-        """Lease to ``owner`` up to ``limit`` receipts due to these accounts, oldest first.
-        ``owner`` names one session (unique across nodes); ``release`` gives them back."""
-        accounts = sorted(set(account_ids))
-        if not accounts or limit < 1:
-            return []
-        now = self._clock.now()
-        with self._uow() as uow:
-            if not uow.smpp_receipts.any_due(accounts, now):
-                return []
-        with self._uow(write=True) as uow:
-            claimed = uow.smpp_receipts.claim(
-                accounts, owner, now, now + timedelta(seconds=self.policy.lease_seconds), limit)
-            uow.commit()
-        return claimed
-
-    def delivered(self, receipt_ids: Sequence[int]) -> None:
-        """The client answered ``deliver_sm_resp`` OK: these receipts are done."""
-        if not receipt_ids:
-            return
-        with self._uow(write=True) as uow:
-            uow.smpp_receipts.delete(list(receipt_ids))
-            uow.commit()
-
-    def failed(self, receipt_id: int, owner: str) -> None:
-        """The client answered with an error, or not in time: try again after the backoff.
-        Nothing happens if ``owner`` no longer holds it (the lease ran out and another
-        session took it, or it was delivered or dropped)."""
-        now = self._clock.now()
-        with self._uow(write=True) as uow:
-            attempts = uow.smpp_receipts.held_attempts(receipt_id, owner)
-            if attempts is None:
-                return
-            wait = backoff(attempts + 1, self.policy.retry_first_seconds,
-                           self.policy.retry_cap_seconds)
-            uow.smpp_receipts.retry(receipt_id, owner, now + timedelta(seconds=wait))
-            uow.commit()
-
-    def release(self, owner: str) -> None:
-        """``owner``'s session or process closed: what it held is claimable again now."""
-        with self._uow(write=True) as uow:
-            uow.smpp_receipts.release(owner)
-            uow.commit()
-
-    def expire(self) -> int:
-        """Drop receipts queued more than ``max_age_hours`` ago (their client never bound, or
-        kept refusing them); returns how many. Run periodically by the worker."""
-        before = self._clock.now() - timedelta(hours=self.policy.max_age_hours)
-        with self._uow(write=True) as uow:
-            dropped = uow.smpp_receipts.expire(before)
-            uow.commit()
-        if dropped:
-            log.warning("dropped %s SMPP receipts older than %s hours that no client took",
-                        dropped, self.policy.max_age_hours)
-        return dropped

@@ -138,6 +138,17 @@ def encode_for_deliver(text: str) -> tuple[int, bytes]:
         return DC_UCS2, text.encode("utf-16-be", errors="replace")
 
 
+SMS_GSM_SEPTETS = 160   # one SMS: 140 octets of user data, as GSM septets
+SMS_UCS2_OCTETS = 140   # ... or as UCS-2 (70 characters)
+
+
+def fits_one_sms(data_coding: int, octets: bytes) -> bool:
+    """Whether ``octets`` (as ``encode_for_deliver`` made them) fit one SMS without a UDH:
+    160 GSM 03.38 septets (an escaped character counts two) or 140 octets of UCS-2."""
+    limit = SMS_GSM_SEPTETS if data_coding == DC_DEFAULT else SMS_UCS2_OCTETS
+    return len(octets) <= limit
+
+
 def encode_gsm(text: str) -> bytes:
     """GSM 03.38 unpacked octets; raises TextError for a character outside the alphabet."""
     try:

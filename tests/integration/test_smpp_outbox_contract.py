@@ -1,4 +1,4 @@
-"""One contract for the SMPP receipt outbox (app/smpp/receipt_ports.py), run against the
+"""One contract for the SMPP receipt outbox (app/smpp/outbox_ports.py), run against the
 in-memory fake and the SQL stores: order, leases, retries, release, expiry; and the receipts
 the delivery store's ``apply`` and ``owed_at_submit`` queue in the caller's transaction."""
 
@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from service.app.delivery.ports import Transition
-from service.app.smpp.receipt_ports import NewReceipt
+from service.app.smpp.outbox_ports import NewInbound, NewReceipt, OwedInbound, OwedReceipt
 from service.app.smpp.receipts import owed_at_submit
 from service.domain.status import MessageStatus as S
 from service.persistence.uow import SqlUnitOfWorkFactory
@@ -33,7 +33,7 @@ def receipt(account_id, message_id, stat="DELIVRD", text="Привет €", fin
 def run(uow_factory, action):
     """``action(outbox)`` in one committed write unit; its answer."""
     with uow_factory(write=True) as uow:
-        answer = action(uow.smpp_receipts)
+        answer = action(uow.smpp_outbox)
         uow.commit()
     return answer
 
@@ -58,10 +58,10 @@ def test_receipts_come_back_oldest_first_for_the_accounts_asked_with_every_field
     add(uow_factory, [receipt(alice, 11), receipt(bob, 21), receipt(alice, 12, final=False)])
     add(uow_factory, [receipt(alice, 13, stat="UNDELIV", text="")], now=later(1))
     with uow_factory() as uow:
-        assert uow.smpp_receipts.any_due([alice], later(1))
-        assert not uow.smpp_receipts.any_due([alice], NOW - timedelta(seconds=1))  # not yet due
-        assert not uow.smpp_receipts.any_due([999], later(1))
-        assert not uow.smpp_receipts.any_due([], later(1))
+        assert uow.smpp_outbox.any_due([alice], later(1))
+        assert not uow.smpp_outbox.any_due([alice], NOW - timedelta(seconds=1))  # not yet due
+        assert not uow.smpp_outbox.any_due([999], later(1))
+        assert not uow.smpp_outbox.any_due([], later(1))
     first = claim(uow_factory, [alice], "s1", now=later(1), limit=2)
     assert ids(first) == [11, 12]
     r = first[0]
@@ -75,13 +75,45 @@ def test_receipts_come_back_oldest_first_for_the_accounts_asked_with_every_field
     assert claim(uow_factory, [], "s3", now=later(2)) == []
 
 
+def inbound(account_id, inbound_id, text="Ответ: да €"):
+    return NewInbound(account_id=account_id, inbound_id=inbound_id, source="+79991234567",
+                      destination="+79000000001", text=text)
+
+
+def test_inbound_messages_and_receipts_share_one_line_oldest_first(uow_factory):
+    alice, bob = add_account(uow_factory).id, add_account(uow_factory, "bob").id
+    long_text = "Длинный ответ " * 300                       # the whole text, never cut
+    add(uow_factory, [receipt(alice, 11), inbound(alice, 5, long_text), inbound(bob, 6)])
+    add(uow_factory, [receipt(alice, 12)], now=later(1))
+    claimed = claim(uow_factory, [alice], "s1", now=later(1))
+    assert [type(r) for r in claimed] == [OwedReceipt, OwedInbound, OwedReceipt]
+    owed = claimed[1]
+    assert (owed.account_id, owed.inbound_id, owed.source, owed.destination, owed.text,
+            owed.attempts) == (alice, 5, "+79991234567", "+79000000001", long_text, 0)
+    run(uow_factory, lambda o: o.retry(owed.id, "s1", later(10)))
+    run(uow_factory, lambda o: o.delete([claimed[0].id, claimed[2].id]))
+    [again] = claim(uow_factory, [alice], "s2", now=later(10))
+    assert (again.id, again.attempts, again.text) == (owed.id, 1, long_text)
+    [bobs] = claim(uow_factory, [bob], "s3", now=later(10))
+    assert isinstance(bobs, OwedInbound) and bobs.inbound_id == 6
+
+
+def test_expiry_drops_inbound_messages_like_receipts(uow_factory):
+    alice = add_account(uow_factory).id
+    add(uow_factory, [inbound(alice, 1), receipt(alice, 2)])
+    add(uow_factory, [inbound(alice, 3)], now=later(60))
+    assert run(uow_factory, lambda o: o.expire(later(60))) == 2
+    [left] = claim(uow_factory, [alice], "s1", now=later(61))
+    assert isinstance(left, OwedInbound) and left.inbound_id == 3
+
+
 def test_a_lease_that_runs_out_makes_the_receipt_claimable_again(uow_factory):
     alice = add_account(uow_factory).id
     add(uow_factory, [receipt(alice, 1), receipt(alice, 2)])
     assert ids(claim(uow_factory, [alice], "s1", lease=30)) == [1, 2]
     assert claim(uow_factory, [alice], "s2", now=later(29)) == []
     with uow_factory() as uow:
-        assert not uow.smpp_receipts.any_due([alice], later(29))
+        assert not uow.smpp_outbox.any_due([alice], later(29))
     taken = claim(uow_factory, [alice], "s2", now=later(31))
     assert ids(taken) == [1, 2] and [r.attempts for r in taken] == [0, 0]
     # the first owner lost them: its failure report changes nothing
@@ -114,7 +146,7 @@ def test_a_failed_receipt_waits_for_its_retry_and_counts_the_attempt(uow_factory
     assert (again.id, again.attempts) == (first.id, 1)
     run(uow_factory, lambda o: o.delete([again.id, 12345]))            # unknown ids: ignored
     with uow_factory() as uow:
-        assert not uow.smpp_receipts.any_due([alice], later(3600))
+        assert not uow.smpp_outbox.any_due([alice], later(3600))
 
 
 def test_expiry_drops_what_was_queued_before_the_limit_leased_or_not(uow_factory):
@@ -130,7 +162,7 @@ def test_expiry_drops_what_was_queued_before_the_limit_leased_or_not(uow_factory
 def test_nothing_is_queued_unless_the_unit_commits(uow_factory):
     alice = add_account(uow_factory).id
     with uow_factory(write=True) as uow:
-        uow.smpp_receipts.add([receipt(alice, 1)], NOW)
+        uow.smpp_outbox.add([receipt(alice, 1)], NOW)
     assert claim(uow_factory, [alice], "s1") == []
 
 
@@ -256,9 +288,9 @@ def test_postgres_skips_rows_another_open_claim_holds(request):
         alice = add_account(factory).id
         add(factory, [receipt(alice, i) for i in range(1, 5)])
         with factory(write=True) as first:
-            mine = first.smpp_receipts.claim([alice], "s1", NOW, later(30), 2)
+            mine = first.smpp_outbox.claim([alice], "s1", NOW, later(30), 2)
             with factory(write=True) as second:   # the first has not committed yet
-                theirs = second.smpp_receipts.claim([alice], "s2", NOW, later(30), 10)
+                theirs = second.smpp_outbox.claim([alice], "s2", NOW, later(30), 10)
                 second.commit()
             first.commit()
         assert (ids(mine), ids(theirs)) == ([1, 2], [3, 4])
