@@ -190,3 +190,23 @@ def test_two_processors_never_split_or_duplicate_a_message(request):
     assert all(counts)  # both took turns
     second_engine.dispose()
     engine.dispose()
+
+
+def test_the_retention_job_purges_inbound_messages_like_outbound_ones(world):
+    from service.bootstrap import build_retention
+    from service.domain.account import AccountSettings
+    uc = world.container.use_cases
+    with world.container.uow_factory(write=True) as uow:
+        account = uow.accounts.get(world.account)
+        account.settings = AccountSettings(retention_days=1)
+        uow.accounts.update(account)
+        uow.commit()
+    world.inbound.accept("smpp", [world.part("mine"), world.part("lost", destination="9999")])
+    world.inbound.process()
+    retention = build_retention(world.container)
+    assert retention.run().inbound == 0
+    world.clock.advance(days=1)
+    report = retention.run()
+    assert report.inbound == 1 and report.purged == 0
+    assert [r.text for r in world.stored()] == ["lost"]  # unmatched: the default, for ever
+    assert [m.text for m in uc.inbound_numbers.unmatched()] == ["lost"]
