@@ -52,7 +52,8 @@ def _stored(row) -> StoredPart:
                          sequence=row.concat_seq))
     return StoredPart(id=row.id, connector=row.connector, part=InboundPart(
         source=row.source, destination=row.destination, text=row.text,
-        received_at=row.received_at, concat=concat, carrier_id=row.carrier_id))
+        received_at=row.received_at, concat=concat, carrier_id=row.carrier_id),
+        done=row.state == "done")
 
 
 def _message(row) -> InboundMessage:
@@ -78,7 +79,8 @@ class SqlInboundStore:
                 "received_at": x.received_at, "state": "new"} for x in parts])
 
     def any_due(self, cutoff: datetime) -> bool:
-        due = or_(p.c.state == "new", and_(p.c.state == "waiting", p.c.received_at < cutoff))
+        due = or_(p.c.state == "new",
+                  and_(p.c.state.in_(["waiting", "done"]), p.c.received_at < cutoff))
         return self._conn.execute(select(p.c.id).where(due).limit(1)).first() is not None
 
     def lock_processing(self) -> bool:
@@ -122,9 +124,17 @@ class SqlInboundStore:
         for chunk in _chunks(sorted(set(part_ids))):
             self._conn.execute(update(p).where(p.c.id.in_(chunk)).values(state="waiting"))
 
+    def finish(self, part_ids: Sequence[int]) -> None:
+        for chunk in _chunks(sorted(set(part_ids))):
+            self._conn.execute(update(p).where(p.c.id.in_(chunk)).values(state="done"))
+
     def delete_parts(self, part_ids: Sequence[int]) -> None:
         for chunk in _chunks(sorted(set(part_ids))):
             self._conn.execute(delete(p).where(p.c.id.in_(chunk)))
+
+    def forget_done(self, cutoff: datetime) -> int:
+        return self._conn.execute(delete(p).where(p.c.state == "done",
+                                                  p.c.received_at < cutoff)).rowcount
 
     # --- routing and threading ----------------------------------------------------------
     def number_owner(self, numbers: Sequence[str]) -> int | None:

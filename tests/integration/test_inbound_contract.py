@@ -267,3 +267,24 @@ def test_inbound_messages_are_purged_by_their_accounts_retention(uow_factory):
                 "SELECT inbound_id FROM callbacks")).scalars())
     assert remaining == {pushing} and callbacks_left == {pushing}
     assert {old_two, young_two, old_default, old_unmatched, pushed}.isdisjoint(remaining)
+
+
+def test_done_parts_come_with_their_group_until_forgotten(uow_factory):
+    _add(uow_factory, [_part("a1", ConcatPart(3, 2, 1), at=NOW - timedelta(minutes=10)),
+                       _part("a2", ConcatPart(3, 2, 2), at=NOW)])
+    with uow_factory(write=True) as uow:
+        uow.inbound.finish([s.id for s in uow.inbound.claim_new(10)])
+        uow.commit()
+    with uow_factory() as uow:
+        assert not uow.inbound.any_due(NOW - timedelta(minutes=20))
+        assert uow.inbound.any_due(NOW - timedelta(minutes=5))  # a done part to forget
+    _add(uow_factory, [_part("a2 again", ConcatPart(3, 2, 2))])
+    claimed = _claim(uow_factory)
+    assert [(s.part.text, s.done) for s in claimed] == [
+        ("a1", True), ("a2", True), ("a2 again", False)]
+    with uow_factory(write=True) as uow:
+        assert uow.inbound.waiting_before(NOW + timedelta(days=1), 10) == []  # done: not waiting
+        assert uow.inbound.forget_done(NOW - timedelta(minutes=10)) == 0    # strictly before
+        assert uow.inbound.forget_done(NOW) == 1
+        uow.commit()
+    assert [s.part.text for s in _claim(uow_factory)] == ["a2", "a2 again"]

@@ -107,13 +107,18 @@ class InboundService:
             for stored in uow.inbound.waiting_before(cutoff, limit):
                 held.setdefault(stored.id, stored)
             if not held:
+                uow.inbound.forget_done(cutoff)
+                uow.commit()
                 return 0
             result = reassemble(held.values(), cutoff)
             stored_messages = self._store(uow, result.messages, now)
-            uow.inbound.delete_parts(result.consumed)
+            uow.inbound.delete_parts(result.deleted)
+            uow.inbound.finish(result.done)
             uow.inbound.hold(result.waiting)
+            uow.inbound.forget_done(cutoff)
             uow.commit()
-        handled = len(set(result.consumed) | {s.id for s in claimed})
+        # the parts used up, and those that wait (only when something new came in with them)
+        handled = len(result.consumed) + len(result.waiting)
         if stored_messages:
             log.info("inbound: stored %d message(s) from %d part(s)", len(stored_messages),
                      len(result.consumed))
