@@ -107,6 +107,14 @@ class FakeInboundStore:
                 return SentMessage(latest.account_id, latest.id, latest.mailing_id)
         return None
 
+    def latest_outbound_to(self, account_id, recipients):
+        found = {}
+        for recipient in set(recipients):
+            latest = self.latest_outbound([account_id], recipient)
+            if latest is not None:
+                found[recipient] = latest
+        return found
+
     def add_messages(self, messages, now):
         ids = []
         for m in messages:

@@ -163,6 +163,11 @@ def test_the_latest_outbound_message_comes_from_the_hot_table_then_the_archive(u
         assert i.latest_outbound([alice], phone, []) is None
         assert i.latest_outbound([], phone) is None
         assert i.latest_outbound([alice], "+70000000000") is None
+        assert i.latest_outbound_to(alice, [phone, "+79990000000", "+70000000000"]) == {
+            phone: SentMessage(alice, second, None),
+            "+79990000000": SentMessage(alice, ids[3], None)}
+        assert i.latest_outbound_to(bob, [phone]) == {phone: SentMessage(bob, bobs, None)}
+        assert i.latest_outbound_to(alice, []) == {}
 
 
 def test_an_archived_message_is_found_when_the_hot_table_has_none(uow_factory):
@@ -176,9 +181,15 @@ def test_an_archived_message_is_found_when_the_hot_table_has_none(uow_factory):
     with uow_factory(write=True) as uow:
         assert uow.retention.archive(NOW + timedelta(hours=1), 10) == 1
         uow.commit()
+    with uow_factory(write=True) as uow:
+        [hot] = uow.messages.add_many([message(alice, recipient="+79990000000")])
+        uow.commit()
     with uow_factory() as uow:
         assert uow.inbound.latest_outbound([alice], "+79991234567", ["4444"]) == SentMessage(
             alice, old, None)
+        assert uow.inbound.latest_outbound_to(alice, ["+79991234567", "+79990000000"]) == {
+            "+79991234567": SentMessage(alice, old, None),
+            "+79990000000": SentMessage(alice, hot, None)}
 
 
 def test_inbound_messages_are_inserted_in_order_and_unmatched_ones_listed(uow_factory):

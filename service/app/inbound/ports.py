@@ -103,6 +103,11 @@ class InboundStore(Protocol):
         stored: E.164), sent from one of ``senders`` when given; from ``messages``, else from
         ``messages_archive`` when the hot table has none. None when there is none."""
 
+    def latest_outbound_to(self, account_id: int,
+                           recipients: Sequence[str]) -> dict[str, SentMessage]:
+        """For each of ``recipients`` the account has sent to, its latest message to them
+        (as ``latest_outbound`` finds it: the hot table, else the archive), by recipient."""
+
     # --- inbound messages ---------------------------------------------------------------
     def add_messages(self, messages: Sequence[InboundMessage], now: datetime) -> list[int]:
         """Insert these messages (their ``id`` is ignored) with ``created_at`` ``now``; their
