@@ -128,7 +128,7 @@ def run(s: Scenario, args) -> Result:
         port=port, system_id="smsgw", password="secret", window=s.window, tps=s.tps,
         response_timeout=10.0, enquire_link_interval=30.0))
     try:
-        connector.start(sink)
+        connector.start(sink, lambda parts: None)
         if not connector.wait_bound(5):
             raise RuntimeError("no bind")
         session = connector._session        # noqa: SLF001 - thread ids for the CPU split

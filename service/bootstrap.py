@@ -21,6 +21,8 @@ from .api.smsc.http import smsc_http_app
 from .api.smsc.wsdl import render_smsc_wsdl
 from .api.soap.app import Gateway, build_wsgi
 from .app.accounts.accounts import AccountService
+from .app.inbound.keywords import KeywordResponder
+from .app.inbound.settings import InboundSettingsService
 from .app.subaccounts.settings import AccountSettingsService
 from .app.subaccounts.subaccounts import SubAccountService
 from .domain.callback_url import parse_networks
@@ -34,7 +36,7 @@ from .app.mailings.mailings import START_TASK, MailingService
 from .app.pricing.tariffs import TariffResolver, TariffService
 from .app.tasks.tasks import TaskService
 from .app.inbound.numbers import InboundNumbers
-from .app.inbound.service import InboundPolicy, InboundService, NoKeywords
+from .app.inbound.service import InboundPolicy, InboundService
 from .app.access.auth import Authenticator
 from .app.smpp.binds import SmppBinds
 from .app.sending.policy import SendingPolicy
@@ -108,6 +110,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
     tasks.register(START_TASK, mailings.run_start)
     accounts = AccountService(uow_factory, auth, settings.currency, clock)
     subaccounts = SubAccountService(uow_factory, auth, accounts, clock)
+    keyword_defaults = settings.keyword_settings()
+    keywords = KeywordResponder(keyword_defaults, policy, clock, pricing)
     use_cases = UseCases(
         sending=SendingService(uow_factory, auth, policy, clock, pricing),
         statuses=StatusQueries(uow_factory, auth, policy),
@@ -127,10 +131,12 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
         smpp_binds=SmppBinds(uow_factory, auth, clock, max_binds=settings.smpp_server_max_binds),
         submit=SubmitService(uow_factory, policy, clock, pricing, limiter, on_stored=owed_at_submit),
         cancel=CancelService(uow_factory, clock),
-        inbound=InboundService(uow_factory, clock, NoKeywords(), InboundPolicy(
+        inbound=InboundService(uow_factory, clock, keywords, InboundPolicy(
             reassembly_seconds=settings.inbound_reassembly_seconds,
             default_region=settings.default_region)),
-        inbound_numbers=InboundNumbers(uow_factory, clock))
+        inbound_numbers=InboundNumbers(uow_factory, clock),
+        inbound_settings=InboundSettingsService(uow_factory, keyword_defaults, clock),
+        keywords=keywords)
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
@@ -180,7 +186,7 @@ def build_connector(container: Container):
     s = container.settings
     if s.connector == "smpp":
         from .delivery.smpp import SmppConfig, SmppConnector
-        return SmppConnector(SmppConfig(**s.smpp_options()))
+        return SmppConnector(SmppConfig(**s.smpp_options()), container.clock)
     from .delivery.simulator import SimulatorConnector
     from .persistence.simulator_ledger import SqlSimulatorLedger
     return SimulatorConnector(SqlSimulatorLedger(container.engine), container.clock,

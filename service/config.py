@@ -30,7 +30,9 @@ WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
 # Settings whose empty value says something (elsewhere empty means "the default"):
 # SMSGW_SMPP_SERVER_BIND= turns the SMPP server off.
-_EMPTY_IS_A_VALUE = frozenset({"smpp_server_bind"})
+# SMSGW_INBOUND_{STOP,START,HELP}_REPLY= sends no reply.
+_EMPTY_IS_A_VALUE = frozenset({"smpp_server_bind", "inbound_stop_reply", "inbound_start_reply",
+                               "inbound_help_reply"})
 
 # Each SMSGW_SMPP_* setting and the SmppConfig field (service/delivery/smpp/config.py) it sets.
 SMPP_SETTINGS = {
@@ -189,6 +191,14 @@ class Settings:
     # SMPP receipts nobody bound to take are dropped after this many hours (docs/smpp-server.md)
     smpp_server_receipt_max_age_hours: int = 72
     smpp_server_max_binds: int = 8          # simultaneous SMPP binds per account, all nodes
+    # Opt-out keywords of inbound messages (docs/inbound.md): comma separated words, empty for
+    # the built-in lists; the replies: unset for the built-in texts, set empty for no reply
+    inbound_stop_words: str = ""
+    inbound_start_words: str = ""
+    inbound_help_words: str = ""
+    inbound_stop_reply: str | None = None
+    inbound_start_reply: str | None = None
+    inbound_help_reply: str | None = None
     # inbound messages (docs/inbound.md): how long the parts of a message wait for the rest
     inbound_reassembly_seconds: int = 300
     # True when public_url was derived from bind rather than given
@@ -290,6 +300,10 @@ class Settings:
             self.sending_limits()
         except SmsgwError as exc:
             raise ConfigError(f"SMSGW_LIMIT_{(exc.field or '').upper()}: {exc}") from exc
+        try:
+            self.keyword_settings()
+        except SmsgwError as exc:
+            raise ConfigError(f"SMSGW_INBOUND_{(exc.field or '').upper()}: {exc}") from exc
         if not 1 <= self.default_validity_minutes <= self.max_validity_minutes:
             raise ConfigError("SMSGW_DEFAULT_VALIDITY_MINUTES must be 1..SMSGW_MAX_VALIDITY_MINUTES")
 
@@ -317,6 +331,14 @@ class Settings:
             per_day=str(self.limit_per_day), per_month=str(self.limit_per_month),
             flood=self.limit_flood, duplicate_minutes=str(self.limit_duplicate_minutes),
             countries=self.limit_countries, quiet_hours=self.limit_quiet_hours)
+
+    def keyword_settings(self):
+        """The SMSGW_INBOUND_* defaults as domain KeywordSettings (ValidationError names a bad
+        one): a word list left empty and a reply left unset are the built-in ones."""
+        from .domain.keywords import REPLY_FIELDS, WORD_FIELDS, KeywordSettings
+        given = {name: getattr(self, "inbound_" + name) for name in WORD_FIELDS + REPLY_FIELDS}
+        return KeywordSettings.parse(**{name: value for name, value in given.items()
+                                        if value is not None and (value or name in REPLY_FIELDS)})
 
     def smpp_options(self) -> dict[str, object]:
         """The SMPP settings given, as SmppConfig keyword arguments (the rest keep its defaults)."""

@@ -8,12 +8,13 @@ closes.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+from typing import Callable, ContextManager, Protocol
 
 from .access.ports import LoginFailures, RequestCounters
 from .accounts.ports import AccountRepository, ApiKeyRepository, LedgerRepository
 from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
+from .inbound.settings_ports import InboundSettingsRepository
 from .inbound.ports import InboundStore
 from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
@@ -49,6 +50,7 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     smpp_receipts: SmppReceiptOutbox
     smpp_sessions: SmppSessions
+    inbound_settings: InboundSettingsRepository
     inbound: InboundStore
 
     def __enter__(self) -> "UnitOfWork": ...
@@ -60,6 +62,12 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Undo everything done in this unit so far."""
+
+    def savepoint(self) -> ContextManager[None]:
+        """A nested unit inside this one: when its body raises, what the body wrote is undone
+        (the exception goes on) and the unit can go on; otherwise it stays part of the unit
+        (kept only if the unit commits). A step that may fail without failing the whole
+        unit (an auto-reply that cannot be paid) runs in one."""
 
 
 UnitOfWorkFactory = Callable[..., UnitOfWork]

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from .accounts.accounts import AccountService
 from .accounts.ledger_service import LedgerService
 from .book.address_book import AddressBookService
+from .inbound.keywords import KeywordResponder
+from .inbound.settings import InboundSettingsService
 from .inbound.numbers import InboundNumbers
 from .inbound.service import InboundService
 from .sending.history import HistoryQueries
@@ -48,5 +50,7 @@ class UseCases:
     smpp_binds: SmppBinds
     submit: SubmitService      # SMPP submit_sm: batches committed together
     cancel: CancelService      # SMPP cancel_sm
+    inbound_settings: InboundSettingsService  # the operator's opt-out keywords per account
+    keywords: KeywordResponder  # STOP/START/HELP, called by InboundService.process
     inbound: InboundService    # MO: accepted from carriers, processed by workers
     inbound_numbers: InboundNumbers  # the operator's numbers, keywords, unmatched inbox

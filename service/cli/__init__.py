@@ -12,12 +12,12 @@ import sys
 from ..config import ConfigError, Settings
 from ..domain.errors import SmsgwError
 from . import (accounts, inbound, ledger, limits, operations, retention, senders, serving,
-               smpp_server, tariffs)
+               simulate, smpp_server, tariffs)
 from .common import Parser, subcommands
 
 # limits and ledger add to the account group, so they come after accounts
 GROUPS = (serving, accounts, operations, limits, ledger, tariffs, senders, retention, smpp_server,
-          inbound)
+          inbound, simulate)
 
 
 def parser() -> Parser:

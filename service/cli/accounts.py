@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..config import Settings
 from ..domain.errors import ValidationError
 from ..domain.money import parse_amount
+from . import keywords
 from .common import boolean, container, rate, subcommands, whole_number
 from .retention import retention_days
 
@@ -51,6 +52,7 @@ def register(sub) -> None:
                       "(SMPP 3.4 allows no more); empty string: no SMPP binds")
     setp.add_argument("--smpp-max-binds", type=rate, metavar="N",
                       help="simultaneous SMPP binds (-1: the default, SMSGW_SMPP_SERVER_MAX_BINDS)")
+    keywords.add_arguments(setp)
     setp.set_defaults(handler=_configure)
 
     keys = subcommands(acc.add_parser("apikey", help="API keys (used in place of the password)"),
@@ -116,12 +118,15 @@ def _show(settings: Settings, args) -> int:
     _print_account(account, tariff, settings.smpp_server_max_binds)
     if parent is not None:
         print(f"parent:         {parent}")
+    keywords.print_settings(uc.inbound_settings.show(args.login))
     return 0
 
 
 def _configure(settings: Settings, args) -> int:
     ips = None if args.allowed_ips is None else args.allowed_ips.split(",")
     uc = container(settings).use_cases
+    if keywords.given(args):  # checked first: a bad word list changes nothing else
+        uc.inbound_settings.change(args.login, **keywords.given(args))
     if args.tariff is not None:
         uc.tariffs.assign(args.login, args.tariff.strip())
     account = uc.accounts.configure(
@@ -133,7 +138,9 @@ def _configure(settings: Settings, args) -> int:
                if getattr(args, f"rate_{c}") is not None},
         sender_policy=args.sender_policy, approve_default_sender=True,
         smpp_password=args.smpp_password, smpp_max_binds=args.smpp_max_binds)
-    return _print_account(account, uc.tariffs.name_of(account), settings.smpp_server_max_binds)
+    _print_account(account, uc.tariffs.name_of(account), settings.smpp_server_max_binds)
+    keywords.print_settings(uc.inbound_settings.show(args.login))
+    return 0
 
 
 def _print_account(account, tariff: str | None = None, default_binds: int | None = None) -> int:

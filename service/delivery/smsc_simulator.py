@@ -6,6 +6,12 @@ independent implementation. ``Behaviour`` is read on every PDU, so tests may cha
 the server runs. The outcome of each message follows the last four digits of its
 destination_addr: 0000 UNDELIV, 0001 EXPIRED, 0002 REJECTD, 0003 no receipt, else DELIVRD.
 
+It also sends mobile-originated messages (``send_mo``): single or multipart, GSM, UCS-2 or
+Latin-1, numbered by an 8- or 16-bit UDH reference or by SAR TLVs, its parts in any order,
+some twice or some never. Like a real SMSC it delivers an MO again after a temporary error in
+its deliver_sm_resp (or after the connection dropped before one came); ``mo_acks`` records
+every deliver_sm_resp it got for an MO, so tests see temporary errors and resends.
+
 Demo: ``python -m service.delivery.smsc_simulator --port 2775 --system-id smsgw --password secret``
 """
 
@@ -14,11 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import itertools
 import logging
+import random
 import struct
 import threading
 import time
 from datetime import datetime, timezone
+from typing import Sequence
 
 from .smsc_wire import (
     BIND_COMMANDS,
@@ -32,16 +41,23 @@ from .smsc_wire import (
     ESME_RTHROTTLED,
     GENERIC_NACK,
     HEADER,
+    MO_TEMPORARY,
     NO_RECEIPT,
     OUTCOMES,
+    MoAck,
+    PendingMo,
     PendingReceipt,
     RESP_BIT,
     SUBMIT_SM,
     SubmitRecord,
     UNBIND,
+    encode_mo_text,
     format_id,
+    mo_deliver_body,
+    mo_parts,
     pack_pdu,
     read_cstr,
+    split_mo_text,
 )
 
 log = logging.getLogger(__name__)
@@ -54,7 +70,7 @@ class _Session(asyncio.Protocol):
         self.bound = False
         self.seq = 0
         self.outstanding = 0
-        self.unacked: dict[int, PendingReceipt | None] = {}       # None: an MO message
+        self.unacked: dict[int, PendingReceipt | PendingMo] = {}
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -99,7 +115,12 @@ class SmscSimulator:
         self.deliver_resps: list[tuple[str, int]] = []            # (receipt id, status)
         self.enquire_links = 0
         self.unbinds_received = 0
-        self.mo_resps: list[int] = []
+        self.mo_resps: list[int] = []                             # every MO status, in order
+        self.mo_acks: list[MoAck] = []
+        self.mo_sent: list[tuple[int, int | None, int]] = []      # (MO id, part, attempt)
+        self._mo_ids = itertools.count(1)
+        self._held_mo: list[PendingMo] = []
+        self._mo_waiting: collections.deque[PendingMo] = collections.deque()   # window full
         self.max_outstanding = 0
         self._sessions: dict[int, _Session] = {}
         self._numbers = iter(range(1, 1 << 30))
@@ -132,10 +153,42 @@ class SmscSimulator:
         """Ask every bound ESME to unbind (as an SMSC does before maintenance)."""
         self._call(self._unbind_all)
 
-    def send_mo(self, source: str, text: str, destination: str = "12345") -> None:
-        """Deliver a mobile-originated message (not a receipt) to a bound ESME."""
-        self._call(lambda: self._send_deliver(0x00, source, destination,
-                                              text.encode("latin-1"), b"", None, None))
+    def send_mo(self, source: str, text: str, destination: str = "12345", *,
+                alphabet: str = "gsm", parts: int | None = None, concat: str = "udh8",
+                reference: int | None = None, order: Sequence[int] | None = None,
+                shuffle: bool = False) -> int:
+        """Deliver a mobile-originated message to a bound ESME; returns its MO id (``mo_acks``).
+
+        ``alphabet``: "gsm", "ucs2" or "latin1". ``parts``: split the text into that many
+        parts (None: as a handset would), numbered by ``concat`` ("udh8", "udh16" or "sar")
+        under ``reference`` (random if None). ``order``: the part numbers to send, in that
+        order: repeat one to send it twice, leave one out to lose it; ``shuffle``: a random
+        order. Parts go out back to back; each is delivered again after a temporary error."""
+        data_coding, _ = encode_mo_text("", alphabet)
+        pieces = [encode_mo_text(piece, alphabet)[1]
+                  for piece in split_mo_text(text, parts, alphabet)]
+        if reference is None:
+            reference = random.randrange(1 << 8 if concat == "udh8" else 1 << 16)
+        mo_id = next(self._mo_ids)
+        mos = mo_parts(mo_id, source, destination, pieces, data_coding, concat, reference)
+        numbers = list(order) if order is not None else list(range(1, len(mos) + 1))
+        if shuffle:
+            random.shuffle(numbers)
+        self._call(lambda: [self._deliver_mo(PendingMo(**vars(mos[n - 1]))) for n in numbers])
+        return mo_id
+
+    def send_mo_raw(self, source: str, destination: str, esm_class: int, data_coding: int,
+                    short_message: bytes, tlvs: bytes = b"") -> int:
+        """Deliver an MO built by hand (bad input: lying UDHs, odd data codings); its MO id."""
+        mo_id = next(self._mo_ids)
+        mo = PendingMo(mo_id, None, source, destination, esm_class, data_coding, short_message,
+                       tlvs)
+        self._call(lambda: self._deliver_mo(mo))
+        return mo_id
+
+    def mo_statuses(self, mo_id: int) -> list[tuple[int | None, int]]:
+        """(part, status) of each deliver_sm_resp this MO got, in order."""
+        return [(a.part, a.status) for a in list(self.mo_acks) if a.mo_id == mo_id]
 
     def drop_connections(self) -> None:
         self._call(lambda: [s.close() for s in list(self._sessions.values())])
@@ -178,6 +231,9 @@ class SmscSimulator:
             held, self._held = self._held, []
             for receipt in held:
                 self._deliver(receipt)
+            held_mo, self._held_mo = self._held_mo, []
+            for mo in held_mo:
+                self._deliver_mo(mo)
         elif command_id == ENQUIRE_LINK:
             self.enquire_links += 1
             s.send(pack_pdu(ENQUIRE_LINK | RESP_BIT, 0, seq))
@@ -307,7 +363,7 @@ class SmscSimulator:
         self._send_deliver(0x04, r.destination, r.source, text, tlvs, session, r)
 
     def _send_deliver(self, esm_class: int, source: str, destination: str, text: bytes,
-                      tlvs: bytes, session: _Session | None, receipt: PendingReceipt | None) -> None:
+                      tlvs: bytes, session: _Session | None, receipt: PendingReceipt) -> None:
         session = session or next((s for s in self._sessions.values() if s.bound), None)
         if session is None:
             return
@@ -317,12 +373,32 @@ class SmscSimulator:
         session.unacked[session.seq] = receipt
         session.send(pack_pdu(DELIVER_SM, 0, session.seq, body))
 
+    def _deliver_mo(self, mo: PendingMo) -> None:
+        session = next((s for s in self._sessions.values() if s.bound), None)
+        if session is None:
+            self._held_mo.append(mo)
+            return
+        window = self.behaviour.mo_window
+        if window and sum(isinstance(u, PendingMo) for u in session.unacked.values()) >= window:
+            self._mo_waiting.append(mo)
+            return
+        mo.attempts += 1
+        self.mo_sent.append((mo.mo_id, mo.part, mo.attempts))
+        session.seq += 1
+        session.unacked[session.seq] = mo
+        session.send(pack_pdu(DELIVER_SM, 0, session.seq, mo_deliver_body(mo)))
+
     def _on_deliver_resp(self, s: _Session, seq: int, status: int) -> None:
         if seq not in s.unacked:
             return
         r = s.unacked.pop(seq)
-        if r is None:
+        if isinstance(r, PendingMo):
             self.mo_resps.append(status)
+            self.mo_acks.append(MoAck(r.mo_id, r.part, r.attempts, status))
+            if status in MO_TEMPORARY and r.attempts <= self.behaviour.mo_redeliver_limit:
+                self._later(self.behaviour.redeliver_delay, self._deliver_mo, r)
+            if self._mo_waiting:
+                self._deliver_mo(self._mo_waiting.popleft())
             return
         b = self.behaviour
         self.deliver_resps.append((format_id(r.message_id, b.receipt_id_format or b.resp_id_format),
@@ -334,7 +410,9 @@ class SmscSimulator:
         self._sessions.pop(s.number, None)
         # Receipts the ESME never acknowledged are delivered again on its next bind.
         for r in s.unacked.values():
-            if r is not None:
+            if isinstance(r, PendingMo):
+                self._loop.call_soon(self._deliver_mo, r)  # type: ignore[union-attr]
+            else:
                 self._loop.call_soon(self._deliver, r)  # type: ignore[union-attr]
         s.unacked.clear()
 

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from ..app.delivery.callbacks import CallbackService
 from ..app.delivery.carrier import Connector
@@ -26,6 +26,7 @@ from ..app.retention.retention import RetentionService
 from ..app.smpp.receipts import SmppReceiptQueue
 from ..app.tasks.tasks import TaskService
 from ..domain.backoff import backoff
+from ..domain.inbound import InboundPart
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +105,9 @@ class Worker:
     def run(self) -> None:
         """Work until ``stopping`` is set, then shut down cleanly."""
         log.info("worker %s starting with connector %s", self.id, self.connector.name)
-        self.connector.start(lambda receipts: self.delivery.accept_receipts(
-            self.connector.name, receipts))
+        self.connector.start(
+            lambda receipts: self.delivery.accept_receipts(self.connector.name, receipts),
+            self._accept_inbound)
         senders = [threading.Thread(target=self._callback_loop, name=f"callbacks-{n}",
                                     daemon=True) for n in range(self.options.callback_threads)]
         if self.tasks is not None:
@@ -122,6 +124,12 @@ class Worker:
             for t in senders:
                 t.join(timeout=30)
             log.info("worker %s stopped", self.id)
+
+    def _accept_inbound(self, parts: Sequence[InboundPart]) -> None:
+        """The connector's inbound sink: stored, or raise so the carrier resends."""
+        if self.inbound is None:
+            raise RuntimeError("this worker has no inbound service; the carrier will resend")
+        self.inbound.accept(self.connector.name, parts)
 
     def _main_loop(self) -> None:
         self._keep_running(self._work_once, self.options.idle_sleep,

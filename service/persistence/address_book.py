@@ -237,13 +237,13 @@ class SqlBlacklistRepository:
                                                        blacklist.c.phone.in_(chunk)))
         return present
 
-    def list(self, account_id, offset, limit) -> Page[str]:
+    def list(self, account_id, offset, limit) -> Page[BlacklistEntry]:
         where = blacklist.c.account_id == account_id
         total = self._conn.execute(select(func.count()).select_from(blacklist).where(where)).scalar_one()
-        phones = list(self._conn.execute(select(blacklist.c.phone).where(where)
-                                         .order_by(blacklist.c.phone).offset(offset)
-                                         .limit(limit)).scalars())
-        return Page(total, phones)
+        rows = self._conn.execute(select(blacklist).where(where).order_by(blacklist.c.phone)
+                                  .offset(offset).limit(limit))
+        return Page(total, [BlacklistEntry(r.phone, r.source, r.reason, r.created_at)
+                            for r in rows])
 
 
 class SqlHistoryRepository:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy.engine import Engine
 
 from ..domain.clock import Clock
@@ -12,6 +15,7 @@ from .counters import SqlRequestCounters
 from .login_failures import SqlLoginFailures
 from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
+from .inbound_settings import SqlInboundSettingsRepository
 from .inbound import SqlInboundStore
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
@@ -68,6 +72,7 @@ class SqlUnitOfWork:
         self.ledger = SqlLedgerRepository(conn)
         self.smpp_receipts = SqlSmppReceiptOutbox(conn)
         self.smpp_sessions = SqlSmppSessions(conn)
+        self.inbound_settings = SqlInboundSettingsRepository(conn)
         self.inbound = SqlInboundStore(conn)
         return self
 
@@ -85,6 +90,12 @@ class SqlUnitOfWork:
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
         self._release_queue()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A SAVEPOINT: rolled back to when the body raises (the exception goes on)."""
+        with self._conn.begin_nested():
+            yield
 
     def commit(self) -> None:
         self._tx.commit()

@@ -6,6 +6,7 @@ Each capability's fakes live in their own module; this package re-exports them a
 from __future__ import annotations
 
 import copy
+from contextlib import contextmanager
 
 from .clock import FixedClock
 from .store import FakeRetentionState, _Store, make_account
@@ -18,6 +19,7 @@ from .mailings import FakeMailingRepository, FakeTaskStore
 from .delivery import FakeDeliveryStore, FakeResolver, FakeRetentionStore, FakeSimulatorLedger
 from .smpp_receipts import FakeSmppReceiptOutbox
 from .smpp_sessions import FakeSmppSessions
+from .inbound_settings import FakeInboundSettingsRepository
 from .inbound import FakeInboundStore
 
 
@@ -50,6 +52,7 @@ class FakeUnitOfWork:
         self.ledger = FakeLedgerRepository(self._work)
         self.smpp_receipts = FakeSmppReceiptOutbox(self._work)
         self.smpp_sessions = FakeSmppSessions(self._work)
+        self.inbound_settings = FakeInboundSettingsRepository(self._work)
         self.inbound = FakeInboundStore(self._work)
         return self
 
@@ -63,6 +66,18 @@ class FakeUnitOfWork:
     def rollback(self):
         """Forget everything done in this unit so far."""
         self.__enter__()
+
+    @contextmanager
+    def savepoint(self):
+        """Undo what the body did when it raises: the store is put back in place (the
+        repositories keep pointing at the same object)."""
+        snapshot = copy.deepcopy(self._work)
+        try:
+            yield
+        except BaseException:
+            vars(self._work).clear()
+            vars(self._work).update(vars(snapshot))
+            raise
 
 
 class FakeUnitOfWorkFactory:

@@ -158,5 +158,6 @@ class FakeBlacklistRepository:
 
     def list(self, account_id, offset, limit):
         from service.app.results import Page
-        phones = sorted(self._s.blacklist.get(account_id, {}))
-        return Page(len(phones), phones[offset:offset + limit])
+        listed = self._s.blacklist.get(account_id, {})
+        entries = [listed[phone] for phone in sorted(listed)]
+        return Page(len(entries), entries[offset:offset + limit])

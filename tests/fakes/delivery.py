@@ -314,7 +314,9 @@ class FakeSimulatorLedger:
             raise ValueError("carrier ids are unique")
         for p in parts:
             self.parts[p.carrier_id] = {"part": p, "due": p.receipt_due_at,
-                                        "sent": p.stat is None}
+                                        "sent": p.stat is None,
+                                        "reply_due": p.reply_due_at
+                                        if p.reply_text is not None else None}
 
     def lease_due(self, now, limit, until):
         due = sorted((e for e in self.parts.values() if not e["sent"] and e["due"] <= now),
@@ -328,6 +330,22 @@ class FakeSimulatorLedger:
         for carrier_id in carrier_ids:
             if carrier_id in self.parts:
                 self.parts[carrier_id]["sent"] = True
+
+    def lease_due_replies(self, now, limit, until):
+        from service.app.delivery.simulator_ports import SimulatedReply
+        due = sorted((e for e in self.parts.values()
+                      if e["reply_due"] is not None and e["reply_due"] <= now),
+                     key=lambda e: e["reply_due"])[:limit]
+        for e in due:
+            e["reply_due"] = until
+        return [SimulatedReply(e["part"].carrier_id, e["part"].recipient,
+                               e["part"].reply_to or "", e["part"].reply_text or "")
+                for e in due]
+
+    def mark_replied(self, carrier_ids):
+        for carrier_id in carrier_ids:
+            if carrier_id in self.parts:
+                self.parts[carrier_id]["reply_due"] = None
 
 
 class FakeResolver:

@@ -46,6 +46,8 @@ class _Store:
         self.inbound_keywords: dict[tuple[str, str], dict] = {}  # (number, keyword): same
         self.inbound_messages: dict = {}  # id: InboundMessage
         self.inbound_created: dict[int, datetime] = {}  # inbound message id: created_at
+        # each account's own opt-out settings: account id -> (OwnKeywordSettings, updated at)
+        self.inbound_settings: dict[int, tuple] = {}
         self.next_id: dict[str, int] = {}      # one sequence per table above
 
 

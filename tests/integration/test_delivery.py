@@ -59,7 +59,8 @@ class World:
                                                         give_up_hours=1), self.resolver)
         self.simulator = SimulatorConnector(SqlSimulatorLedger(self.engine), self.clock,
                                             receipt_delay=1.0)
-        self.simulator.start(lambda rs: self.delivery.accept_receipts("simulator", rs))
+        self.simulator.start(lambda rs: self.delivery.accept_receipts("simulator", rs),
+                             lambda parts: None)
 
     def send(self, recipients, text="Hello", **kw):
         return self.container.use_cases.sending.send(SendSms(CREDS, recipients, text, **kw))
@@ -164,7 +165,7 @@ class ScriptedConnector:
     def ready(self):
         return self.is_ready
 
-    def start(self, sink):
+    def start(self, sink, inbound):
         pass
 
     def poll(self):

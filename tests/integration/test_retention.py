@@ -150,7 +150,8 @@ def test_nothing_is_lost_or_duplicated_while_senders_workers_and_the_job_run(wor
     w.container.use_cases.accounts.configure("zero", retention_days=0,
                                              callback_url="http://127.0.0.1:9/cb")
     w.simulator = SimulatorConnector(SqlSimulatorLedger(w.engine), w.clock, receipt_delay=0.0)
-    w.simulator.start(lambda rs: w.delivery.accept_receipts("simulator", rs))
+    w.simulator.start(lambda rs: w.delivery.accept_receipts("simulator", rs),
+                      lambda parts: None)
     give_up = time.monotonic() + 240  # a bug must fail the test, not hang it
     kept: list[int] = []
     gone: list[int] = []

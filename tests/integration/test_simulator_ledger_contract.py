@@ -74,3 +74,32 @@ def test_recording_nothing_and_marking_nothing_are_harmless(ledger):
     ledger.mark_sent([])
     ledger.mark_sent(["never-recorded"])
     assert ledger.lease_due(later(10), 10, later(60)) == []
+
+
+# -- replies of simulated subscribers ----------------------------------------------------------
+
+def replying(carrier_id, due_in, text="STOP", to="+4915199990"):
+    return SimulatedPart(carrier_id, 1, 1, "+79991230009", stat="DELIVRD", error="000",
+                         receipt_due_at=later(1), created_at=NOW, reply_text=text, reply_to=to,
+                         reply_due_at=later(due_in))
+
+
+def test_a_reply_is_offered_once_due_earliest_first_from_the_recipient_to_the_sender(ledger):
+    from service.app.delivery.simulator_ports import SimulatedReply
+    ledger.record([replying("b", 3, "later"), replying("a", 2), part("c", 1)])
+    assert ledger.lease_due_replies(later(1.5), 10, later(60)) == []
+    assert ledger.lease_due_replies(later(5), 10, later(60)) == [
+        SimulatedReply("a", "+79991230009", "+4915199990", "STOP"),
+        SimulatedReply("b", "+79991230009", "+4915199990", "later")]
+
+
+def test_a_leased_reply_comes_again_after_its_lease_unless_marked_replied(ledger):
+    ledger.record([replying("a", 1), replying("b", 1)])
+    assert len(ledger.lease_due_replies(later(1), 10, later(31))) == 2
+    assert ledger.lease_due_replies(later(30), 10, later(60)) == []
+    ledger.mark_replied(["a"])
+    assert [r.carrier_id for r in ledger.lease_due_replies(later(31), 10, later(61))] == ["b"]
+    ledger.mark_replied(["b"])
+    assert ledger.lease_due_replies(later(100), 10, later(160)) == []
+    # receipts are untouched by replies
+    assert [r.carrier_id for r in ledger.lease_due(later(100), 10, later(160))] == ["a", "b"]

@@ -77,6 +77,11 @@ class Sink:
             return self._changed.wait_for(predicate, timeout)
 
 
+def refuse_mo(parts) -> None:
+    """The inbound sink of tests about submits and receipts: no MO is expected."""
+    raise AssertionError(f"unexpected MO {parts!r}")
+
+
 @pytest.fixture
 def smsc():
     sim = SmscSimulator(Behaviour()).start()
@@ -95,7 +100,7 @@ def connect(smsc, sink):
 
     def make(**overrides) -> SmppConnector:
         connector = SmppConnector(SmppConfig(port=smsc.port, **{**FAST, **overrides}))
-        connector.start(sink)
+        connector.start(sink, refuse_mo)
         started.append(connector)
         return connector
 
@@ -145,7 +150,7 @@ def test_the_sink_has_stored_the_receipt_before_the_smsc_gets_its_ack(smsc, conn
         seen_acks.append(list(smsc.deliver_resps))
 
     connector = SmppConnector(SmppConfig(port=smsc.port, **FAST))
-    connector.start(sink)
+    connector.start(sink, refuse_mo)
     try:
         [outcome] = connector.submit([sms()])
         assert wait_until(lambda: len(smsc.deliver_resps) == 1)
@@ -186,13 +191,6 @@ def test_a_receipted_message_id_sent_without_its_nul_still_matches(smsc, sink, c
     smsc.behaviour.receipt_form, smsc.behaviour.receipt_id_nul = "tlv", False
     [outcome] = connect().submit([sms()])
     assert sink.wait_for(lambda: sink.ids() == list(outcome.carrier_ids))
-
-
-def test_an_mo_message_is_acknowledged_and_kept_from_the_sink(smsc, sink, connect):
-    connect()
-    smsc.send_mo("491511234567", "STOP")
-    assert wait_until(lambda: smsc.mo_resps == [0])
-    assert sink.calls == 0
 
 
 def test_an_error_while_reading_is_logged_and_the_receipt_still_arrives(
@@ -433,7 +431,7 @@ def test_a_slow_response_within_the_timeout_is_accepted(smsc, connect):
 def test_a_bad_password_keeps_the_connector_retrying_with_growing_delays(smsc, sink):
     smsc.behaviour.password = "other"
     connector = SmppConnector(SmppConfig(port=smsc.port, **{**FAST, "reconnect_max": 0.2}))
-    connector.start(sink)
+    connector.start(sink, refuse_mo)
     try:
         assert not connector.bound
         assert wait_until(lambda: len(smsc.bind_attempts) >= 5, timeout=3.0)
@@ -493,7 +491,7 @@ def test_a_failing_sink_gets_a_temporary_error_and_the_receipt_comes_again(smsc,
 def test_stop_waits_for_in_flight_responses_then_unbinds(smsc, sink):
     smsc.behaviour.resp_delay = 0.3
     connector = SmppConnector(SmppConfig(port=smsc.port, **FAST))
-    connector.start(sink)
+    connector.start(sink, refuse_mo)
     outcomes = []
     submitter = threading.Thread(target=lambda: outcomes.extend(connector.submit([sms()])))
     submitter.start()
@@ -508,7 +506,7 @@ def test_stop_waits_for_in_flight_responses_then_unbinds(smsc, sink):
 def test_stop_lets_a_begun_multipart_message_finish_and_refuses_the_unbegun(smsc, sink):
     smsc.behaviour.resp_delay = 0.1
     connector = SmppConnector(SmppConfig(port=smsc.port, **{**FAST, "window": 1}))
-    connector.start(sink)
+    connector.start(sink, refuse_mo)
     begun, waiting = sms("x" * 400), sms()
     outcomes = []
     submitter = threading.Thread(
@@ -534,7 +532,8 @@ def test_the_delivery_pipeline_delivers_through_smpp_and_matches_every_receipt(
     delivery = DeliveryService(container.uow_factory, SystemClock(), DeliveryPolicy())
     smsc.behaviour.resp_id_format, smsc.behaviour.receipt_id_format = "hex", "decimal"
     connector = SmppConnector(SmppConfig(port=smsc.port, **FAST))
-    connector.start(lambda receipts: delivery.accept_receipts(connector.name, receipts))
+    connector.start(lambda receipts: delivery.accept_receipts(connector.name, receipts),
+                    refuse_mo)
     creds = Credentials("alice", "pw")
     try:
         sent = container.use_cases.sending.send(SendSms(

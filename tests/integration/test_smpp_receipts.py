@@ -50,7 +50,8 @@ class World:
         self.delivery = DeliveryService(self.container.uow_factory, self.clock, DeliveryPolicy())
         self.simulator = SimulatorConnector(SqlSimulatorLedger(self.engine), self.clock,
                                             receipt_delay=1.0)
-        self.simulator.start(lambda rs: self.delivery.accept_receipts("simulator", rs))
+        self.simulator.start(lambda rs: self.delivery.accept_receipts("simulator", rs),
+                             lambda parts: None)
         self.queue = self.container.use_cases.smpp_receipts
 
     def send(self, recipients, text="Hello from the SMPP door, world"):

@@ -200,7 +200,8 @@ def test_client_split_parts_go_through_the_simulator_as_one_part_each(database_u
         account = uc.accounts.create("alice", "pw", Decimal("100"))
         delivery = DeliveryService(SqlUnitOfWorkFactory(engine, clock), clock, DeliveryPolicy())
         simulator = SimulatorConnector(SqlSimulatorLedger(engine), clock, receipt_delay=1.0)
-        simulator.start(lambda rs: delivery.accept_receipts("simulator", rs))
+        simulator.start(lambda rs: delivery.accept_receipts("simulator", rs),
+                        lambda parts: None)
         parts = [Submission(account.stored_id, None, UK, text, None, receipt_request=1,
                             concat=ConcatPart(77, 2, n))
                  for n, text in ((1, "x" * 153), (2, "ж" * 60))]

@@ -121,7 +121,19 @@ def test_a_blacklisted_number_is_stored_banned_and_free_with_an_id(w):
     assert kinds(results) == ["ok", "ok"]
     banned = w.stored(results[0].message_id)
     assert (banned.status, banned.cost, banned.error_code) == (S.BANNED, 0, 12)
+    assert banned.error_message == "the number is on the blacklist"
     assert w.balance("alice") == Decimal("99.50")
+
+
+def test_a_number_that_opted_out_is_banned_as_opted_out(w):
+    with w.uow(write=True) as u:  # what an inbound STOP leaves (app/inbound/keywords.py)
+        u.blacklist.add(w.ids["alice"], [UK], w.clock.now(), source="inbound", reason="STOP")
+        u.commit()
+    [result] = w.submit.submit_many([w.item()])
+    banned = w.stored(result.message_id)
+    assert (banned.status, banned.error_code) == (S.BANNED, 12)
+    assert banned.error_message == \
+        f"the number opted out by replying STOP on {w.clock.now():%Y-%m-%d}"
 
 
 def test_insufficient_funds_of_one_account_never_fails_another(w):

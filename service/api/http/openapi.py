@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from .envelope import HTTP_STATUS
-from .methods import PARAMETERS, ROUTES
+from .methods import DATA, PARAMETERS, ROUTES
 from .methods.kinds import D, I, L, LI, O, S
 
 _SCHEMAS = {S: {"type": "string"}, I: {"type": "integer"}, D: {"type": "string",
@@ -37,6 +37,12 @@ def document(server_url: str) -> dict:
             responses = {str(s): {"description": "the envelope", "content": {
                 "application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}
                 for s in sorted(set(HTTP_STATUS.values()))}
+            data = DATA.get(module, {}).get(method)
+            if data is not None:  # success: the envelope with this data
+                responses["200"] = {"description": "the envelope; data on success", "content": {
+                    "application/json": {"schema": {"allOf": [
+                        {"$ref": "#/components/schemas/Envelope"},
+                        {"properties": {"data": data}}]}}}}
             op = {"operationId": f"{module}_{method}", "tags": [module],
                   "security": [{"basic": []}, {"bearer": []}],
                   "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": form},

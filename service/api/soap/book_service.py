@@ -149,7 +149,11 @@ class ContactBookService(ServiceBase):
     @rpc(Integer32(**b.Optional), Integer32(**b.Optional), _args=("page", "pageSize"),
          _returns=b.BlacklistPage, _throws=FAULTS)
     def GetBlacklist(ctx, page, pageSize):
-        """The blacklisted numbers (E.164), in order."""
+        """The blacklisted numbers (E.164), in order; entries gives each with its source
+        (api: you listed it; inbound: its subscriber replied STOP), reason and time."""
         with _domain_errors(ctx):
             found = _book(ctx).get_blacklist(_credentials(ctx), page, pageSize)
-        return SimpleNamespace(total=found.total, phones=found.items)
+        return SimpleNamespace(total=found.total, phones=[e.phone for e in found.items],
+                               entries=[SimpleNamespace(phone=e.phone, source=e.source,
+                                                        reason=e.reason, addedAt=e.created_at)
+                                        for e in found.items])

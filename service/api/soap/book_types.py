@@ -83,9 +83,24 @@ class Group(ComplexModel):
                   ("size", Integer32(**Required))]
 
 
-class BlacklistPage(ComplexModel):
+class BlacklistEntry(ComplexModel):
+    """A blacklisted number: who listed it (source ``api``: the account; ``inbound``: its
+    subscriber sent a STOP word), why (for a STOP: the word and the number it went to), and
+    when it was added."""
+
     __namespace__ = TNS
-    _type_info = [("total", Integer32(**Required)), ("phones", Unicode(**Many))]
+    _type_info = [("phone", Unicode(**Required)), ("source", Unicode(**Required)),
+                  ("reason", Unicode(**Optional)), ("addedAt", DateTime(**Required))]
+
+
+class BlacklistPage(ComplexModel):
+    """``phones``: the numbers of the page; ``entries``: the same numbers, in the same order,
+    each with its source, reason and time (added in issue 14: clients that know only
+    ``phones`` are unaffected)."""
+
+    __namespace__ = TNS
+    _type_info = [("total", Integer32(**Required)), ("phones", Unicode(**Many)),
+                  ("entries", BlacklistEntry.customize(**Many))]
 
 
 class MessageRecord(ComplexModel):

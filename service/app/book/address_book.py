@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Sequence
 
-from ...domain.contacts import (Contact, Group, clean_email, clean_fields, clean_group_name,
-                               clean_name, contact_phone)
+from ...domain.contacts import (BlacklistEntry, Contact, Group, clean_email, clean_fields,
+                               clean_group_name, clean_name, contact_phone)
 from ...domain.errors import ConstraintViolation, MissingParameter, NotFound, SmsgwError
 from ...domain.phones import normalise
 from ..access.auth import Credentials
@@ -275,7 +275,9 @@ class AddressBookService(AccountUseCases):
             key=lambda r: r.index))
 
     def get_blacklist(self, credentials: Credentials, page: int | None = None,
-                      page_size: int | None = None) -> Page[str]:
+                      page_size: int | None = None) -> Page[BlacklistEntry]:
+        """A page of the account's blacklist: each number with its source (``api``: the
+        account listed it; ``inbound``: its subscriber sent STOP), reason and time."""
         account_id = self._account(credentials, Operation.QUERY)
         offset, limit = paging(page, page_size)
         with self._uow() as uow:

@@ -83,5 +83,6 @@ class BlacklistRepository(Protocol):
     def remove(self, account_id: int, phones: Sequence[str]) -> builtins.list[str]:
         """Remove phones; return those that were listed."""
 
-    def list(self, account_id: int, offset: int, limit: int) -> Page[str]:
-        """A page of the account's blacklisted phones, in phone order, with their total."""
+    def list(self, account_id: int, offset: int, limit: int) -> Page[BlacklistEntry]:
+        """A page of the account's blacklist entries (phone, who listed it, why, when), in
+        phone order, with their total."""

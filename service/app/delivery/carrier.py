@@ -10,6 +10,9 @@ worker owns all bookkeeping; a connector only talks to its carrier:
 - Receipts are pushed to the ``ReceiptSink`` given to ``start``. A connector must not
   acknowledge a receipt to its carrier before the sink returned: the sink stores it durably,
   so a crash between the two makes the carrier resend it instead of losing it.
+- Inbound messages (MO) are pushed to the ``InboundSink`` given to ``start``, under the same
+  rule: the carrier hears "received" only after the sink returned (it stores the parts
+  durably, all or none); if it raises, the carrier is told to resend (SMPP ``ESME_RX_T_APPN``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import datetime
 from typing import Callable, Protocol, Sequence, Union
 
 from ...domain.encoding import Encoding
+from ...domain.inbound import InboundPart
 from ...domain.message import ConcatPart
 
 
@@ -87,12 +91,18 @@ class Receipt:
 
 ReceiptSink = Callable[[Sequence[Receipt]], None]
 
+# Stores inbound parts durably, all or none, and raises when it could not: the worker passes
+# ``lambda parts: inbound.accept(connector.name, parts)``.
+InboundSink = Callable[[Sequence[InboundPart]], None]
+
 
 class Connector(Protocol):
     name: str
 
-    def start(self, sink: ReceiptSink) -> None:
-        """Connect (or prepare to) and deliver receipts to ``sink`` from now on."""
+    def start(self, sink: ReceiptSink, inbound: InboundSink) -> None:
+        """Connect (or prepare to) and deliver receipts to ``sink`` and inbound messages to
+        ``inbound`` from now on; each is acknowledged to the carrier only after its sink
+        returned."""
 
     def ready(self) -> bool:
         """True when a submit can reach the carrier now (an SMPP bind is up). Workers claim

@@ -1,7 +1,9 @@
 """The simulator's ledger: the durable record a carrier keeps of what it accepted.
 
 The simulator connector (delivery/simulator.py) behaves like a real carrier, so it stores
-each part it accepts with the receipt it owes, and sends that receipt when it falls due.
+each part it accepts with the receipt it owes, and sends that receipt when it falls due; and,
+when its rules make the subscriber answer, the reply it owes (an inbound message from the
+recipient to the message's sender), sent when that falls due.
 Persistence implements the port in SQL; tests have an in-memory fake, and one contract test
 holds both to it.
 """
@@ -27,6 +29,20 @@ class SimulatedPart:
     error: str | None
     receipt_due_at: datetime | None
     created_at: datetime
+    reply_text: str | None = None       # the subscriber's answer, owed at reply_due_at
+    reply_to: str | None = None         # where it goes: the message's sender
+    reply_due_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SimulatedReply:
+    """A reply owed by a simulated subscriber: from ``source`` (the recipient of the message
+    with ``carrier_id``) to ``destination`` (its sender)."""
+
+    carrier_id: str
+    source: str
+    destination: str
+    text: str
 
 
 class SimulatorLedger(Protocol):
@@ -41,3 +57,11 @@ class SimulatorLedger(Protocol):
 
     def mark_sent(self, carrier_ids: Sequence[str]) -> None:
         """The sink stored these receipts: never offer them again."""
+
+    def lease_due_replies(self, now: datetime, limit: int,
+                          until: datetime) -> list[SimulatedReply]:
+        """Up to ``limit`` unsent replies due by ``now``, earliest first, leased like receipts:
+        offered again after ``until`` unless ``mark_replied``."""
+
+    def mark_replied(self, carrier_ids: Sequence[str]) -> None:
+        """The inbound sink stored these replies: never offer them again."""

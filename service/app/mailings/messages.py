@@ -16,6 +16,7 @@ from ...domain.templates import parse
 from ..limits.limits import screen_mailing
 from ..results import ItemResult
 from ..sending.policy import SendingPolicy
+from ..sending.steps import BLACKLISTED_ERROR, blacklist_refusals
 from ..senders.screen import screen
 from ..uow import UnitOfWork
 
@@ -38,7 +39,7 @@ def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, tar
                    started: datetime, tariff: Tariff | None = None) -> list[Message]:
     """Render and price ``targets`` (with ``tariff``, the account's price list: see
     app/pricing/tariffs.py); ``position`` counts the messages before them."""
-    banned = uow.blacklist.contains(mailing.account_id, [t.phone for t in targets])
+    banned = blacklist_refusals(uow, mailing.account_id, [t.phone for t in targets])
     template, tariff = parse(mailing.text), tariff or policy.tariff
     validity = timedelta(minutes=mailing.validity_minutes
                          or policy.default_validity_minutes)
@@ -66,8 +67,8 @@ def build_messages(uow: UnitOfWork, policy: SendingPolicy, mailing: Mailing, tar
             cost=Decimal("0") if status is S.BANNED else tariff.cost(target.phone, info.segments),
             status=status, created_at=now, updated_at=now, valid_until=at + validity,
             scheduled_at=at if at > now else None, mailing_id=mailing.id,
-            error_code=12 if status is S.BANNED else None,
-            error_message="the number is on the blacklist" if status is S.BANNED else None))
+            error_code=BLACKLISTED_ERROR if status is S.BANNED else None,
+            error_message=banned.get(target.phone)))
     screen_senders(uow, policy.sender_check, mailing.account_id, messages)
     screen_mailing(uow, policy.limits, mailing.account_id, messages, now)
     return messages

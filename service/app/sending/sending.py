@@ -32,8 +32,8 @@ from ..results import outcome
 from ..senders.screen import check_senders
 from ..smpp.receipts import owed_at_submit
 from ..uow import UnitOfWorkFactory
-from .steps import (BLACKLISTED_ERROR, INVALID_NUMBER_ERROR, check_text, new_message, pay,
-                    schedule_limit, screen, send_note)
+from .steps import (BLACKLISTED_ERROR, INVALID_NUMBER_ERROR, blacklist_refusals, check_text,
+                    new_message, pay, schedule_limit, screen, send_note)
 
 __all__ = ["BLACKLISTED_ERROR", "INVALID_NUMBER_ERROR", "MessageResult", "Quote", "QuoteSms",
            "SendParts", "SendResult", "SendSms", "SendingService", "schedule_limit"]
@@ -194,8 +194,8 @@ class SendingService:
         with self._uow() as uow:
             account = self._auth.admit(uow, cmd.credentials, Operation.QUERY)
             priced = self._priced(_info, recipients, self._pricing.for_account(uow, account))
-            banned = uow.blacklist.contains(
-                account.stored_id,
+            banned = blacklist_refusals(
+                uow, account.stored_id,
                 [p.recipient.e164 for p in priced if p.recipient.e164 is not None])
         valid = [p for p in priced if p.recipient.valid and p.recipient.e164 not in banned]
         return Quote(cost=sum((p.cost for p in valid), Decimal("0")),

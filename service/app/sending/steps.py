@@ -14,6 +14,7 @@ from typing import Sequence
 
 from ...domain.encoding import Encoding
 from ...domain.errors import ConstraintViolation, MissingParameter
+from ...domain.keywords import ban_message
 from ...domain.ledger import Reason, RefKind, Reference
 from ...domain.limits import Limits
 from ...domain.message import Message
@@ -69,15 +70,26 @@ def new_message(account_id: int, recipient: Recipient, text: str, sender: str | 
                    error_message=error_message)
 
 
+def blacklist_refusals(uow: UnitOfWork, account_id: int, phones: Sequence[str]) -> dict[str, str]:
+    """The phones among ``phones`` on the account's blacklist, each with why a message to it
+    is refused: "the number is on the blacklist" (the account listed it) or "the number opted
+    out by replying STOP on <day>" (its subscriber did). One query; the one blacklist check of
+    sends, quotes and mailings."""
+    if not phones:
+        return {}
+    return {phone: ban_message(entry)
+            for phone, entry in uow.blacklist.entries(account_id, phones).items()}
+
+
 def ban_blacklisted(uow: UnitOfWork, account_id: int, messages: Sequence[Message]) -> None:
-    """Numbers on the account's blacklist become BANNED, free, and are never sent (one query
-    for all of the account's messages)."""
-    sendable = [m.recipient for m in messages if not m.status.final]
-    banned = uow.blacklist.contains(account_id, sendable) if sendable else set()
+    """Numbers on the account's blacklist become BANNED (23), free, and are never sent, with
+    the reason in ``error_message`` (one query for all of the account's messages)."""
+    banned = blacklist_refusals(uow, account_id,
+                                [m.recipient for m in messages if not m.status.final])
     for m in messages:
         if m.recipient in banned and not m.status.final:
             m.status, m.cost = MessageStatus.BANNED, Decimal("0")
-            m.error_code, m.error_message = BLACKLISTED_ERROR, "the number is on the blacklist"
+            m.error_code, m.error_message = BLACKLISTED_ERROR, banned[m.recipient]
 
 
 def screen(uow: UnitOfWork, limits: Limits, account_id: int, messages: list[Message],

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ...app.delivery.carrier import OutboundSms, ReceiptSink, Rejected, SubmitOutcome, Unknown
+from ...app.delivery.carrier import (
+    InboundSink,
+    OutboundSms,
+    ReceiptSink,
+    Rejected,
+    SubmitOutcome,
+    Unknown,
+)
+from ...domain.clock import Clock
 from .config import SmppConfig
 from .encoding import part_payloads
 from .jobs import Job, Latch, PartState
@@ -13,27 +21,30 @@ from .session import SmppSession
 
 
 class SmppConnector:
-    """Submits through one SMPP bind_transceiver and pushes its delivery receipts to a sink.
+    """Submits through one SMPP bind_transceiver; pushes delivery receipts and inbound
+    messages (MO, stamped with ``clock``) to their sinks.
 
     ``submit`` blocks until every message of the batch has an outcome; up to
     ``config.window`` submit_sm are in flight at once, at most ``config.tps`` per second. The
-    socket belongs to one I/O thread; the sink runs on a receipt thread of its own (so it must
-    be safe to call from a thread other than the worker's), and each deliver_sm is answered
-    only after the sink returned. Several threads may call ``submit`` at once.
+    socket belongs to one I/O thread; the sinks run on a receipt thread of its own (so they
+    must be safe to call from a thread other than the worker's), and each deliver_sm is
+    answered only after its sink returned: ESME_ROK, or ESME_RX_T_APPN if it raised. Several
+    threads may call ``submit`` at once.
     """
 
-    def __init__(self, config: SmppConfig) -> None:
+    def __init__(self, config: SmppConfig, clock: Clock | None = None) -> None:
         self.config = config
+        self._clock = clock
         self.name = config.name
         self._session: SmppSession | None = None
 
     # -- the port ----------------------------------------------------------------------------
 
-    def start(self, sink: ReceiptSink) -> None:
+    def start(self, sink: ReceiptSink, inbound: InboundSink) -> None:
         """Start binding; returns once the first bind attempt succeeded or failed."""
         if self._session is not None:
             raise RuntimeError("SmppConnector.start called twice")
-        self._session = SmppSession(self.config, sink)
+        self._session = SmppSession(self.config, sink, inbound, self._clock)
         self._session.start()
         self._session.first_attempt_done.wait(2 * self.config.response_timeout + 1)
 

@@ -131,6 +131,9 @@ class DeliverSm:
     data_coding: int
     short_message: bytes
     tlvs: dict[int, bytes] = field(default_factory=dict)
+    destination_addr: str = ""
+    source_ton: int = 0
+    destination_ton: int = 0
 
 
 def parse_deliver_sm(raw: bytes) -> DeliverSm:
@@ -145,10 +148,12 @@ def parse_deliver_sm(raw: bytes) -> DeliverSm:
 
     try:
         cstring()                                  # service_type
+        source_ton = body[pos]
         pos += 2
         source = cstring()
+        destination_ton = body[pos]
         pos += 2
-        cstring()                                  # destination_addr
+        destination = cstring()
         esm_class = body[pos]
         pos += 3                                   # esm_class, protocol_id, priority_flag
         cstring()                                  # schedule_delivery_time
@@ -165,4 +170,5 @@ def parse_deliver_sm(raw: bytes) -> DeliverSm:
         tag, length = struct.unpack_from(">HH", body, pos)
         tlvs.setdefault(tag, body[pos + 4:pos + 4 + length])
         pos += 4 + length
-    return DeliverSm(source.decode("latin-1"), esm_class, data_coding, short_message, tlvs)
+    return DeliverSm(source.decode("latin-1"), esm_class, data_coding, short_message, tlvs,
+                     destination.decode("latin-1"), source_ton, destination_ton)

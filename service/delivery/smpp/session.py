@@ -17,13 +17,15 @@ import time
 from collections import Counter, deque
 from contextlib import suppress
 
-from ...app.delivery.carrier import ReceiptSink
+from ...app.delivery.carrier import InboundSink, ReceiptSink
+from ...domain.clock import Clock, SystemClock
 from . import pdus
 from .config import SmppConfig
 from .flow import SubmitFlow, describe
 from .jobs import Job
 from .pacing import ReconnectBackoff
-from .receipt_pump import Ack, ReceiptPump
+from .mo import MoRefused, part_from_deliver
+from .receipt_pump import Ack, DeliverPump
 from .receipts import MalformedReceipt, receipt_from_pdu
 from .transport import ConnectionLost, Transport
 
@@ -33,8 +35,10 @@ log = logging.getLogger(__name__)
 class SmppSession:
     """One bind_transceiver kept up on its own thread; submits arrive as Jobs via ``enqueue``."""
 
-    def __init__(self, config: SmppConfig, sink: ReceiptSink) -> None:
+    def __init__(self, config: SmppConfig, sink: ReceiptSink, inbound: InboundSink,
+                 clock: Clock | None = None) -> None:
         self.config = config
+        self._clock = clock or SystemClock()
         self.bound = threading.Event()
         self.first_attempt_done = threading.Event()
         self.stats: Counter[str] = Counter()
@@ -44,7 +48,7 @@ class SmppSession:
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
-        self._pump = ReceiptPump(sink, self._post_acks, config.receipt_batch)
+        self._pump = DeliverPump(sink, inbound, self._post_acks, config.receipt_batch)
         self._thread = threading.Thread(target=self._run, name="smpp-io", daemon=True)
         # Everything below belongs to the I/O thread.
         self._transport: Transport | None = None
@@ -287,7 +291,7 @@ class SmppSession:
             if self._unbind is not None:
                 self._close_after_unbind()
         elif cid == pdus.ALERT_NOTIFICATION:
-            pass                        # it takes no response, and MO handling is out of scope
+            pass                        # it takes no response, and says nothing we act on
         elif frame.is_response:
             log.warning("unexpected response 0x%08X (sequence %d) ignored", cid, frame.sequence)
         else:
@@ -301,28 +305,33 @@ class SmppSession:
             log.warning("generic_nack %s for sequence %d", describe(frame.status), frame.sequence)
 
     def _on_deliver_sm(self, frame: pdus.Frame) -> None:
+        """A receipt or an MO: queued for its sink, answered once the sink stored it."""
         try:
             deliver = pdus.parse_deliver_sm(frame.raw)
             receipt = receipt_from_pdu(deliver.esm_class, deliver.data_coding,
                                        deliver.short_message, deliver.tlvs)
+            item = receipt if receipt is not None else part_from_deliver(
+                deliver, self._clock.now())
         except MalformedReceipt:
             log.error("receipt without a message id acknowledged and dropped: %s", frame.raw.hex())
             self._send(pdus.build("deliver_sm_resp", frame.sequence, status=pdus.ESME_ROK))
+            return
+        except MoRefused as exc:
+            log.error("MO refused permanently (%s; status 0x%02X): %s", exc, exc.status,
+                      frame.raw.hex())
+            self.stats["mo_refused"] += 1
+            self._send(pdus.build("deliver_sm_resp", frame.sequence, status=exc.status))
             return
         except ValueError as exc:
             log.error("unreadable deliver_sm (%s): %s", exc, frame.raw.hex())
             self._send(pdus.build("generic_nack", frame.sequence, status=pdus.ESME_RINVCMDLEN))
             return
-        if receipt is None:
-            log.info("MO message from %s acknowledged (MO is not handled)", deliver.source_addr)
-            self._send(pdus.build("deliver_sm_resp", frame.sequence, status=pdus.ESME_ROK))
-            return
         if self._drain_deadline is not None:        # closing: let the SMSC send it again later
             self._send(pdus.build("deliver_sm_resp", frame.sequence, status=pdus.ESME_RX_T_APPN))
             return
-        self.stats["receipts"] += 1
+        self.stats["receipts" if receipt is not None else "mo"] += 1
         self._receipts_pending += 1
-        self._pump.put(self._generation, frame.sequence, receipt)
+        self._pump.put(self._generation, frame.sequence, item)
 
     # -- ending a connection ------------------------------------------------------------------
 

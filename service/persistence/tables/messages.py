@@ -133,7 +133,13 @@ simulator_submissions = Table(
     Column("receipt_due_at", UtcDateTime(), nullable=True),
     Column("receipt_sent", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime(), nullable=False),
+    # A reply the simulated subscriber owes (rules reply:SUFFIX=TEXT): NULL when none is owed
+    # any more (or ever); reply_due_at doubles as its lease, like receipt_due_at.
+    Column("reply_text", Text, nullable=True),
+    Column("reply_to", String(64), nullable=True),
+    Column("reply_due_at", UtcDateTime(), nullable=True),
     Index("ix_simulator_due", "receipt_sent", "receipt_due_at"),
+    Index("ix_simulator_reply_due", "reply_due_at"),
 )
 
 send_requests = Table(

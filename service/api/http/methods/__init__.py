@@ -28,3 +28,5 @@ def _merged(tables: list[dict]) -> dict:
 
 ROUTES = _merged([module.ROUTES for module in MODULES])
 PARAMETERS = _merged([module.PARAMETERS for module in MODULES])
+# The shape of ``data`` on success, for the methods whose module describes it (DATA).
+DATA = _merged([getattr(module, "DATA", {}) for module in MODULES])

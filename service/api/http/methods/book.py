@@ -30,6 +30,25 @@ PARAMETERS = {
                   "List": [("page", I, False), ("pageSize", I, False)]},
 }
 
+# What ``data`` holds on success, where the OpenAPI document describes it.
+DATA = {
+    "Blacklist": {"List": {
+        "type": "object", "required": ["total", "phones", "entries"],
+        "properties": {
+            "total": {"type": "integer"},
+            "phones": {"type": "array", "items": {"type": "string"}},
+            "entries": {"type": "array", "description": "the page's numbers, each with who "
+                        "listed it (api: the account; inbound: its subscriber replied STOP), "
+                        "why, and when",
+                        "items": {"type": "object",
+                                  "required": ["phone", "source", "reason", "addedAt"],
+                                  "properties": {
+                                      "phone": {"type": "string"},
+                                      "source": {"type": "string", "enum": ["api", "inbound"]},
+                                      "reason": {"type": ["string", "null"]},
+                                      "addedAt": {"type": "string", "format": "date-time"}}}}}}},
+}
+
 
 def _contact(c) -> dict:
     return {"id": c.id, "phone": c.phone, "name": c.name, "email": c.email,
@@ -121,7 +140,9 @@ def blacklist_remove(uc, p: Params, creds):
 
 def blacklist_list(uc, p: Params, creds):
     page = uc.address_book.get_blacklist(creds, p.int("page"), p.int("pageSize"))
-    return 0, {"total": page.total, "phones": page.items}, "OK"
+    return 0, {"total": page.total, "phones": [e.phone for e in page.items],
+               "entries": [{"phone": e.phone, "source": e.source, "reason": e.reason,
+                            "addedAt": e.created_at} for e in page.items]}, "OK"
 
 
 ROUTES = {
