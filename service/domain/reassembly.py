@@ -16,7 +16,7 @@ A total of 1 (part 1 of 1) is an ordinary single message. Empty texts join as em
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
@@ -70,6 +70,30 @@ class Reassembly:
 
 
 GroupKey = tuple[str, str, str, int, int]
+
+
+def storable(text: str) -> str:
+    """``text`` as every store can hold it: a NUL or a lone surrogate (half of a UTF-16 pair)
+    becomes U+FFFD; two halves in a row become their character. A part that could not be stored would be refused with a temporary error
+    and resent by the carrier for days."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # a pair written as two halves becomes its character; a half alone, U+FFFD
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def storable_part(part: InboundPart) -> InboundPart:
+    """The part with every text field ``storable`` (the same part when nothing changes)."""
+    fields = (part.source, part.destination, part.text, part.carrier_id or "")
+    clean = tuple(storable(f) for f in fields)
+    if clean == fields:
+        return part
+    return replace(part, source=clean[0], destination=clean[1], text=clean[2],
+                   carrier_id=clean[3] if part.carrier_id is not None else None)
 
 
 def well_numbered(held: InboundPart) -> bool:

@@ -215,3 +215,9 @@ def test_the_retention_job_purges_inbound_messages_like_outbound_ones(world):
     assert report.inbound == 1 and report.purged == 0
     assert [r.text for r in world.stored()] == ["lost"]  # unmatched: the default, for ever
     assert [m.text for m in uc.inbound_numbers.unmatched()] == ["lost"]
+
+
+def test_a_text_no_store_could_hold_is_stored_with_replacement_characters(world):
+    world.inbound.accept("smpp", [world.part("nul\x00 and half \ud83d pair")])
+    world.inbound.process()
+    assert [r.text for r in world.stored()] == ["nul\ufffd and half \ufffd pair"]

@@ -23,7 +23,7 @@ from ...domain.clock import Clock
 from ...domain.inbound import InboundMessage, InboundPart, split_first_word
 from ...domain.inbound_numbers import display_number, number_forms
 from ...domain.phones import normalise
-from ...domain.reassembly import Joined, StoredPart, reassemble
+from ...domain.reassembly import Joined, StoredPart, reassemble, storable_part
 from ..uow import UnitOfWork, UnitOfWorkFactory
 from .push import push_inbound
 
@@ -82,8 +82,9 @@ class InboundService:
         Acknowledge only after it returned."""
         if not parts:
             return
+        clean = [storable_part(p) for p in parts]
         with self._uow(write=True) as uow:
-            uow.inbound.add_parts(connector, parts)
+            uow.inbound.add_parts(connector, clean)
             uow.commit()
 
     def process(self, limit: int = 500) -> int:
