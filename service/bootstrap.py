@@ -28,6 +28,7 @@ from .app.subaccounts.subaccounts import SubAccountService
 from .domain.callback_url import parse_networks
 from .app.accounts.ledger_service import LedgerService
 from .app.book.address_book import IMPORT_TASK, AddressBookService
+from .app.inbound.inbox import InboxService
 from .app.sending.history import HistoryQueries
 from .app.access.limits import RequestLimits
 from .app.access.login_guard import GuardPolicy, LoginGuard
@@ -136,7 +137,8 @@ def build_container(settings: Settings, *, clock: Clock | None = None,
             default_region=settings.default_region)),
         inbound_numbers=InboundNumbers(uow_factory, clock),
         inbound_settings=InboundSettingsService(uow_factory, keyword_defaults, clock),
-        keywords=keywords)
+        keywords=keywords,
+        inbox=InboxService(uow_factory, auth, clock))
     return Container(settings, engine, uow_factory, use_cases, clock)
 
 
@@ -167,7 +169,7 @@ def build_wsgi_app(container: Container):
         container.clock.now), wsdl=render_smsc_wsdl(settings.smsc_namespace, settings.smsc_url))
     smsc_http = smsc_http_app(smsc, gateway.client_ip, settings.max_request_bytes,
                               container.clock.now)
-    for path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php"):
+    for path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php", "/sys/get.php"):
         router.mount(path, smsc_http)
     router.mount("/api/openapi.json", openapi_app(settings.public_url))
     router.mount_prefix("/api", http_api(container.use_cases, gateway.client_ip,

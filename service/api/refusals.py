@@ -46,7 +46,7 @@ def refusal(target: str, message: str) -> tuple[str, bytes]:
     if path == "/sys/soap.php":
         from .smsc.app import _fault
         return "text/xml; charset=utf-8", _fault(message)
-    if path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php"):
+    if path in ("/sys/send.php", "/sys/status.php", "/sys/balance.php", "/sys/get.php"):
         from .smsc.http import _error
         fmt = dict(parse_qsl(query, encoding="latin-1")).get("fmt", "0")
         fmt = fmt if fmt in ("0", "1", "2", "3") else "0"

@@ -16,6 +16,7 @@ from .book.ports import BlacklistRepository, ContactRepository, GroupRepository
 from .delivery.ports import DeliveryStore
 from .inbound.settings_ports import InboundSettingsRepository
 from .inbound.ports import InboundStore
+from .inbound.inbox_ports import InboxReader
 from .mailings.ports import MailingRepository
 from .retention.ports import RetentionStore
 from .pricing.ports import TariffRepository
@@ -52,6 +53,7 @@ class UnitOfWork(Protocol):
     smpp_sessions: SmppSessions
     inbound_settings: InboundSettingsRepository
     inbound: InboundStore
+    inbox: InboxReader
 
     def __enter__(self) -> "UnitOfWork": ...
 

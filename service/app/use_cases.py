@@ -11,6 +11,7 @@ from .inbound.keywords import KeywordResponder
 from .inbound.settings import InboundSettingsService
 from .inbound.numbers import InboundNumbers
 from .inbound.service import InboundService
+from .inbound.inbox import InboxService
 from .sending.history import HistoryQueries
 from .access.limits import RequestLimits
 from .access.login_guard import LoginGuard
@@ -54,3 +55,4 @@ class UseCases:
     keywords: KeywordResponder  # STOP/START/HELP, called by InboundService.process
     inbound: InboundService    # MO: accepted from carriers, processed by workers
     inbound_numbers: InboundNumbers  # the operator's numbers, keywords, unmatched inbox
+    inbox: InboxService        # the account's inbound messages, pulled

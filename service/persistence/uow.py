@@ -17,6 +17,7 @@ from .delivery_store import SqlDeliveryStore
 from .engine import writer_queue
 from .inbound_settings import SqlInboundSettingsRepository
 from .inbound import SqlInboundStore
+from .inbox import SqlInboxReader
 from .ledger import SqlLedgerRepository
 from .mailings import SqlMailingRepository
 from .retention import SqlRetentionStore
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
         self.smpp_sessions = SqlSmppSessions(conn)
         self.inbound_settings = SqlInboundSettingsRepository(conn)
         self.inbound = SqlInboundStore(conn)
+        self.inbox = SqlInboxReader(conn)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -219,3 +219,32 @@ def test_wrong_password_is_a_soap_fault_with_detail_code_8(server, stub):
     outcome = stub.call(server.wsdl_url, LOGIN, "wrong", "GetBalance")
     assert fault_code(outcome) == 8
     assert outcome.fault["faultcode"].endswith("Client.AuthenticationFailed")
+
+
+def test_get_inbox_items_carry_from_and_every_callback_field(server, stub):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import create_engine, select
+
+    from service.persistence.tables import accounts
+    from tests.inbound_rows import inbound, store_inbound
+    engine = create_engine(server.env["SMSGW_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            alice = conn.execute(select(accounts.c.id).where(accounts.c.login == LOGIN)).scalar_one()
+        reply = store_inbound(engine, inbound(alice, source="+79991239999", destination="4242",
+                                              text="Да", received_at=datetime.now(timezone.utc),
+                                              reply_to_message_id=5))
+    finally:
+        engine.dispose()
+    outcome = stub.call(server.wsdl_url, LOGIN, PASSWORD, "GetInbox", afterId=reply - 1,
+                        to="4242")
+    assert outcome.fault is None, outcome.fault
+    result = outcome.result
+    page = result["GetInboxResult"] if set(result) == {"GetInboxResult"} else result
+    assert int(page["total"]) == 1
+    item = page["messages"][0]
+    assert (int(item["id"]), item["from"], item["to"], item["text"], int(item["replyToMessageId"]),
+            int(item["parts"]), item["complete"] in (True, "true")) == (
+                reply, "+79991239999", "4242", "Да", 5, 1, True)
+    assert "receivedAt" in item

@@ -21,6 +21,7 @@ from .smpp_receipts import FakeSmppReceiptOutbox
 from .smpp_sessions import FakeSmppSessions
 from .inbound_settings import FakeInboundSettingsRepository
 from .inbound import FakeInboundStore
+from .inbox import FakeInboxReader
 
 
 class FakeUnitOfWork:
@@ -54,6 +55,7 @@ class FakeUnitOfWork:
         self.smpp_sessions = FakeSmppSessions(self._work)
         self.inbound_settings = FakeInboundSettingsRepository(self._work)
         self.inbound = FakeInboundStore(self._work)
+        self.inbox = FakeInboxReader(self._work)
         return self
 
     def __exit__(self, *exc):

@@ -67,6 +67,8 @@ class SmscAdapter:
     def _call(self, operation: str, f: dict[str, str | None], creds: Credentials,
               now: datetime, many: bool) -> dict[str, str] | list[dict[str, str]]:
         try:
+            if operation == "get_answers":  # no error-9 rule of its own: the query rate only
+                return self._answers(creds, f, now)
             self._limit(creds, operation, f)
             if operation in ("send_sms", "send_sms2"):
                 return self._send(creds, f, now)
@@ -151,6 +153,32 @@ class SmscAdapter:
         detail = (f.get("all") or "0").strip()
         found = self._uc.statuses.by_client_ids(creds, pairs)
         return [_status_fields(message, tz, detail) for message in found]
+
+
+    def _answers(self, creds: Credentials, f: dict[str, str | None],
+                 now: datetime) -> list[dict[str, str]]:
+        """``get_answers``: the inbound messages, in smsc's fields and Moscow time (``tz``).
+        get.php's other actions (history, statistics, tariffs) are not offered: error 1."""
+        if f.get("get_answers") != "1":
+            raise e.ValidationError("get.php offers get_answers=1 only", field="get_answers")
+        tz = zone(parse_query(f.get("query")))
+        found = self._uc.inbox.answers(creds, hour=f.get("hour"), after_id=f.get("after_id"),
+                                       to_phone=f.get("to_phone"), cnt=f.get("cnt"))
+        return [_answer_fields(m, tz) for m in found]
+
+
+def _answer_fields(m, tz: timezone) -> dict[str, str]:
+    """One answer in smsc's fields, in smsc's order (reference: docs of get_answers; the
+    numbers without '+', as smsc writes them). We know one time, when the carrier handed the
+    message over: it is both ``received`` and ``sent`` (the handset's own time is not kept)."""
+    when = _date(m.received_at, tz)
+    return {"id": str(m.id), "received": when, "phone": _bare(m.source), "message": m.text,
+            "to_phone": _bare(m.destination), "sent": when}
+
+
+def _bare(address: str) -> str:
+    """A number as smsc writes it (``79991234567``); an alphanumeric sender as it came."""
+    return address[1:] if address.startswith("+") and address[1:].isdigit() else address
 
 
 def _is_group(item: str) -> bool:

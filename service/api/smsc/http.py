@@ -1,4 +1,5 @@
-"""The smsc HTTP API: ``/sys/send.php``, ``/sys/status.php`` and ``/sys/balance.php``.
+"""The smsc HTTP API: ``/sys/send.php``, ``/sys/status.php``, ``/sys/balance.php`` and
+``/sys/get.php?get_answers=1`` (the inbound messages).
 
 The same parameters as SOAP, by GET or form POST, answered in ``fmt`` 0 (text), 1 (numbers),
 2 (XML) or 3 (JSON), in ``charset`` utf-8, windows-1251 or koi8-r. Error replies follow
@@ -30,7 +31,8 @@ DESCRIPTIONS = {1: "parameters error", 2: "invalid login or password", 3: "no mo
                 9: "too many identical requests"}
 WITH_ID = {3, 6, 7, 8}  # smsc repeats the id in these errors
 OPERATIONS = {"/sys/send.php": "send_sms2", "/sys/status.php": "get_status2",
-              "/sys/balance.php": "get_balance"}
+              "/sys/balance.php": "get_balance", "/sys/get.php": "get_answers"}
+ANSWER_FIELDS = ("id", "received", "phone", "message", "to_phone", "sent")  # smsc's order
 
 
 def _params(environ, max_bytes: int) -> tuple[dict[str, str], str]:
@@ -140,6 +142,19 @@ def _status(results: list[dict[str, str]], fmt: str, many: bool) -> str:
                      f"err = {r.get('err', 0)}" for r in results)
 
 
+def _answers(results: list[dict[str, str]], fmt: str) -> str:
+    """get_answers: a JSON list (fmt 3: ``id`` a number, as smsc writes it), a ``<result>``
+    per message (fmt 2, as status does), or a line per message: values (fmt 1) or
+    ``name = value`` pairs (fmt 0)."""
+    if fmt == "3":
+        return json.dumps([{**r, "id": int(r["id"])} for r in results], ensure_ascii=False)
+    if fmt == "2":
+        return "".join(_xml(r) for r in results)
+    if fmt == "1":
+        return "\n".join(",".join(r[k] for k in ANSWER_FIELDS) for r in results)
+    return "\n".join(", ".join(f"{k} = {r[k]}" for k in ANSWER_FIELDS) for r in results)
+
+
 def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: int,
                   now: Callable):
     def app(environ, start_response):
@@ -162,11 +177,16 @@ def smsc_http_app(adapter: SmscAdapter, client_ip: ClientIpResolver, max_bytes: 
             return _reply(start_response, _error(1, fmt, None), fmt, charset)
         operation = OPERATIONS[environ.get("PATH_INFO", "").rstrip("/")]
         fields = {k: params.get(k) for k in ("login", "psw", "phones", "mes", "id", "sender",
-                                             "time", "phone", "all", "apikey")}
+                                             "time", "phone", "all", "apikey", "get_answers",
+                                             "hour", "after_id", "to_phone", "cnt")}
         fields["query"] = urlencode({k: params[k] for k in ("valid", "tz", "translit", "cost")
                                      if k in params})
         ip = client_ip.resolve(environ)
-        if operation == "get_status2":
+        if operation == "get_answers":
+            result = adapter.call(operation, fields, ip, now())
+            body = (_error(int(result["error"]), fmt, None) if isinstance(result, dict)
+                    else _answers(result, fmt))
+        elif operation == "get_status2":
             # One call answers every id: one authentication, one rate-limit count, one query.
             many = "," in (fields.get("id") or "")
             result = adapter.call(operation, fields, ip, now(), many=many)

@@ -17,6 +17,7 @@ from .protocol import REFUSED, SmsgwSoap11Out, StrictSoap11
 from . import book_types as bt
 from . import types as t
 from .book_service import ContactBookService
+from .inbox_service import InboxService
 from .ledger_service import LedgerService
 from .mailing_service import MailingService
 from .sender_service import SenderService
@@ -54,7 +55,8 @@ def build_application(gateway: Gateway | None, name: str = "smsgw") -> Applicati
     out_protocol = SmsgwSoap11Out(flat_types=(t.MessageResult, t.MessageStatus, bt.MessageRecord,
                                               bt.ItemResult))
     application = Application([SmsgwService, ContactBookService, MailingService, SenderService,
-                               LedgerService, SubAccountService, AccountSettingsService],
+                               LedgerService, SubAccountService, AccountSettingsService,
+                               InboxService],
                               tns=TNS,
                               name=name,
                               in_protocol=StrictSoap11(validator="lxml"), out_protocol=out_protocol)

@@ -8,9 +8,9 @@ OpenAPI document says of each method). A new capability is a new module and one 
 
 from __future__ import annotations
 
-from . import book, ledger, mailings, senders, sms, subaccounts
+from . import book, inbox, ledger, mailings, senders, sms, subaccounts
 
-MODULES = (sms, book, mailings, senders, ledger, subaccounts)
+MODULES = (sms, book, mailings, senders, ledger, subaccounts, inbox)
 
 
 def _merged(tables: list[dict]) -> dict:

@@ -1,0 +1,24 @@
+"""Inbox: the account's inbound messages (``Inbox/List``), in the fields of the inbound callback."""
+
+from __future__ import annotations
+
+from ..params import Params
+from .kinds import D, I, S
+
+PARAMETERS = {
+    "Inbox": {"List": [("since", D, False), ("afterId", I, False), ("to", S, False),
+                       ("page", I, False), ("pageSize", I, False)]},
+}
+
+
+def inbox_list(uc, p: Params, creds):
+    found = uc.inbox.inbox(creds, since=p.datetime("since"), after_id=p.int("afterId"),
+                           to=p.get("to"), page=p.int("page"), page_size=p.int("pageSize"))
+    return 0, {"total": found.total, "messages": [
+        {"id": m.id, "from": m.source, "to": m.destination, "text": m.text,
+         "receivedAt": m.received_at, "replyToMessageId": m.reply_to_message_id,
+         "mailingId": m.mailing_id, "parts": m.parts, "complete": m.complete}
+        for m in found.items]}, "OK"
+
+
+ROUTES = {"inbox": {"list": inbox_list}}
