@@ -35,6 +35,7 @@ def _run(settings: Settings, args) -> int:
     from ..bootstrap import build_retention
     report = build_retention(container(settings)).run()
     print(f"purged: {report.purged}")
+    print(f"purged inbound: {report.inbound}")
     print(f"archived: {report.archived}")
     print(f"expired request counters: {report.counters}")
     print(f"expired idempotency keys: {report.send_requests}")

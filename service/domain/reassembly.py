@@ -3,6 +3,9 @@
 Parts belong together when they share (connector, source, destination, reference, total).
 They may arrive in any order and more than once: a part number seen twice keeps the part
 received first. A group whose parts 1..total are all there is joined at once, in part order.
+Its parts are then kept as ``done`` until the timeout has passed since they arrived, so that
+a part a carrier sends again after the message was stored (its acknowledgement was lost) is
+dropped instead of starting a message of its own.
 A group still waiting when its first part is older than the reassembly timeout is joined from
 the parts it holds, ``complete`` False, ``parts`` the number held.
 
@@ -13,7 +16,7 @@ A total of 1 (part 1 of 1) is an ordinary single message. Empty texts join as em
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Iterable, Sequence
 
@@ -24,11 +27,13 @@ MAX_PARTS = 255  # a UDH or SAR part count is one byte
 
 @dataclass(frozen=True)
 class StoredPart:
-    """A part as the store holds it until its message is stored: ``id`` orders arrival."""
+    """A part as the store holds it until its message is stored: ``id`` orders arrival.
+    ``done``: its message is stored already (kept only to recognise a late duplicate)."""
 
     id: int
     connector: str
     part: InboundPart
+    done: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,17 +54,46 @@ class Joined:
 @dataclass(frozen=True)
 class Reassembly:
     """What one pass over a set of parts decided: the messages to store (in arrival order of
-    their first part), and the ids of parts that wait for more."""
+    their first part), the ids of parts that wait for more, of parts of concatenated messages
+    now stored (kept ``done`` for a while), and of parts to delete (single messages now
+    stored, late duplicates of stored ones)."""
 
     messages: list[Joined]
     waiting: list[int]
+    done: list[int] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
 
     @property
     def consumed(self) -> list[int]:
-        return [i for m in self.messages for i in m.part_ids]
+        """Every part this pass used up: stored in a message, or dropped."""
+        return sorted(self.done + self.deleted)
 
 
 GroupKey = tuple[str, str, str, int, int]
+
+
+def storable(text: str) -> str:
+    """``text`` as every store can hold it: a NUL or a lone surrogate (half of a UTF-16 pair)
+    becomes U+FFFD; two halves in a row become their character. A part that could not be stored would be refused with a temporary error
+    and resent by the carrier for days."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # a pair written as two halves becomes its character; a half alone, U+FFFD
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def storable_part(part: InboundPart) -> InboundPart:
+    """The part with every text field ``storable`` (the same part when nothing changes)."""
+    fields = (part.source, part.destination, part.text, part.carrier_id or "")
+    clean = tuple(storable(f) for f in fields)
+    if clean == fields:
+        return part
+    return replace(part, source=clean[0], destination=clean[1], text=clean[2],
+                   carrier_id=clean[3] if part.carrier_id is not None else None)
 
 
 def well_numbered(held: InboundPart) -> bool:
@@ -92,13 +126,15 @@ def _join(parts: Sequence[StoredPart], complete: bool) -> Joined:
 
 def reassemble(parts: Iterable[StoredPart], cutoff: datetime) -> Reassembly:
     """Decide what to store of ``parts`` (whole groups: every part held of each group they
-    belong to) and what waits; a group whose first part arrived before ``cutoff`` waits no
-    more."""
+    belong to, ``done`` ones included) and what waits; a group whose first part arrived
+    before ``cutoff`` waits no more."""
     groups: dict[GroupKey, list[StoredPart]] = {}
     out: list[tuple[int, Joined]] = []
     seen: set[int] = set()
+    deleted: list[int] = []
+    done: list[int] = []
     for stored in sorted(parts, key=lambda s: s.id):
-        if stored.id in seen:
+        if stored.id in seen or (stored.done and group_key(stored) is None):
             continue
         seen.add(stored.id)
         key = group_key(stored)
@@ -106,18 +142,31 @@ def reassemble(parts: Iterable[StoredPart], cutoff: datetime) -> Reassembly:
             p = stored.part
             complete = p.concat is None or p.concat.total == 1 and p.concat.sequence == 1
             out.append((stored.id, _join([stored], complete)))
+            deleted.append(stored.id)
         else:
             groups.setdefault(key, []).append(stored)
     waiting: list[int] = []
     for key, members in groups.items():
-        total = key[4]
-        numbers = {s.part.concat.sequence for s in members if s.part.concat}
-        first = min(members, key=lambda s: s.id)
-        if len(numbers) == total:
-            out.append((first.id, _join(members, True)))
-        elif min(s.part.received_at for s in members) < cutoff:
-            out.append((first.id, _join(members, False)))
+        stored_seqs = {_seq(s) for s in members if s.done}
+        live = [s for s in members if not s.done]
+        late = [s for s in live if _seq(s) in stored_seqs]
+        deleted.extend(s.id for s in late)
+        live = [s for s in live if _seq(s) not in stored_seqs]
+        if not live:
+            continue
+        first = min(live, key=lambda s: s.id)
+        if len({_seq(s) for s in live}) == key[4]:
+            out.append((first.id, _join(live, True)))
+        elif min(s.part.received_at for s in live) < cutoff:
+            out.append((first.id, _join(live, False)))
         else:
-            waiting.extend(s.id for s in members)
+            waiting.extend(s.id for s in live)
+            continue
+        done.extend(s.id for s in live)
     out.sort(key=lambda pair: pair[0])
-    return Reassembly(messages=[joined for _, joined in out], waiting=sorted(waiting))
+    return Reassembly(messages=[joined for _, joined in out], waiting=sorted(waiting),
+                      done=sorted(done), deleted=sorted(deleted))
+
+
+def _seq(stored: StoredPart) -> int:
+    return stored.part.concat.sequence if stored.part.concat else 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
-from sqlalchemy import and_, delete, insert, or_, select, text, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from ..app.inbound.ports import KeywordAssignment, NumberAssignment, SentMessage
@@ -29,7 +29,8 @@ _SMALLINT = 32767
 _CHUNK = 500
 
 _INSERT_MESSAGE = insert(im).returning(im.c.id)
-_INSERT_MESSAGE_ORDERED = insert(im).returning(im.c.id, sort_by_parameter_order=True)
+_NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('inbound_messages', 'id')) "
+                 "FROM generate_series(1, :n)")
 
 
 def _chunks(items: Sequence, size: int = _CHUNK):
@@ -52,7 +53,8 @@ def _stored(row) -> StoredPart:
                          sequence=row.concat_seq))
     return StoredPart(id=row.id, connector=row.connector, part=InboundPart(
         source=row.source, destination=row.destination, text=row.text,
-        received_at=row.received_at, concat=concat, carrier_id=row.carrier_id))
+        received_at=row.received_at, concat=concat, carrier_id=row.carrier_id),
+        done=row.state == "done")
 
 
 def _message(row) -> InboundMessage:
@@ -78,7 +80,8 @@ class SqlInboundStore:
                 "received_at": x.received_at, "state": "new"} for x in parts])
 
     def any_due(self, cutoff: datetime) -> bool:
-        due = or_(p.c.state == "new", and_(p.c.state == "waiting", p.c.received_at < cutoff))
+        due = or_(p.c.state == "new",
+                  and_(p.c.state.in_(["waiting", "done"]), p.c.received_at < cutoff))
         return self._conn.execute(select(p.c.id).where(due).limit(1)).first() is not None
 
     def lock_processing(self) -> bool:
@@ -122,9 +125,17 @@ class SqlInboundStore:
         for chunk in _chunks(sorted(set(part_ids))):
             self._conn.execute(update(p).where(p.c.id.in_(chunk)).values(state="waiting"))
 
+    def finish(self, part_ids: Sequence[int]) -> None:
+        for chunk in _chunks(sorted(set(part_ids))):
+            self._conn.execute(update(p).where(p.c.id.in_(chunk)).values(state="done"))
+
     def delete_parts(self, part_ids: Sequence[int]) -> None:
         for chunk in _chunks(sorted(set(part_ids))):
             self._conn.execute(delete(p).where(p.c.id.in_(chunk)))
+
+    def forget_done(self, cutoff: datetime) -> int:
+        return self._conn.execute(delete(p).where(p.c.state == "done",
+                                                  p.c.received_at < cutoff)).rowcount
 
     # --- routing and threading ----------------------------------------------------------
     def number_owner(self, numbers: Sequence[str]) -> int | None:
@@ -167,6 +178,22 @@ class SqlInboundStore:
                                    mailing_id=row.mailing_id)
         return None
 
+    def latest_outbound_to(self, account_id: int,
+                           recipients: Sequence[str]) -> dict[str, SentMessage]:
+        found: dict[str, SentMessage] = {}
+        for table in (outbound, messages_archive):
+            wanted = sorted(set(recipients) - set(found))
+            for chunk in _chunks(wanted):
+                latest = (select(func.max(table.c.id))
+                          .where(table.c.account_id == account_id,
+                                 table.c.recipient.in_(chunk))
+                          .group_by(table.c.recipient))
+                for row in self._conn.execute(
+                        select(table.c.recipient, table.c.id, table.c.mailing_id)
+                        .where(table.c.id.in_(latest))):
+                    found[row.recipient] = SentMessage(account_id, row.id, row.mailing_id)
+        return found
+
     # --- inbound messages ---------------------------------------------------------------
     def add_messages(self, messages: Sequence[InboundMessage], now: datetime) -> list[int]:
         if not messages:
@@ -180,7 +207,14 @@ class SqlInboundStore:
         if not self._pg:
             # ascending rowids under the write lock (AUTOINCREMENT): sorted ids are in order
             return sorted(self._conn.execute(_INSERT_MESSAGE, rows).scalars())
-        return list(self._conn.execute(_INSERT_MESSAGE_ORDERED, rows).scalars())
+        # ids drawn from the sequence first, then one executemany of a small statement
+        # (pipelined by psycopg), rather than one huge multi-row INSERT ... RETURNING that the
+        # driver would parse again for every batch
+        ids = sorted(self._conn.execute(_NEXT_IDS, {"n": len(rows)}).scalars())
+        for row, message_id in zip(rows, ids):
+            row["id"] = message_id
+        self._conn.execute(insert(im), rows)
+        return ids
 
     def unmatched(self, limit: int) -> list[InboundMessage]:
         if limit < 1:

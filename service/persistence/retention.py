@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Table, delete, exists, func, insert, literal_column, select
+from sqlalchemy import Table, delete, exists, func, insert, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from ..domain.status import MessageStatus
-from .tables import (accounts, callbacks, mailing_purged_stats, message_parts, messages,
-                     messages_archive, request_counters, send_requests)
+from .tables import (accounts, callbacks, inbound_messages, mailing_purged_stats,
+                     message_parts, messages, messages_archive, request_counters, send_requests)
 
 FINAL = [s.canonical_name for s in MessageStatus if s.final]
 ARCHIVED_COLUMNS = [col.name for col in messages_archive.columns]
@@ -64,6 +64,24 @@ class SqlRetentionStore:
                 self._delete(table, ids)
             done += len(ids)
         return done
+
+    def purge_inbound(self, retention_days: int | None, received_before: datetime,
+                      limit: int) -> int:
+        im = inbound_messages
+        if retention_days is None:
+            owners = or_(im.c.account_id.is_(None), im.c.account_id.in_(
+                select(accounts.c.id).where(accounts.c.retention_days.is_(None))))
+        else:
+            owners = im.c.account_id.in_(
+                select(accounts.c.id).where(accounts.c.retention_days == retention_days))
+        ids = list(self._conn.execute(self._locked(
+            select(im.c.id).where(owners, im.c.received_at <= received_before,
+                                  ~exists().where(callbacks.c.inbound_id == im.c.id, _PENDING))
+            .order_by(im.c.id).limit(limit), im)).scalars())
+        if ids:
+            self._conn.execute(delete(callbacks).where(callbacks.c.inbound_id.in_(ids)))
+            self._conn.execute(delete(im).where(im.c.id.in_(ids)))
+        return len(ids)
 
     def archive(self, finished_before: datetime, limit: int) -> int:
         m = messages

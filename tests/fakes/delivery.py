@@ -427,6 +427,23 @@ class FakeRetentionStore:
             self._forget(i)
         return len(chosen)
 
+    def purge_inbound(self, retention_days, received_before, limit):
+        owners = {a.id for a in self._s.accounts.values()
+                  if a.settings.retention_days == retention_days}
+        if retention_days is None:
+            owners.add(None)
+        pending = {c.get("inbound_id") for c in self._s.callbacks.values()
+                   if c["state"] == "pending"}
+        chosen = [i for i, m in sorted(self._s.inbound_messages.items())
+                  if m.account_id in owners and m.received_at <= received_before
+                  and i not in pending][:limit]
+        for i in chosen:
+            for key in [k for k, c in self._s.callbacks.items() if c.get("inbound_id") == i]:
+                del self._s.callbacks[key]
+            del self._s.inbound_messages[i]
+            self._s.inbound_created.pop(i, None)
+        return len(chosen)
+
     def archive(self, finished_before, limit):
         due = sorted((i for i in self._s.messages
                       if i not in self._r.archived and self._due(i, finished_before)

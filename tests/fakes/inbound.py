@@ -39,6 +39,18 @@ class FakeInboundStore:
         return any(row["state"] == "new" or row["part"].received_at < cutoff
                    for row in self._s.inbound_parts.values())
 
+    def finish(self, part_ids):
+        for i in part_ids:
+            if i in self._s.inbound_parts:
+                self._s.inbound_parts[i]["state"] = "done"
+
+    def forget_done(self, cutoff):
+        doomed = [i for i, row in self._s.inbound_parts.items()
+                  if row["state"] == "done" and row["part"].received_at < cutoff]
+        for i in doomed:
+            del self._s.inbound_parts[i]
+        return len(doomed)
+
     def lock_processing(self):
         return True
 
@@ -47,7 +59,8 @@ class FakeInboundStore:
         keys = {k for k in keys if k is not None and k[4] > 1}
         found = set(seeds) | {i for i, row in self._s.inbound_parts.items() if _key(row) in keys}
         return [StoredPart(i, self._s.inbound_parts[i]["connector"],
-                           self._s.inbound_parts[i]["part"]) for i in sorted(found)]
+                           self._s.inbound_parts[i]["part"],
+                           self._s.inbound_parts[i]["state"] == "done") for i in sorted(found)]
 
     def claim_new(self, limit):
         seeds = sorted(i for i, row in self._s.inbound_parts.items() if row["state"] == "new")
@@ -93,6 +106,14 @@ class FakeInboundStore:
                 latest = max(found, key=lambda m: m.id)
                 return SentMessage(latest.account_id, latest.id, latest.mailing_id)
         return None
+
+    def latest_outbound_to(self, account_id, recipients):
+        found = {}
+        for recipient in set(recipients):
+            latest = self.latest_outbound([account_id], recipient)
+            if latest is not None:
+                found[recipient] = latest
+        return found
 
     def add_messages(self, messages, now):
         ids = []

@@ -60,7 +60,7 @@ class World:
     def parts_left(self):
         with self.container.uow_factory() as uow:
             return uow.inbound._conn.execute(sql(
-                "SELECT count(*) FROM inbound_parts")).scalar()
+                "SELECT count(*) FROM inbound_parts WHERE state <> 'done'")).scalar()
 
 
 @pytest.fixture(params=STORES)
@@ -98,6 +98,11 @@ def test_multipart_in_shuffled_order_with_a_duplicate_is_one_message(world):
     [row] = world.stored()
     assert (row.text, row.parts, bool(row.complete)) == ("".join(texts), 7, True)
     assert world.parts_left() == 0
+    world.inbound.accept("smpp", [world.part(texts[0], ConcatPart(513, 7, 1))])  # sent again
+    world.inbound.process()
+    world.clock.advance(seconds=301)
+    world.inbound.process()
+    assert len(world.stored()) == 1
 
 
 def test_parts_lost_past_the_timeout_are_stored_incomplete(world):
@@ -183,10 +188,36 @@ def test_two_processors_never_split_or_duplicate_a_message(request):
         rows = uow.inbound._conn.execute(sql(
             "SELECT text, parts, complete FROM inbound_messages")).all()
         left = uow.inbound._conn.execute(sql(
-            "SELECT count(*) FROM inbound_parts")).scalar()
+            "SELECT count(*) FROM inbound_parts WHERE state <> 'done'")).scalar()
     assert sorted(r.text for r in rows) == sorted(
         "".join(f"{ref}:{seq};" for seq in range(1, total + 1)) for ref in range(groups))
     assert all(r.parts == total and r.complete for r in rows) and left == 0
     assert all(counts)  # both took turns
     second_engine.dispose()
     engine.dispose()
+
+
+def test_the_retention_job_purges_inbound_messages_like_outbound_ones(world):
+    from service.bootstrap import build_retention
+    from service.domain.account import AccountSettings
+    uc = world.container.use_cases
+    with world.container.uow_factory(write=True) as uow:
+        account = uow.accounts.get(world.account)
+        account.settings = AccountSettings(retention_days=1)
+        uow.accounts.update(account)
+        uow.commit()
+    world.inbound.accept("smpp", [world.part("mine"), world.part("lost", destination="9999")])
+    world.inbound.process()
+    retention = build_retention(world.container)
+    assert retention.run().inbound == 0
+    world.clock.advance(days=1)
+    report = retention.run()
+    assert report.inbound == 1 and report.purged == 0
+    assert [r.text for r in world.stored()] == ["lost"]  # unmatched: the default, for ever
+    assert [m.text for m in uc.inbound_numbers.unmatched()] == ["lost"]
+
+
+def test_a_text_no_store_could_hold_is_stored_with_replacement_characters(world):
+    world.inbound.accept("smpp", [world.part("nul\x00 and half \ud83d pair")])
+    world.inbound.process()
+    assert [r.text for r in world.stored()] == ["nul\ufffd and half \ufffd pair"]

@@ -163,6 +163,11 @@ def test_the_latest_outbound_message_comes_from_the_hot_table_then_the_archive(u
         assert i.latest_outbound([alice], phone, []) is None
         assert i.latest_outbound([], phone) is None
         assert i.latest_outbound([alice], "+70000000000") is None
+        assert i.latest_outbound_to(alice, [phone, "+79990000000", "+70000000000"]) == {
+            phone: SentMessage(alice, second, None),
+            "+79990000000": SentMessage(alice, ids[3], None)}
+        assert i.latest_outbound_to(bob, [phone]) == {phone: SentMessage(bob, bobs, None)}
+        assert i.latest_outbound_to(alice, []) == {}
 
 
 def test_an_archived_message_is_found_when_the_hot_table_has_none(uow_factory):
@@ -176,9 +181,15 @@ def test_an_archived_message_is_found_when_the_hot_table_has_none(uow_factory):
     with uow_factory(write=True) as uow:
         assert uow.retention.archive(NOW + timedelta(hours=1), 10) == 1
         uow.commit()
+    with uow_factory(write=True) as uow:
+        [hot] = uow.messages.add_many([message(alice, recipient="+79990000000")])
+        uow.commit()
     with uow_factory() as uow:
         assert uow.inbound.latest_outbound([alice], "+79991234567", ["4444"]) == SentMessage(
             alice, old, None)
+        assert uow.inbound.latest_outbound_to(alice, ["+79991234567", "+79990000000"]) == {
+            "+79991234567": SentMessage(alice, old, None),
+            "+79990000000": SentMessage(alice, hot, None)}
 
 
 def test_inbound_messages_are_inserted_in_order_and_unmatched_ones_listed(uow_factory):
@@ -200,3 +211,91 @@ def test_inbound_messages_are_inserted_in_order_and_unmatched_ones_listed(uow_fa
         assert unmatched[1].complete is False and unmatched[1].reply_to_message_id == 2
         assert unmatched[0].received_at == NOW and unmatched[0].connector == "smpp"
         assert uow.inbound.unmatched(0) == []
+
+
+def _inbound(factory, account_id, received_at, text="hi"):
+    with factory(write=True) as uow:
+        [i] = uow.inbound.add_messages([InboundMessage(
+            id=0, account_id=account_id, source="+79991234567", destination="4444", text=text,
+            received_at=received_at)], received_at)
+        uow.commit()
+    return i
+
+
+def _push(factory, account_id, inbound_id, state):
+    """A callback of an inbound message in ``state``, as the push outbox would hold it."""
+    if isinstance(factory, FakeUnitOfWorkFactory):
+        factory.store.callbacks[900 + inbound_id] = dict(
+            account_id=account_id, message_id=None, inbound_id=inbound_id, state=state)
+        return
+    from service.persistence.tables import callbacks
+    with factory.engine.begin() as conn:
+        conn.execute(callbacks.insert().values(
+            account_id=account_id, message_id=None, inbound_id=inbound_id,
+            url="http://x.test/cb", payload="{}", state=state, attempts=0,
+            next_attempt_at=NOW, created_at=NOW))
+
+
+def _left(factory):
+    with factory() as uow:
+        return {m.text for m in uow.inbound.unmatched(100)}
+
+
+def test_inbound_messages_are_purged_by_their_accounts_retention(uow_factory):
+    from service.domain.account import AccountSettings
+    keep2 = add_account(uow_factory, "two", settings=AccountSettings(retention_days=2)).id
+    default = add_account(uow_factory, "default").id
+    day = timedelta(days=1)
+    old_two = _inbound(uow_factory, keep2, NOW - 3 * day, "old two")
+    young_two = _inbound(uow_factory, keep2, NOW - day, "young two")
+    old_default = _inbound(uow_factory, default, NOW - 3 * day, "old default")
+    old_unmatched = _inbound(uow_factory, None, NOW - 3 * day, "old unmatched")
+    pushing = _inbound(uow_factory, keep2, NOW - 3 * day, "pushing")
+    pushed = _inbound(uow_factory, keep2, NOW - 3 * day, "pushed")
+    _push(uow_factory, keep2, pushing, "pending")
+    _push(uow_factory, keep2, pushed, "delivered")
+    with uow_factory(write=True) as uow:
+        assert uow.retention.purge_inbound(2, NOW - 2 * day, 1) == 1  # the limit
+        assert uow.retention.purge_inbound(2, NOW - 2 * day, 100) == 1
+        assert uow.retention.purge_inbound(2, NOW - 2 * day, 100) == 0
+        uow.commit()
+    assert _left(uow_factory) == {"old unmatched"}
+    with uow_factory(write=True) as uow:
+        assert uow.retention.purge_inbound(None, NOW - 2 * day, 100) == 2  # default + unmatched
+        uow.commit()
+    assert _left(uow_factory) == set()
+    with uow_factory(write=True) as uow:  # what is left: the young one and the one pushing
+        assert uow.retention.purge_inbound(2, NOW, 100) == 1
+        uow.commit()
+    if isinstance(uow_factory, FakeUnitOfWorkFactory):
+        remaining = set(uow_factory.store.inbound_messages)
+        callbacks_left = {c["inbound_id"] for c in uow_factory.store.callbacks.values()}
+    else:
+        from sqlalchemy import text
+        with uow_factory.engine.connect() as conn:
+            remaining = set(conn.execute(text("SELECT id FROM inbound_messages")).scalars())
+            callbacks_left = set(conn.execute(text(
+                "SELECT inbound_id FROM callbacks")).scalars())
+    assert remaining == {pushing} and callbacks_left == {pushing}
+    assert {old_two, young_two, old_default, old_unmatched, pushed}.isdisjoint(remaining)
+
+
+def test_done_parts_come_with_their_group_until_forgotten(uow_factory):
+    _add(uow_factory, [_part("a1", ConcatPart(3, 2, 1), at=NOW - timedelta(minutes=10)),
+                       _part("a2", ConcatPart(3, 2, 2), at=NOW)])
+    with uow_factory(write=True) as uow:
+        uow.inbound.finish([s.id for s in uow.inbound.claim_new(10)])
+        uow.commit()
+    with uow_factory() as uow:
+        assert not uow.inbound.any_due(NOW - timedelta(minutes=20))
+        assert uow.inbound.any_due(NOW - timedelta(minutes=5))  # a done part to forget
+    _add(uow_factory, [_part("a2 again", ConcatPart(3, 2, 2))])
+    claimed = _claim(uow_factory)
+    assert [(s.part.text, s.done) for s in claimed] == [
+        ("a1", True), ("a2", True), ("a2 again", False)]
+    with uow_factory(write=True) as uow:
+        assert uow.inbound.waiting_before(NOW + timedelta(days=1), 10) == []  # done: not waiting
+        assert uow.inbound.forget_done(NOW - timedelta(minutes=10)) == 0    # strictly before
+        assert uow.inbound.forget_done(NOW) == 1
+        uow.commit()
+    assert [s.part.text for s in _claim(uow_factory)] == ["a2", "a2 again"]

@@ -165,7 +165,37 @@ def test_multipart_in_shuffled_order_is_one_message(world):
         svc.process()
     [m] = stored(world)
     assert (m.text, m.parts, m.complete) == ("<1><2><3>", 3, True)
-    assert world[0].store.inbound_parts == {}
+    assert {row["state"] for row in world[0].store.inbound_parts.values()} == {"done"}
+    clock.advance(seconds=301)
+    assert svc.process() == 0 and world[0].store.inbound_parts == {}
+
+
+def test_a_part_sent_again_after_its_message_was_stored_is_dropped(world):
+    factory, clock = world[0], world[1]
+    svc = service(world)
+    for seq in (2, 1):
+        svc.accept("smpp", [mo(f"<{seq}>", concat=ConcatPart(8, 2, seq), clock=clock)])
+    svc.process()
+    clock.advance(seconds=200)
+    svc.accept("smpp", [mo("<2>", concat=ConcatPart(8, 2, 2), clock=clock)])  # the ack was lost
+    assert svc.process() == 1
+    clock.advance(seconds=400)
+    svc.process()
+    assert [m.text for m in stored(world)] == ["<1><2>"] and factory.store.inbound_parts == {}
+
+
+def test_a_late_part_of_a_message_stored_incomplete_becomes_its_own_incomplete_message(world):
+    clock = world[1]
+    svc = service(world)
+    svc.accept("smpp", [mo("<1>", concat=ConcatPart(8, 2, 1), clock=clock)])
+    svc.process()
+    clock.advance(seconds=301)
+    svc.process()
+    svc.accept("smpp", [mo("<2>", concat=ConcatPart(8, 2, 2), clock=clock)])
+    svc.process()
+    clock.advance(seconds=301)
+    svc.process()
+    assert [(m.text, m.complete) for m in stored(world)] == [("<1>", False), ("<2>", False)]
 
 
 def test_parts_waiting_past_the_timeout_are_stored_incomplete(world):

@@ -10,7 +10,7 @@ from hypothesis import given, strategies as st
 
 from service.domain.inbound import InboundPart
 from service.domain.message import ConcatPart
-from service.domain.reassembly import StoredPart, reassemble
+from service.domain.reassembly import StoredPart, reassemble, storable, storable_part
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 BEFORE = T0 - timedelta(seconds=300)   # the cutoff when nothing waited long
@@ -106,3 +106,31 @@ def test_empty_texts_join_as_an_empty_message():
                          part(3, "", total=2, seq=1)], BEFORE)
     assert [(m.text, m.parts, m.complete) for m in result.messages] == [("", 1, True),
                                                                        ("", 2, True)]
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("Привет 😀", "Привет 😀"),
+    ("a\x00b", "a\ufffdb"),
+    ("x\ud83dy", "x\ufffdy"),                # half a pair
+    ("\ud83d\ude00", "😀"),                  # both halves: the character
+    ("\ude00\ud83d", "\ufffd\ufffd"),        # halves in the wrong order
+])
+def test_texts_are_made_storable(text, kept):
+    assert storable(text) == kept
+
+
+@given(st.text())
+def test_storable_text_always_encodes_and_keeps_what_was_storable(text):
+    kept = storable(text)
+    kept.encode("utf-8")
+    assert "\x00" not in kept
+    if "\x00" not in text and all(not 0xD800 <= ord(c) <= 0xDFFF for c in text):
+        assert kept == text
+
+
+def test_a_part_is_made_storable_field_by_field():
+    dirty = InboundPart("+7999\x00", "4444", "hi\ud800", T0, None, "id\x00")
+    assert storable_part(dirty) == InboundPart("+7999\ufffd", "4444", "hi\ufffd", T0, None,
+                                               "id\ufffd")
+    clean = InboundPart("+7999", "4444", "hi", T0)
+    assert storable_part(clean) is clean

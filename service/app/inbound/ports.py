@@ -55,8 +55,8 @@ class InboundStore(Protocol):
         cannot hold is kept as total 0 and part 0 (bad numbering, see reassembly)."""
 
     def any_due(self, cutoff: datetime) -> bool:
-        """True when a part is ``new``, or ``waiting`` and received before ``cutoff`` (a cheap
-        read, so that an idle worker takes no write lock)."""
+        """True when a part is ``new``, or ``waiting`` or ``done`` and received before
+        ``cutoff`` (a cheap read, so that an idle worker takes no write lock)."""
 
     def lock_processing(self) -> bool:
         """Make this unit of work the only one processing parts until it ends: True when it
@@ -66,7 +66,8 @@ class InboundStore(Protocol):
     def claim_new(self, limit: int) -> list[StoredPart]:
         """Up to ``limit`` parts in state ``new`` (oldest first), locked, together with every
         other part held of the groups they belong to (same connector, source, destination,
-        reference and total), in any state."""
+        reference and total), in any state (``StoredPart.done`` for those in state
+        ``done``)."""
 
     def waiting_before(self, cutoff: datetime, limit: int) -> list[StoredPart]:
         """Up to ``limit`` parts in state ``waiting`` received before ``cutoff`` (oldest
@@ -75,8 +76,15 @@ class InboundStore(Protocol):
     def hold(self, part_ids: Sequence[int]) -> None:
         """Mark these parts ``waiting`` (their message is not whole yet)."""
 
+    def finish(self, part_ids: Sequence[int]) -> None:
+        """Mark these parts ``done``: their message is stored; they stay only so that a late
+        duplicate of one of them is recognised."""
+
     def delete_parts(self, part_ids: Sequence[int]) -> None:
         """Delete these parts (their message is stored); unknown ids are ignored."""
+
+    def forget_done(self, cutoff: datetime) -> int:
+        """Delete the parts in state ``done`` received before ``cutoff``; how many."""
 
     # --- routing and threading ----------------------------------------------------------
     def number_owner(self, numbers: Sequence[str]) -> int | None:
@@ -94,6 +102,11 @@ class InboundStore(Protocol):
         """The latest (highest id) message of one of these accounts to ``recipient`` (as
         stored: E.164), sent from one of ``senders`` when given; from ``messages``, else from
         ``messages_archive`` when the hot table has none. None when there is none."""
+
+    def latest_outbound_to(self, account_id: int,
+                           recipients: Sequence[str]) -> dict[str, SentMessage]:
+        """For each of ``recipients`` the account has sent to, its latest message to them
+        (as ``latest_outbound`` finds it: the hot table, else the archive), by recipient."""
 
     # --- inbound messages ---------------------------------------------------------------
     def add_messages(self, messages: Sequence[InboundMessage], now: datetime) -> list[int]:

@@ -23,7 +23,7 @@ from ...domain.clock import Clock
 from ...domain.inbound import InboundMessage, InboundPart, split_first_word
 from ...domain.inbound_numbers import display_number, number_forms
 from ...domain.phones import normalise
-from ...domain.reassembly import Joined, StoredPart, reassemble
+from ...domain.reassembly import Joined, StoredPart, reassemble, storable_part
 from ..uow import UnitOfWork, UnitOfWorkFactory
 from .push import push_inbound
 
@@ -82,8 +82,9 @@ class InboundService:
         Acknowledge only after it returned."""
         if not parts:
             return
+        clean = [storable_part(p) for p in parts]
         with self._uow(write=True) as uow:
-            uow.inbound.add_parts(connector, parts)
+            uow.inbound.add_parts(connector, clean)
             uow.commit()
 
     def process(self, limit: int = 500) -> int:
@@ -107,13 +108,18 @@ class InboundService:
             for stored in uow.inbound.waiting_before(cutoff, limit):
                 held.setdefault(stored.id, stored)
             if not held:
+                uow.inbound.forget_done(cutoff)
+                uow.commit()
                 return 0
             result = reassemble(held.values(), cutoff)
             stored_messages = self._store(uow, result.messages, now)
-            uow.inbound.delete_parts(result.consumed)
+            uow.inbound.delete_parts(result.deleted)
+            uow.inbound.finish(result.done)
             uow.inbound.hold(result.waiting)
+            uow.inbound.forget_done(cutoff)
             uow.commit()
-        handled = len(set(result.consumed) | {s.id for s in claimed})
+        # the parts used up, and those that wait (only when something new came in with them)
+        handled = len(result.consumed) + len(result.waiting)
         if stored_messages:
             log.info("inbound: stored %d message(s) from %d part(s)", len(stored_messages),
                      len(result.consumed))
@@ -121,7 +127,16 @@ class InboundService:
 
     def _store(self, uow: UnitOfWork, joined: Sequence[Joined],
                now: datetime) -> list[InboundMessage]:
-        drafts = [self._draft(uow, j) for j in joined]
+        routes = _Routes(uow)
+        drafts = []
+        for j in joined:
+            sender = sender_address(j.source, self._policy.default_region)
+            drafts.append(InboundMessage(
+                id=0, account_id=routes.account(j.destination, j.text, sender), source=sender,
+                destination=display_number(j.destination), text=j.text,
+                received_at=j.received_at, parts=j.parts, complete=j.complete,
+                connector=j.connector))
+        drafts = _threaded(uow, drafts)
         routed = [i for i, d in enumerate(drafts) if d.account_id is not None]
         if routed:
             answered = self._responder.respond(uow, [drafts[i] for i in routed], now)
@@ -134,35 +149,52 @@ class InboundService:
         push_inbound(uow, stored, now)
         return stored
 
-    def _draft(self, uow: UnitOfWork, joined: Joined) -> InboundMessage:
-        sender = sender_address(joined.source, self._policy.default_region)
-        account_id = self._route(uow, joined, sender)
-        reply_to = mailing = None
-        if account_id is not None:
-            latest = uow.inbound.latest_outbound([account_id], sender)
-            if latest is not None:
-                reply_to, mailing = latest.message_id, latest.mailing_id
-        return InboundMessage(
-            id=0, account_id=account_id, source=sender,
-            destination=display_number(joined.destination), text=joined.text,
-            received_at=joined.received_at, parts=joined.parts, complete=joined.complete,
-            reply_to_message_id=reply_to, mailing_id=mailing, connector=joined.connector)
 
-    def _route(self, uow: UnitOfWork, joined: Joined, sender: str) -> int | None:
-        """The account a message belongs to (the module's docstring), or None."""
-        forms = number_forms(joined.destination)
+def _threaded(uow: UnitOfWork, drafts: list[InboundMessage]) -> list[InboundMessage]:
+    """The drafts with ``reply_to_message_id`` and ``mailing_id`` of their account's latest
+    outbound message to their sender (one lookup per account for the whole batch)."""
+    senders: dict[int, set[str]] = {}
+    for d in drafts:
+        if d.account_id is not None:
+            senders.setdefault(d.account_id, set()).add(d.source)
+    latest = {account_id: uow.inbound.latest_outbound_to(account_id, sorted(phones))
+              for account_id, phones in senders.items()}
+    out = []
+    for d in drafts:
+        sent = latest[d.account_id].get(d.source) if d.account_id is not None else None
+        out.append(d if sent is None else
+                   replace(d, reply_to_message_id=sent.message_id, mailing_id=sent.mailing_id))
+    return out
+
+
+class _Routes:
+    """Routing within one batch (the module's docstring), each number looked up once."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._owners: dict[tuple[str, ...], int | None] = {}
+        self._tenants: dict[tuple[str, ...], list[int]] = {}
+        self._keywords: dict[tuple[tuple[str, ...], str], int | None] = {}
+
+    def account(self, destination: str, text: str, sender: str) -> int | None:
+        """The account a message to ``destination`` from ``sender`` belongs to, or None."""
+        forms = number_forms(destination)
         if not forms:
             return None
-        owner = uow.inbound.number_owner(forms)
-        if owner is not None:
-            return owner
-        word, _ = split_first_word(joined.text)
+        inbound = self._uow.inbound
+        if forms not in self._owners:
+            self._owners[forms] = inbound.number_owner(forms)
+        if self._owners[forms] is not None:
+            return self._owners[forms]
+        word, _ = split_first_word(text)
         if word:
-            owner = uow.inbound.keyword_owner(forms, word)
-            if owner is not None:
-                return owner
-        tenants = uow.inbound.keyword_accounts(forms)
-        if not tenants:
+            if (forms, word) not in self._keywords:
+                self._keywords[(forms, word)] = inbound.keyword_owner(forms, word)
+            if self._keywords[(forms, word)] is not None:
+                return self._keywords[(forms, word)]
+        if forms not in self._tenants:
+            self._tenants[forms] = inbound.keyword_accounts(forms)
+        if not self._tenants[forms]:
             return None
-        latest = uow.inbound.latest_outbound(tenants, sender, senders=forms)
+        latest = inbound.latest_outbound(self._tenants[forms], sender, senders=forms)
         return latest.account_id if latest is not None else None

@@ -24,6 +24,14 @@ class RetentionStore(Protocol):
         them; their mailing's statistics keep counting them (status, count and cost).
         Returns how many were deleted."""
 
+    def purge_inbound(self, retention_days: int | None, received_before: datetime,
+                      limit: int) -> int:
+        """Delete up to ``limit`` inbound messages of accounts whose setting is
+        ``retention_days`` (None: the accounts on the default, and the unmatched messages,
+        which no account owns) received at or before ``received_before``, that have no push
+        still pending (callbacks whose ``inbound_id`` is theirs); their delivered and dead
+        callbacks go with them. Returns how many were deleted."""
+
     def archive(self, finished_before: datetime, limit: int) -> int:
         """Move up to ``limit`` final messages that became final at or before
         ``finished_before`` and have no notification pending or dead-lettered from the hot

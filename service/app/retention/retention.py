@@ -30,6 +30,7 @@ class RetentionPolicy:
 @dataclass
 class RetentionReport:
     purged: int = 0
+    inbound: int = 0        # inbound messages (MO) purged
     archived: int = 0
     counters: int = 0
     send_requests: int = 0
@@ -37,7 +38,8 @@ class RetentionReport:
 
     @property
     def total(self) -> int:
-        return self.purged + self.archived + self.counters + self.send_requests
+        return (self.purged + self.inbound + self.archived + self.counters
+                + self.send_requests)
 
 
 class RetentionService:
@@ -66,16 +68,20 @@ class RetentionService:
         report.send_requests = self._batches(
             lambda uow, n: uow.retention.purge_send_requests(expired, n))
         if report.total:
-            log.info("retention: purged %s, archived %s, %s counters, %s idempotency keys",
-                     report.purged, report.archived, report.counters, report.send_requests)
+            log.info("retention: purged %s (and %s inbound), archived %s, %s counters, "
+                     "%s idempotency keys", report.purged, report.inbound, report.archived,
+                     report.counters, report.send_requests)
         return report
 
     def _purge(self, wanted: Callable[[int], bool], report: RetentionReport) -> int:
+        """Outbound and inbound messages, per retention class. Inbound messages count from
+        when they were received; unmatched ones (no account) follow the default class, which
+        is therefore always visited."""
         with self._uow() as uow:
             classes = uow.retention.retention_classes()
         total = 0
         now = self._clock.now()
-        for setting in classes:
+        for setting in [*dict.fromkeys([*classes, None])]:
             days = effective_days(setting, self.policy.default_days)
             if days is None or not wanted(days):
                 continue
@@ -83,9 +89,12 @@ class RetentionService:
             assert cutoff is not None
             count = self._batches(
                 lambda uow, n, s=setting, c=cutoff: uow.retention.purge(s, c, n))
+            inbound = self._batches(
+                lambda uow, n, s=setting, c=cutoff: uow.retention.purge_inbound(s, c, n))
             report.by_days[days] = report.by_days.get(days, 0) + count
-            total += count
-        report.purged += total
+            report.purged += count
+            report.inbound += inbound
+            total += count + inbound
         return total
 
     def _batches(self, step: Callable[..., int]) -> int:

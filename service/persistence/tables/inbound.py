@@ -29,8 +29,8 @@ inbound_keywords = Table(
 )
 
 # What carriers delivered, stored before it is acknowledged; a row goes when its message is
-# stored (at once for a single part, when the last part arrives or the reassembly timeout
-# passes for a concatenated one).
+# stored (at once for a single part; a concatenated one's parts stay "done" until the
+# reassembly timeout has passed since they arrived, to recognise a late duplicate).
 inbound_parts = Table(
     "inbound_parts", metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
@@ -43,7 +43,7 @@ inbound_parts = Table(
     Column("concat_seq", SmallInteger, nullable=True),
     Column("carrier_id", String(64), nullable=True),
     Column("received_at", UtcDateTime(), nullable=False),
-    Column("state", String(10), nullable=False),   # new, waiting
+    Column("state", String(10), nullable=False),   # new, waiting, done
     Index("ix_inbound_parts_state_id", "state", "id"),
     Index("ix_inbound_parts_group", "connector", "source", "destination", "concat_ref"),
 )
