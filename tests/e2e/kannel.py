@@ -45,6 +45,7 @@ ADMIN_PASSWORD = "kannel-admin"
 SENDSMS_USER, SENDSMS_PASSWORD = "tester", "tester-pw"
 SMSC_ID = "smsgw"
 FINAL_TYPES = {"1", "2", "16"}           # Kannel's %d: delivered, undelivered, SMSC reject
+RAW_QUERY = "_query"                     # a DlrReceiver call's undecoded query string
 
 
 def kannel_binaries() -> tuple[str, str] | None:
@@ -78,8 +79,10 @@ class SmscLink:
 
 
 def kannel_conf(workdir: Path, link: SmscLink, admin_port: int, smsbox_port: int,
-                sendsms_port: int) -> str:
-    """A kannel.conf: bearerbox (core + one smpp smsc), smsbox with sendsms, one sendsms-user."""
+                sendsms_port: int, get_url: str | None = None) -> str:
+    """A kannel.conf: bearerbox (core + one smpp smsc), smsbox with sendsms, one sendsms-user,
+    and with ``get_url`` one catch-all sms-service that hands every MO to that URL and sends
+    no reply (max-messages 0)."""
     return f"""\
 group = core
 admin-port = {admin_port}
@@ -121,12 +124,25 @@ username = {SENDSMS_USER}
 password = {SENDSMS_PASSWORD}
 concatenation = true
 max-messages = 10
+""" + (sms_service(get_url) if get_url else "")
+
+
+def sms_service(get_url: str) -> str:
+    """smsbox's catch-all service: every MO (whatever its first word) is a GET of ``get_url``
+    with Kannel's escapes filled in; the answer's body is not sent back as an SMS."""
+    return f"""
+group = sms-service
+keyword = default
+catch-all = true
+get-url = "{get_url}"
+max-messages = 0
+concatenation = true
 """
 
 
 class DlrReceiver:
-    """The dlr-url endpoint: a loopback HTTP server on a kernel-chosen port, on a thread,
-    that keeps every call's query parameters."""
+    """The dlr-url endpoint (and the sms-service get-url): a loopback HTTP server on a
+    kernel-chosen port, on a thread, that keeps every call's query parameters."""
 
     def __init__(self) -> None:
         self.calls: list[dict[str, str]] = []
@@ -135,7 +151,9 @@ class DlrReceiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                params = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+                query = urlsplit(self.path).query
+                params = dict(parse_qsl(query, keep_blank_values=True))
+                params[RAW_QUERY] = query       # for %b, binary octets UTF-8 would mangle
                 with outer._changed:
                     outer.calls.append(params)
                     outer._changed.notify_all()
@@ -188,6 +206,7 @@ class Kannel:
 
     workdir: Path
     link: SmscLink
+    get_url: str | None = None            # an sms-service for MOs (see kannel_conf)
     admin_port: int = 0
     sendsms_port: int = 0
     _procs: list[subprocess.Popen] = field(default_factory=list)
@@ -202,7 +221,7 @@ class Kannel:
                 (self.workdir / stale).unlink(missing_ok=True)
             conf = self.workdir / "kannel.conf"
             conf.write_text(kannel_conf(self.workdir, self.link, self.admin_port, smsbox_port,
-                                        self.sendsms_port))
+                                        self.sendsms_port, self.get_url))
             started = False
             try:
                 started = self._start_boxes(bearerbox, smsbox, conf, timeout)

@@ -3,6 +3,11 @@
     sendsms (smsbox) -> bearerbox -> submit_sm -> `smsgw smpp-server` -> SQLite
     -> `smsgw worker` (simulator connector) -> receipt -> deliver_sm -> bearerbox -> dlr-url
 
+and the other way, an inbound message (MO) to the account's number:
+
+    `smsgw simulate inbound` -> `smsgw worker` (joins, routes, owes it) -> deliver_sm
+    -> bearerbox -> smsbox's sms-service -> get-url
+
 One gateway (a fresh SQLite database, the SMPP server, a delivery worker) and one Kannel serve
 every case. Kannel's configuration is the one docs/smpp-server.md gives (tests/e2e/kannel.py).
 Kannel's %F in the dlr-url is the SMSC's message id: ours, in decimal."""
@@ -16,20 +21,22 @@ import sys
 import time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.domain.clock import SystemClock
 from service.domain.message import Message
 from service.domain.status import MessageStatus
 from service.persistence.engine import make_engine
-from service.persistence.tables import messages
+from service.persistence.tables import messages, smpp_outbox
 from service.persistence.uow import SqlUnitOfWorkFactory
 from tests.e2e.conftest import ROOT, Server, listening_socket, stop_server
-from tests.e2e.kannel import DlrReceiver, Kannel, SmscLink, require_kannel
+from tests.e2e.kannel import RAW_QUERY, DlrReceiver, Kannel, SmscLink, require_kannel
 
 LOGIN, SMPP_PASSWORD = "kannel", "kpw-1234"
+NUMBER = "+79000000077"                  # the account's inbound number
 # Kannel's %d, the report types: delivered, undelivered, buffered (intermediate), SMSC ack/reject
 DLR_DELIVERED, DLR_UNDELIVERED, DLR_BUFFERED = "1", "2", "4"
 DLR_SMSC_ACK, DLR_SMSC_REJECT = "8", "16"
@@ -104,6 +111,18 @@ class Gateway:
         with self._uow() as u:
             return u.accounts.get_by_login(LOGIN).balance
 
+    def outbox_rows(self) -> int:
+        """How many deliver_sm (receipts and inbound messages) the SMPP outbox still owes."""
+        with self._uow.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(smpp_outbox)).scalar_one()
+
+    def outbox_drained(self, timeout: float = 30) -> int:
+        """The outbox's row count once it is 0 (or as it is after ``timeout``)."""
+        deadline = time.monotonic() + timeout
+        while (rows := self.outbox_rows()) and time.monotonic() < deadline:
+            time.sleep(0.05)  # a poll: the server deletes a row when Kannel acknowledges it
+        return rows
+
 
 def first_line(proc: subprocess.Popen, timeout: float) -> str:
     """The first line ``proc`` prints, or '' if it exits or stays silent for ``timeout``."""
@@ -123,6 +142,7 @@ def gateway(tmp_path_factory):
     _ok(gw.cli("db", "upgrade"))
     _ok(gw.cli("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
     _ok(gw.cli("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
+    _ok(gw.cli("number", "assign", NUMBER, LOGIN))
     try:
         gw.start_server()
         gw.start_worker()
@@ -145,9 +165,13 @@ def dlr():
 
 
 @pytest.fixture(scope="module")
-def kannel(gateway, tmp_path_factory):
+def kannel(gateway, dlr, tmp_path_factory):
+    # The sms-service hands every MO to the same receiver: %p the handset (the call's ref),
+    # %P our number, %b the text's octets as Kannel holds them (%a would squeeze spaces),
+    # %c their coding, %u the UDH.
+    mo_url = f"http://127.0.0.1:{dlr.port}/mo?ref=mo%p&from=%p&to=%P&bin=%b&coding=%c&udh=%u"
     k = Kannel(tmp_path_factory.mktemp("kannel"),
-               SmscLink(gateway.host, gateway.port, LOGIN, SMPP_PASSWORD)).start()
+               SmscLink(gateway.host, gateway.port, LOGIN, SMPP_PASSWORD), get_url=mo_url).start()
     yield k
     k.stop()
 
@@ -233,6 +257,40 @@ def test_a_ucs2_text_arrives_intact(gateway, kannel, dlr):
     assert call["type"] == DLR_DELIVERED, call
     stored = gateway.messages([int(call["smsc_id"])])[int(call["smsc_id"])]
     assert stored.text == text and stored.status is MessageStatus.DELIVERED
+
+
+def mo_text(call: dict[str, str]) -> str:
+    """The text Kannel handed its sms-service, from %b (the octets) read by %c (the coding):
+    UTF-16BE for UCS-2 (2), else the UTF-8 Kannel converts GSM 03.38 into."""
+    [octets] = [v.encode("latin-1") for k, v in parse_qsl(call[RAW_QUERY], encoding="latin-1")
+                if k == "bin"]
+    return octets.decode("utf-16-be" if call["coding"] == "2" else "utf-8")
+
+
+def inject_mo(gateway: Gateway, handset: str, text: str, parts: int = 1) -> None:
+    """An MO from ``handset`` to our number, as the simulator carrier hands it over; the
+    running worker joins, routes and stores it and owes it to the account's SMPP session."""
+    _ok(gateway.cli("simulate", "inbound", "--from", handset, "--to", NUMBER, "--text", text,
+                    "--parts", str(parts)))
+
+
+@pytest.mark.parametrize(("handset", "text", "parts", "coding"), [
+    ("+79991110001", "Yes, see you at 10:30 @ the café (£5)!", 1, "0"),
+    ("+79991110002", "Да, буду в 10:30. Спасибо!", 1, "2"),
+    ("+79991110003", "".join(f"{i:02d} a long reply, joined by smsgw. " for i in range(7)), 2,
+     "0"),
+    ("+79991110004", "Длинный ответ: " + "съешь ещё этих мягких булок. " * 4, 2, "2"),
+], ids=["gsm", "ucs2", "long-gsm", "long-ucs2"])
+def test_an_inbound_message_reaches_kannels_sms_service_unchanged(
+        gateway, kannel, dlr, handset, text, parts, coding):
+    inject_mo(gateway, handset, text, parts)
+    calls = dlr.wait_for(f"mo{handset}")
+    assert len(calls) == 1, f"{calls}\n{kannel.logs()}"
+    [call] = calls
+    assert (call["from"], call["to"], call["coding"]) == (handset, NUMBER, coding), call
+    assert mo_text(call) == text, call
+    assert call["udh"] == "", call              # one whole message, no parts left to join
+    assert gateway.outbox_drained() == 0        # Kannel's deliver_sm_resp removed it
 
 
 def test_a_receipt_owed_while_kannel_was_away_reaches_it_after_it_binds_again(
