@@ -59,6 +59,11 @@ def _numbers(settings: Settings):
     return container(settings).use_cases.inbound_numbers
 
 
+def _utc(when) -> str:
+    """A stored UTC time as every listing here shows it (2026-12-01T21:17:48Z)."""
+    return f"{when:%Y-%m-%dT%H:%M:%SZ}"
+
+
 def _assign_number(settings: Settings, args) -> int:
     a = _numbers(settings).assign_number(args.number, args.login)
     print(f"number {a.number} assigned to {a.login}")
@@ -67,7 +72,7 @@ def _assign_number(settings: Settings, args) -> int:
 
 def _list_numbers(settings: Settings, args) -> int:
     for a in _numbers(settings).list_numbers(args.login):
-        print(f"{a.number}\t{a.login}\t{a.created_at:%Y-%m-%dT%H:%M:%SZ}")
+        print(f"{a.number}\t{a.login}\t{_utc(a.created_at)}")
     return 0
 
 
@@ -85,7 +90,7 @@ def _assign_keyword(settings: Settings, args) -> int:
 
 def _list_keywords(settings: Settings, args) -> int:
     for a in _numbers(settings).list_keywords(args.number):
-        print(f"{a.number}\t{a.keyword}\t{a.login}\t{a.created_at:%Y-%m-%dT%H:%M:%SZ}")
+        print(f"{a.number}\t{a.keyword}\t{a.login}\t{_utc(a.created_at)}")
     return 0
 
 
@@ -104,6 +109,6 @@ def _shown(text: str) -> str:
 def _unmatched(settings: Settings, args) -> int:
     for m in _numbers(settings).unmatched(args.limit):
         flags = "" if m.complete else f"\tincomplete ({m.parts} parts)"
-        print(f"{m.id}\t{m.received_at:%Y-%m-%dT%H:%M:%SZ}\t{_shown(m.source)}\t"
+        print(f"{m.id}\t{_utc(m.received_at)}\t{_shown(m.source)}\t"
               f"{_shown(m.destination)}\t{_shown(m.text)}{flags}")
     return 0

@@ -15,9 +15,10 @@ from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Connection
 
 from ..app.inbound.ports import KeywordAssignment, NumberAssignment, SentMessage
-from ..domain.inbound import InboundMessage, InboundPart, KeywordAction
+from ..domain.inbound import InboundMessage, InboundPart
 from ..domain.message import ConcatPart
 from ..domain.reassembly import StoredPart
+from .inbound_rows import inbound_message as _message
 from .tables import (accounts, inbound_keywords, inbound_messages, inbound_numbers,
                      inbound_parts, messages_archive)
 from .tables import messages as outbound
@@ -55,14 +56,6 @@ def _stored(row) -> StoredPart:
         source=row.source, destination=row.destination, text=row.text,
         received_at=row.received_at, concat=concat, carrier_id=row.carrier_id),
         done=row.state == "done")
-
-
-def _message(row) -> InboundMessage:
-    return InboundMessage(
-        id=row.id, account_id=row.account_id, source=row.source, destination=row.destination,
-        text=row.text, received_at=row.received_at, parts=row.parts, complete=bool(row.complete),
-        reply_to_message_id=row.reply_to_message_id, mailing_id=row.mailing_id,
-        action=KeywordAction(row.action) if row.action else None, connector=row.connector)
 
 
 class SqlInboundStore:

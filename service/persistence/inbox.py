@@ -7,17 +7,9 @@ from sqlalchemy.engine import Connection
 
 from ..app.inbound.inbox_ports import InboxFilter
 from ..app.results import Page
-from ..domain.inbound import InboundMessage, KeywordAction
+from ..domain.inbound import InboundMessage
+from .inbound_rows import inbound_message
 from .tables import inbound_messages as im
-
-
-def inbound_from_row(row) -> InboundMessage:
-    """An ``inbound_messages`` row as the domain's message."""
-    return InboundMessage(
-        id=row.id, account_id=row.account_id, source=row.source, destination=row.destination,
-        text=row.text, received_at=row.received_at, parts=row.parts, complete=bool(row.complete),
-        reply_to_message_id=row.reply_to_message_id, mailing_id=row.mailing_id,
-        action=KeywordAction(row.action) if row.action else None, connector=row.connector)
 
 
 def _where(account_id: int, flt: InboxFilter) -> list:
@@ -44,9 +36,9 @@ class SqlInboxReader:
             return Page(total, [])
         rows = self._conn.execute(select(im).where(*where).order_by(im.c.id)
                                   .offset(offset).limit(limit))
-        return Page(total, [inbound_from_row(r) for r in rows])
+        return Page(total, [inbound_message(r) for r in rows])
 
     def answers(self, account_id: int, flt: InboxFilter, limit: int) -> list[InboundMessage]:
         rows = self._conn.execute(select(im).where(*_where(account_id, flt)).order_by(im.c.id)
                                   .limit(limit))
-        return [inbound_from_row(r) for r in rows]
+        return [inbound_message(r) for r in rows]

@@ -3,61 +3,26 @@ final status -> signed notifications to a receiver that fails its first calls.""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 import zeep
 from zeep.transports import Transport
 
+from tests.callback_receiver import CallbackReceiver, verifies
 from tests.e2e.conftest import ROOT
 
 SECRET = "e2e-secret"
 
 
-class Receiver:
-    """A callback endpoint that answers 503 to its first ``fail_first`` calls."""
-
-    def __init__(self, fail_first: int) -> None:
-        self.fail_first = fail_first
-        self.calls = 0
-        self.received: list[tuple[dict, str, bytes]] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with outer.lock:
-                    outer.calls += 1
-                    failing = outer.calls <= outer.fail_first
-                    if not failing:
-                        outer.received.append((json.loads(body),
-                                               self.headers.get("X-Smsgw-Signature", ""), body))
-                self.send_response(503 if failing else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms/notifications"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
 def receiver():
-    r = Receiver(fail_first=5)
-    yield r
-    r.server.shutdown()
+    with CallbackReceiver("/sms/notifications", fail_first=5) as r:
+        yield r
 
 
 @pytest.fixture
@@ -87,16 +52,15 @@ def test_messages_are_delivered_and_every_change_is_notified_in_order(server, re
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         statuses = {s.messageId: s.statusName for s in client.service.GetStatus(messageIds=ids)}
-        with receiver.lock:
-            notified = len(receiver.received)
-        if statuses == expected and notified >= 2 * len(ids):
+        if statuses == expected and receiver.count() >= 2 * len(ids):
             break
         time.sleep(0.2)  # a poll: the server and its worker are other processes
     assert statuses == expected
     assert receiver.calls > 5  # the first five were refused, and retried
     by_message: dict[int, list[str]] = {}
-    for payload, signature, body in receiver.received:
-        assert signature == hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    for body, signature in receiver.accepted:
+        assert verifies(body, signature, SECRET)
+        payload = json.loads(body)
         assert payload["client_ref"] == "e2e-1"
         by_message.setdefault(payload["id"], []).append(payload["status"])
     assert by_message == {ids[0]: ["ACCEPTD", "DELIVRD"], ids[1]: ["ACCEPTD", "UNDELIV"],

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -21,18 +20,9 @@ from service.delivery.smsc_simulator import Behaviour, SmscSimulator
 from service.persistence.tables import inbound_messages, inbound_parts
 from tests.conftest import migrated
 from tests.e2e.conftest import ROOT
+from tests.polling import wait_until
 
 pytestmark = pytest.mark.postgres
-
-
-def wait_until(predicate, timeout: float, step: float = 0.05) -> bool:
-    """A bounded poll: the worker is another process, which signals this one nothing."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def start_worker(url: str, port: int) -> subprocess.Popen:

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from service.bootstrap import build_container
-from service.cli import main
 from service.config import Settings
 from service.domain.inbound import InboundPart
 from tests.conftest import STORES, migrated, store_url
 from tests.fakes import FixedClock
+from tests.operator_cli import one_line_error, run
 
 
 @pytest.fixture(params=STORES)
@@ -26,18 +26,6 @@ def world(request, monkeypatch):
         container.use_cases.accounts.create(login, "pw", Decimal("10"))
     yield container
     engine.dispose()
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def one_line_error(result, expected):
-    code, _out, err = result
-    lines = err.strip().splitlines()
-    assert code == 1 and len(lines) == 1 and expected in lines[0], (code, err)
 
 
 def test_numbers_are_assigned_listed_and_released(world, capsys):

@@ -7,13 +7,9 @@ deliver_sm in the SMPP outbox."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import insert, select
@@ -27,6 +23,7 @@ from service.cli import main
 from service.config import Settings
 from service.domain.inbound import InboundMessage
 from service.persistence.tables import callbacks, inbound_messages, smpp_outbox
+from tests.callback_receiver import CallbackReceiver, verifies
 from tests.conftest import migrated
 from tests.fakes import FixedClock
 
@@ -34,48 +31,8 @@ SECRET = "inb0und-secret"
 HANDSET, NUMBER = "+79991234567", "+79000000001"
 
 
-class Receiver:
-    """A real callback endpoint on a local port: answers 503 while ``failing``, else 200,
-    and keeps what it accepted as (body, signature header)."""
-
-    def __init__(self) -> None:
-        self.failing = False
-        self.calls = 0
-        self.accepted: list[tuple[bytes, str]] = []
-        self.lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                with outer.lock:
-                    outer.calls += 1
-                    failing = outer.failing
-                    if not failing:
-                        outer.accepted.append((body, self.headers.get("X-Smsgw-Signature", "")))
-                self.send_response(503 if failing else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/sms"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def events(self) -> list[dict]:
-        return [json.loads(body) for body, _ in self.accepted]
-
-
-def verifies(body: bytes, signature: str, secret: str = SECRET) -> bool:
-    """What a receiver does: HMAC-SHA256 of the exact body, compared in constant time."""
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
-
-
 class World:
-    def __init__(self, url: str, receiver: Receiver) -> None:
+    def __init__(self, url: str, receiver: CallbackReceiver) -> None:
         self.url = url
         self.clock = FixedClock()
         self.engine = migrated(url)
@@ -117,9 +74,8 @@ class World:
 
 @pytest.fixture
 def receiver():
-    r = Receiver()
-    yield r
-    r.server.shutdown()
+    with CallbackReceiver("/hooks/sms") as r:
+        yield r
 
 
 @pytest.fixture
@@ -134,7 +90,7 @@ def test_an_inbound_message_reaches_the_receiver_as_a_signed_inbound_event(world
                             mailing_id=7, parts=2)
     assert world.send_all() == 1
     [(body, signature)] = receiver.accepted
-    assert verifies(body, signature)
+    assert verifies(body, signature, SECRET)
     assert not verifies(body, signature, "another secret")
     event = json.loads(body)
     assert list(event) == ["event", "id", "from", "to", "text", "receivedAt",
@@ -209,7 +165,7 @@ def test_a_failing_receiver_is_retried_for_24_hours_then_dead_then_replayed(
     world.clock.current = max(world.clock.current, datetime.now(timezone.utc))
     assert world.send_all() == 1
     [(body, signature)] = receiver.accepted
-    assert verifies(body, signature) and json.loads(body)["id"] == message.id
+    assert verifies(body, signature, SECRET) and json.loads(body)["id"] == message.id
     assert world.rows(callbacks)[0].state == "delivered"
 
 
@@ -233,7 +189,7 @@ def test_status_notifications_carry_event_status_and_nothing_else_changes(world,
     assert set(events[1]) == before | {"event"} and list(events[1])[0] == "event"
     assert (events[1]["send_status"], events[1]["phone"], events[1]["client_ref"]) == (
         "delivered", "+79991234568", "r-1")
-    assert all(verifies(body, signature) for body, signature in receiver.accepted)
+    assert all(verifies(body, signature, SECRET) for body, signature in receiver.accepted)
     world.inbound(world.alice)                                   # the two events share it
     world.send_all()
     assert [e["event"] for e in receiver.events()] == ["status", "status", "inbound"]
@@ -254,7 +210,7 @@ def test_an_mo_accepted_and_processed_by_the_inbound_service_is_pushed(world, re
     assert world.send_all() == 1
     [(body, signature)] = receiver.accepted
     event = json.loads(body)
-    assert verifies(body, signature)
+    assert verifies(body, signature, SECRET)
     assert (event["event"], event["from"], event["to"], event["text"], event["parts"],
             event["complete"]) == ("inbound", HANDSET, NUMBER, "First half, second half", 2,
                                    True)

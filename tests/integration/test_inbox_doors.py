@@ -6,6 +6,7 @@ own, and refuse bad arguments with each door's own error."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
@@ -14,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import etree
 
+from service.app.inbound.event import inbound_payload
 from service.domain.inbound import KeywordAction
 from tests.fakes import FixedClock
 from tests.inbound_rows import inbound, store_inbound
@@ -110,8 +112,15 @@ def test_http_inbox_list_carries_the_same_fields(doors):
     assert (status, answer["code"], answer["data"]["total"]) == (200, 0, 2)
     assert answer["data"]["messages"][1] == {
         "id": doors.ids[3], "from": "+79991234568", "to": "79990000001", "text": "Да, конечно",
-        "receivedAt": "2026-11-22T10:00:00+00:00", "replyToMessageId": 41, "mailingId": 7,
+        "receivedAt": "2026-11-22T10:00:00Z", "replyToMessageId": 41, "mailingId": 7,
         "parts": 1, "complete": True}
+    # the very fields the callback sends of the same message, in its order; only "event" is not
+    stored = replace(inbound(1, source="+79991234568", destination="79990000001",
+                             text="Да, конечно", received_at=NOW - timedelta(hours=2),
+                             reply_to_message_id=41, mailing_id=7), id=doors.ids[3])
+    callback = json.loads(inbound_payload(stored))
+    assert callback.pop("event") == "inbound"
+    assert list(answer["data"]["messages"][1].items()) == list(callback.items())
     status, answer = doors.api("Inbox/List", json_body={"afterId": doors.ids[3], "pageSize": 5})
     assert [m["text"] for m in answer["data"]["messages"]] == ["STOP"]
     assert answer["data"]["messages"][0]["replyToMessageId"] is None

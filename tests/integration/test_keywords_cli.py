@@ -4,25 +4,17 @@ changes nothing."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from service.bootstrap import build_container
 from service.cli import main
 from service.config import ConfigError, Settings
-from tests.conftest import migrated
+from tests.operator_cli import alices_database
 
 
 @pytest.fixture
 def cli(database_url, monkeypatch):
-    engine = migrated(database_url)
-    build_container(Settings(database_url=database_url), engine=engine) \
-        .use_cases.accounts.create("alice", "pw", Decimal("10"))
-    engine.dispose()
-    monkeypatch.setenv("SMSGW_DATABASE_URL", database_url)
-    monkeypatch.setenv("SMSGW_INBOUND_HELP_REPLY", "Call 8-800")
-    return database_url
+    return alices_database(database_url, monkeypatch, SMSGW_INBOUND_HELP_REPLY="Call 8-800")
 
 
 def own(database_url):

@@ -3,26 +3,18 @@ line on stderr and exit 1, and changes nothing."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 
 from service.bootstrap import build_container
 from service.cli import main
 from service.config import ConfigError, Settings
 from service.domain.limits import Flood, QuietHours
-from tests.conftest import migrated
+from tests.operator_cli import alices_database
 
 
 @pytest.fixture
 def cli(database_url, monkeypatch):
-    engine = migrated(database_url)
-    build_container(Settings(database_url=database_url), engine=engine) \
-        .use_cases.accounts.create("alice", "pw", Decimal("10"))
-    engine.dispose()
-    monkeypatch.setenv("SMSGW_DATABASE_URL", database_url)
-    monkeypatch.setenv("SMSGW_LIMIT_PER_MONTH", "1000")
-    return database_url
+    return alices_database(database_url, monkeypatch, SMSGW_LIMIT_PER_MONTH="1000")
 
 
 def test_set_and_show_each_limit(cli, capsys):

@@ -10,6 +10,7 @@ import pytest
 from service.cli import main
 from tests.conftest import STORES, store_url
 from tests.integration.test_delivery import World
+from tests.operator_cli import one_line_error, run
 
 
 @pytest.fixture(params=STORES)
@@ -19,18 +20,6 @@ def world(request, monkeypatch):
     w = World(url)
     yield w
     w.engine.dispose()
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def one_line_error(result, expected):
-    code, _out, err = result
-    lines = err.strip().splitlines()
-    assert code == 1 and len(lines) == 1 and expected in lines[0], (code, err)
 
 
 def test_the_operator_registers_approves_rejects_and_lists(world, capsys):

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from service.cli import main
 from service.persistence.tables import inbound_messages, inbound_parts
 from tests.conftest import migrated
+from tests.operator_cli import run
 
 
 @pytest.fixture
@@ -18,12 +19,6 @@ def engine(database_url, monkeypatch):
     engine = migrated(database_url)
     yield engine
     engine.dispose()
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def rows(engine):

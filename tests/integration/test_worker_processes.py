@@ -24,9 +24,11 @@ from service.bootstrap import build_container
 from service.config import Settings
 from service.persistence.tables import accounts, messages, simulator_submissions
 from tests.conftest import STORES, migrated, store_url
+from tests.polling import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FINAL = ("DELIVERED", "UNDELIVERABLE", "EXPIRED", "REJECTED")
+COUNTING = 0.25  # seconds between counts of every message by status (wait_until's step)
 
 
 def numbers(count: int, offset: int = 0) -> list[str]:
@@ -68,17 +70,6 @@ def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return dict(conn.execute(select(messages.c.status, func.count())
                                  .group_by(messages.c.status)).all())
-
-
-def wait_until(predicate, timeout: float, step: float = 0.25) -> bool:
-    """A bounded poll: what it waits for happens in other processes (the workers, and the
-    database they write), which signal this one nothing."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def stopped(pid: int) -> bool:
@@ -143,12 +134,13 @@ def test_kill_9_of_one_worker_loses_nothing_and_duplicates_nothing(store):
     try:
         # A deadline, not a pace: under `stress --cpu 2` on a shared 2-core box the first
         # 1,000 deliveries took more than 120 s on PostgreSQL.
-        assert wait_until(lambda: counts(engine).get("DELIVERED", 0) > total // 10, 600)
+        assert wait_until(lambda: counts(engine).get("DELIVERED", 0) > total // 10, 600,
+                          COUNTING)
         assert stop_while(workers[0], victim_in_flight, 60)
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait()
-        assert wait_until(lambda: sum(counts(engine).get(s, 0) for s in FINAL) == total, 300), \
-            counts(engine)
+        assert wait_until(lambda: sum(counts(engine).get(s, 0) for s in FINAL) == total, 300,
+                          COUNTING), counts(engine)
     finally:
         if workers[0].poll() is None:  # failed before the kill: the victim must not outlive us
             workers[0].send_signal(signal.SIGCONT)
@@ -178,7 +170,7 @@ def test_sigterm_finishes_the_window_and_leaves_nothing_claimed(store):
     url, engine, container = store
     accept(container, numbers(3000, offset=50_000))
     worker = start_worker(url, smsgw_simulator_tps=2000, smsgw_worker_window=100)
-    assert wait_until(lambda: counts(engine).get("SUBMITTED", 0) > 0, 60)
+    assert wait_until(lambda: counts(engine).get("SUBMITTED", 0) > 0, 60, COUNTING)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=60) == 0
     with engine.connect() as conn:

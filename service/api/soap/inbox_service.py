@@ -10,16 +10,15 @@ from types import SimpleNamespace
 from spyne import ServiceBase, rpc
 from spyne.model.primitive import DateTime, Integer32, Integer64, Unicode
 
+from ...app.inbound.event import inbound_fields
 from . import inbox_types as it
 from .service import FAULTS, _credentials, _domain_errors
 
 
 def inbound_item(m) -> SimpleNamespace:
-    """A stored inbound message in the fields of the inbound callback."""
-    return SimpleNamespace(**{
-        "id": m.id, "from": m.source, "to": m.destination, "text": m.text,
-        "receivedAt": m.received_at, "replyToMessageId": m.reply_to_message_id,
-        "mailingId": m.mailing_id, "parts": m.parts, "complete": m.complete})
+    """A stored inbound message in the fields of the inbound callback; receivedAt stays a
+    datetime, for the schema's xsd:dateTime to write."""
+    return SimpleNamespace(**{**inbound_fields(m), "receivedAt": m.received_at})
 
 
 class InboxService(ServiceBase):

@@ -23,17 +23,22 @@ def utc_iso(when: datetime) -> str:
     return utc.isoformat().replace("+00:00", "Z")
 
 
-def inbound_event(message: InboundMessage) -> dict[str, Any]:
-    """The fields of an inbound message's event, in their documented order: ``event``,
-    ``id``, ``from`` (the handset), ``to`` (our number), ``text``, ``receivedAt``,
-    ``replyToMessageId`` and ``mailingId`` (the outbound message it answers and its mailing,
-    or null), ``parts`` (how many parts it was joined from) and ``complete`` (False: parts
-    were still missing when the reassembly timeout passed)."""
-    return {"event": EVENT, "id": message.id, "from": message.source,
-            "to": message.destination, "text": message.text,
-            "receivedAt": utc_iso(message.received_at),
+def inbound_fields(message: InboundMessage) -> dict[str, Any]:
+    """The fields of an inbound message, in their documented order: ``id``, ``from`` (the
+    handset), ``to`` (our number), ``text``, ``receivedAt``, ``replyToMessageId`` and
+    ``mailingId`` (the outbound message it answers and its mailing, or null), ``parts`` (how
+    many parts it was joined from) and ``complete`` (False: parts were still missing when the
+    reassembly timeout passed). The pull doors' items are these."""
+    return {"id": message.id, "from": message.source, "to": message.destination,
+            "text": message.text, "receivedAt": utc_iso(message.received_at),
             "replyToMessageId": message.reply_to_message_id, "mailingId": message.mailing_id,
             "parts": message.parts, "complete": message.complete}
+
+
+def inbound_event(message: InboundMessage) -> dict[str, Any]:
+    """The callback's event: ``event`` (``inbound``) first, then the message's fields
+    (:func:`inbound_fields`)."""
+    return {"event": EVENT, **inbound_fields(message)}
 
 
 def inbound_payload(message: InboundMessage) -> str:

@@ -16,6 +16,7 @@ from ...domain.clock import Clock
 from ...domain.errors import NotFound
 from ...domain.inbound import InboundMessage
 from ...domain.inbound_numbers import KeywordTaken, NumberTaken, inbound_number, keyword
+from ..operator import account_id_of
 from ..uow import UnitOfWork, UnitOfWorkFactory
 from .ports import KeywordAssignment, NumberAssignment
 
@@ -35,7 +36,7 @@ class InboundNumbers:
         number = inbound_number(raw_number)
         now = self._clock.now()
         with self._uow(write=True) as uow:
-            account_id = _account_id(uow, login)
+            account_id = account_id_of(uow, login)
             owner = _dedicated_to(uow, number)
             if owner is not None:
                 raise NumberTaken(number, f"is already assigned to {owner}")
@@ -48,7 +49,7 @@ class InboundNumbers:
     def list_numbers(self, login: str | None = None) -> builtins.list[NumberAssignment]:
         """Dedicated numbers, of every account or of ``login`` (NotFound when unknown)."""
         with self._uow() as uow:
-            account_id = None if login is None else _account_id(uow, login)
+            account_id = None if login is None else account_id_of(uow, login)
             return uow.inbound.numbers(account_id)
 
     def release_number(self, raw_number: str) -> None:
@@ -67,7 +68,7 @@ class InboundNumbers:
         folded = keyword(word)
         now = self._clock.now()
         with self._uow(write=True) as uow:
-            account_id = _account_id(uow, login)
+            account_id = account_id_of(uow, login)
             owner = _dedicated_to(uow, number)
             if owner is not None:
                 raise NumberTaken(number, f"is dedicated to {owner}: it takes no keywords")
@@ -97,13 +98,6 @@ class InboundNumbers:
         ``MAX_UNMATCHED``)."""
         with self._uow() as uow:
             return uow.inbound.unmatched(max(0, min(limit, MAX_UNMATCHED)))
-
-
-def _account_id(uow: UnitOfWork, login: str) -> int:
-    account = uow.accounts.get_by_login(login)
-    if account is None:
-        raise NotFound("account", login)
-    return account.stored_id
 
 
 def _dedicated_to(uow: UnitOfWork, number: str) -> str | None:

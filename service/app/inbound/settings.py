@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...domain.clock import Clock
-from ...domain.errors import NotFound
 from ...domain.keywords import KeywordSettings, OwnKeywordSettings
+from ..operator import account_id_of
 from ..uow import UnitOfWork, UnitOfWorkFactory
 
 
@@ -48,7 +48,7 @@ class InboundSettingsService:
     def show(self, login: str) -> KeywordSettingsView:
         """The account's settings; NotFound for an unknown login."""
         with self._uow() as uow:
-            account_id = self._account_id(uow, login)
+            account_id = account_id_of(uow, login)
             own = uow.inbound_settings.get(account_id) or OwnKeywordSettings()
         return KeywordSettingsView(login, own, own.over(self._defaults))
 
@@ -58,17 +58,10 @@ class InboundSettingsService:
         names a bad one, or a word that the result would give two actions, and nothing
         changes."""
         with self._uow(write=True) as uow:
-            account_id = self._account_id(uow, login)
+            account_id = account_id_of(uow, login)
             own = (uow.inbound_settings.get(account_id) or OwnKeywordSettings()).changed(**specs)
             view = KeywordSettingsView(login, own, own.over(self._defaults))
             view.effective.check()
             uow.inbound_settings.set(account_id, own, self._clock.now())
             uow.commit()
         return view
-
-    @staticmethod
-    def _account_id(uow: UnitOfWork, login: str) -> int:
-        account = uow.accounts.get_by_login(login)
-        if account is None:
-            raise NotFound("account", login)
-        return account.stored_id

@@ -26,11 +26,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ...domain.clock import Clock
-from ...domain.errors import NotFound, QuotaExceeded
+from ...domain.errors import QuotaExceeded
 from ...domain.limits import (Limits, Sent, country_refusal, day_of, month_of, quiet_until,
                               repeat_refusals, text_digest, zones_of)
 from ...domain.message import Message
 from ...domain.status import MessageStatus
+from ..operator import account_id_of
 from ..uow import UnitOfWork, UnitOfWorkFactory
 
 BANNED_ERROR = 12  # as the blacklist's: seed 004's "does not meet the established limitations"
@@ -161,7 +162,7 @@ class LimitSettings:
         """Apply specs (``--per-day 500``, ``--flood 5/10``, ``default``...); ValidationError
         names a bad one and nothing changes."""
         with self._uow(write=True) as uow:
-            account_id = self._account_id(uow, login)
+            account_id = account_id_of(uow, login)
             own = (uow.sending_limits.get(account_id) or Limits()).changed(**specs)
             uow.sending_limits.put(account_id, own)
             view = self._view(uow, login)
@@ -169,16 +170,9 @@ class LimitSettings:
         return view
 
     def _view(self, uow: UnitOfWork, login: str) -> LimitsView:
-        account_id = self._account_id(uow, login)
+        account_id = account_id_of(uow, login)
         own = uow.sending_limits.get(account_id) or Limits()
         now = self._clock.now()
         return LimitsView(login, own, self._defaults, own.over(self._defaults),
                           uow.sending_limits.used(account_id, day_of(now)),
                           uow.sending_limits.used(account_id, month_of(now)))
-
-    @staticmethod
-    def _account_id(uow: UnitOfWork, login: str) -> int:
-        account = uow.accounts.get_by_login(login)
-        if account is None:
-            raise NotFound("account", login)
-        return account.stored_id

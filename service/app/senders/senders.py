@@ -16,6 +16,7 @@ from ...domain.sender_ids import (SenderId, SenderState, check_reason, parse_pre
                                   parse_prefixes)
 from ..access.auth import Authenticator, Credentials
 from ..access.rate_limits import Operation
+from ..operator import account_id_of
 from ..uow import UnitOfWork, UnitOfWorkFactory
 
 MAX_SENDERS_PER_ACCOUNT = 100
@@ -78,7 +79,7 @@ class SenderService:
     def register_for(self, login: str, name: str) -> SenderId:
         """Register a name for an account as the account would (pending)."""
         with self._uow(write=True) as uow:
-            sender = self._register(uow, _account_id(uow, login), _name(name))
+            sender = self._register(uow, account_id_of(uow, login), _name(name))
             uow.commit()
         return sender
 
@@ -91,7 +92,7 @@ class SenderService:
         sender_name = _name(name)
         now = self._clock.now()
         with self._uow(write=True) as uow:
-            account_id = _account_id(uow, login)
+            account_id = account_id_of(uow, login)
             sender = uow.senders.get(account_id, sender_name) or SenderId(
                 account_id, sender_name, SenderState.PENDING, now)
             if sender.state is SenderState.APPROVED and sender.prefixes == limited:
@@ -109,7 +110,7 @@ class SenderService:
         why = check_reason(reason)
         sender_name = _name(name)
         with self._uow(write=True) as uow:
-            account_id = _account_id(uow, login)
+            account_id = account_id_of(uow, login)
             sender = uow.senders.get(account_id, sender_name)
             if sender is None:
                 raise NotFound("sender", f"{sender_name!r} of {login}")
@@ -123,14 +124,14 @@ class SenderService:
         """Remove an account's registered sender (NotFound if none)."""
         sender_name = _name(name)
         with self._uow(write=True) as uow:
-            if not uow.senders.delete(_account_id(uow, login), sender_name):
+            if not uow.senders.delete(account_id_of(uow, login), sender_name):
                 raise NotFound("sender", f"{sender_name!r} of {login}")
             uow.commit()
 
     def list_all(self, login: str | None = None) -> builtins.list[OwnedSender]:
         """Every registered sender, or one account's, with the owning login."""
         with self._uow() as uow:
-            account_id = _account_id(uow, login) if login is not None else None
+            account_id = account_id_of(uow, login) if login is not None else None
             senders = uow.senders.list(account_id)
             logins: dict[int, str] = {}
             for s in senders:
@@ -196,13 +197,6 @@ def approve_default(uow: UnitOfWork, account_id: int, name: str, now: datetime) 
     destination. Runs inside the caller's unit of work."""
     if uow.senders.get(account_id, name) is None:
         uow.senders.save(SenderId(account_id, name, SenderState.APPROVED, now, decided_at=now))
-
-
-def _account_id(uow: UnitOfWork, login: str) -> int:
-    account = uow.accounts.get_by_login(login)
-    if account is None:
-        raise NotFound("account", login)
-    return account.stored_id
 
 
 __all__ = ["SenderService", "OwnedSender", "MAX_SENDERS_PER_ACCOUNT", "approve_default"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ....app.inbound.event import inbound_fields
 from ..params import Params
 from .kinds import D, I, S
 
@@ -14,11 +15,8 @@ PARAMETERS = {
 def inbox_list(uc, p: Params, creds):
     found = uc.inbox.inbox(creds, since=p.datetime("since"), after_id=p.int("afterId"),
                            to=p.get("to"), page=p.int("page"), page_size=p.int("pageSize"))
-    return 0, {"total": found.total, "messages": [
-        {"id": m.id, "from": m.source, "to": m.destination, "text": m.text,
-         "receivedAt": m.received_at, "replyToMessageId": m.reply_to_message_id,
-         "mailingId": m.mailing_id, "parts": m.parts, "complete": m.complete}
-        for m in found.items]}, "OK"
+    # the callback's fields, written as the callback writes them (receivedAt with Z)
+    return 0, {"total": found.total, "messages": [inbound_fields(m) for m in found.items]}, "OK"
 
 
 ROUTES = {"inbox": {"list": inbox_list}}
