@@ -189,6 +189,7 @@ def main() -> int:
                              "and write the merged profile there")
     add_record_flag(parser, "bench/INBOUND_RESULTS.md")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     base = baseline(args.mos, args.window)
     base_rate = base["acked"] / base["seconds"]
     receiver = Receiver() if args.push else None
@@ -211,8 +212,10 @@ def main() -> int:
                      f"{pushed_rate / base_rate:.2f} |")
     table = "\n".join(["| what | MO | seconds | MO/s | vs baseline |",
                        "|---|---:|---:|---:|---:|", *lines])
-    notes = (f"worker CPU: {run['worker_cpu_s']:.1f} s; temporary errors answered: "
-             f"{run['temporary_errors']}; all acknowledged: {run['acked']}; all stored: "
+    notes = (f"worker CPU: {run['worker_cpu_s']:.1f} s "
+             f"({run['worker_cpu_s'] * 1000 / args.mos:.2f} ms a MO); load average (1 min) "
+             f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after; temporary errors "
+             f"answered: {run['temporary_errors']}; all acknowledged: {run['acked']}; all stored: "
              f"{run['stored']}; window {args.window}; {cpu_model()}, {os.cpu_count()} CPUs; "
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(table)
