@@ -7,6 +7,7 @@ The scripts run as ``python bench/<name>.py``, so this directory is on their imp
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -28,6 +29,43 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 # What `smsgw serve` runs (service/server/gunicorn_conf.py).
 GUNICORN_CONFIG = "python:service.server.gunicorn_conf"
+
+
+# --------------------------------------------------------------------------- callbacks
+
+class CallbackReceiver:
+    """A keep-alive HTTP/1.1 endpoint (asyncio, in its own thread) on 127.0.0.1 that answers
+    200 to every request and hands each body to ``on_body`` (called on its event loop)."""
+
+    def __init__(self, on_body: Callable[[bytes], None]) -> None:
+        self.port = 0
+        self._on_body = on_body
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        threading.Thread(target=self._run, daemon=True).start()
+        self._ready.wait()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", 0))
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _handle(self, reader, writer) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                self._on_body(await reader.readexactly(length))
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
 
 
 # --------------------------------------------------------------------------- results

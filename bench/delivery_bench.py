@@ -13,13 +13,11 @@ With --record the results go to bench/DELIVERY_RESULTS.md.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -34,45 +32,21 @@ from service.app.sending.sending import SendSms  # noqa: E402
 from service.bootstrap import build_container  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.persistence.migrate import upgrade  # noqa: E402
-from benchlib import add_record_flag, cpu_model, fresh_postgres
+from benchlib import CallbackReceiver, add_record_flag, cpu_model, fresh_postgres
 
 
-class Receiver:
-    """A minimal keep-alive HTTP/1.1 endpoint (asyncio) that counts final notifications."""
+class Receiver(CallbackReceiver):
+    """Counts the notifications it receives, and the final ones (not ``ACCEPTD``)."""
 
     def __init__(self) -> None:
         self.finals = 0
         self.total = 0
-        self.port = 0
-        self._ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        threading.Thread(target=self._run, daemon=True).start()
-        self._ready.wait()
+        super().__init__(self._count)
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._handle, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-
-    async def _handle(self, reader, writer) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                body = await reader.readexactly(length)
-                self.total += 1
-                if b'"ACCEPTD"' not in body:
-                    self.finals += 1
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
+    def _count(self, body: bytes) -> None:
+        self.total += 1
+        if b'"ACCEPTD"' not in body:
+            self.finals += 1
 
 
 def numbers(count: int) -> list[str]:

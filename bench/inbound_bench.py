@@ -18,16 +18,14 @@ messages, and the ratio to the baseline. Run: ``python bench/inbound_bench.py [-
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchlib import ROOT, add_record_flag, cpu_model, fresh_postgres
+from benchlib import ROOT, CallbackReceiver, add_record_flag, cpu_model, fresh_postgres
 
 sys.path.insert(0, str(ROOT))
 
@@ -37,40 +35,16 @@ from service.delivery.smsc_simulator import Behaviour, SmscSimulator  # noqa: E4
 NUMBER = "+4915100000001"
 
 
-class Receiver:
-    """A keep-alive HTTP/1.1 endpoint (asyncio) counting inbound callbacks."""
+class Receiver(CallbackReceiver):
+    """Counts the inbound callbacks (``"event": "inbound"``) it receives."""
 
     def __init__(self) -> None:
         self.inbound = 0
-        self.port = 0
-        self._ready = threading.Event()
-        self._loop = asyncio.new_event_loop()
-        threading.Thread(target=self._run, daemon=True).start()
-        self._ready.wait()
+        super().__init__(self._count)
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._handle, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-
-    async def _handle(self, reader, writer) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line.lower().startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                body = await reader.readexactly(length)
-                if b'"inbound"' in body:
-                    self.inbound += 1
-                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            writer.close()
+    def _count(self, body: bytes) -> None:
+        if b'"inbound"' in body:
+            self.inbound += 1
 
 
 def ok_acks(smsc: SmscSimulator) -> int:
@@ -87,7 +61,7 @@ def wait_for(condition, timeout: float) -> bool:
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.02)
+        time.sleep(0.05)
     return condition()
 
 
@@ -108,14 +82,21 @@ def baseline(count: int, window: int) -> dict:
     return {"acked": ok_acks(smsc), "seconds": elapsed, "complete": done}
 
 
-def stored_count(url: str) -> int:
-    from sqlalchemy import create_engine, text
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
+class StoredCount:
+    """``count()``: how many inbound messages are stored, over one connection kept open (a new
+    engine per poll would cost the box's CPU that the worker is measured on)."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy import create_engine
+        self._engine = create_engine(url, pool_size=1)
+
+    def count(self) -> int:
+        from sqlalchemy import text
+        with self._engine.connect() as conn:
             return conn.execute(text("SELECT count(*) FROM inbound_messages")).scalar_one()
-    finally:
-        engine.dispose()
+
+    def close(self) -> None:
+        self._engine.dispose()
 
 
 def prepare(url: str, push: Receiver | None) -> None:
@@ -138,7 +119,7 @@ def prepare(url: str, push: Receiver | None) -> None:
 
 
 def stored(admin_url: str, count: int, window: int, push: Receiver | None,
-           limit: float) -> dict:
+           limit: float, profile: str | None = None) -> dict:
     url, drop = fresh_postgres(admin_url, "smsgw_inbound_bench")
     smsc = SmscSimulator(Behaviour(mo_window=window, record=False)).start()
     proc = None
@@ -147,7 +128,8 @@ def stored(admin_url: str, count: int, window: int, push: Receiver | None,
         env = {**os.environ, "SMSGW_DATABASE_URL": url, "SMSGW_CONNECTOR": "smpp",
                "SMSGW_SMPP_PORT": str(smsc.port), "SMSGW_SMPP_SYSTEM_ID": "smsgw",
                "SMSGW_SMPP_PASSWORD": "secret", "SMSGW_LOG_LEVEL": "warning"}
-        proc = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], cwd=ROOT,
+        wrapper = [str(Path(ROOT, "bench", "profiled.py")), profile] if profile else []
+        proc = subprocess.Popen([sys.executable, *wrapper, "-m", "service.cli", "worker"], cwd=ROOT,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert wait_for(lambda: any(s.bound for s in list(smsc._sessions.values())), 30), \
             "the worker did not bind"                           # noqa: SLF001
@@ -156,9 +138,13 @@ def stored(admin_url: str, count: int, window: int, push: Receiver | None,
         send_stream(smsc, count)
         acked = wait_for(lambda: ok_acks(smsc) >= count, 300)
         acked_at = time.monotonic() - started
-        kept = wait_for(lambda: stored_count(url) >= count, limit)
-        stored_at = time.monotonic() - started
-        stored_n = stored_count(url)
+        counter = StoredCount(url)
+        try:
+            kept = wait_for(lambda: counter.count() >= count, limit)
+            stored_at = time.monotonic() - started
+            stored_n = counter.count()
+        finally:
+            counter.close()
         pushed_at, pushed_n = None, 0
         if push is not None:
             wait_for(lambda: push.inbound >= count, limit)
@@ -198,12 +184,16 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=60.0,
                         help="seconds to wait for the stored (and pushed) messages; the rate "
                              "is then what was done by that time")
+    parser.add_argument("--profile", metavar="OUT.prof",
+                        help="run the worker under cProfile in every thread (bench/profiled.py) "
+                             "and write the merged profile there")
     add_record_flag(parser, "bench/INBOUND_RESULTS.md")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     base = baseline(args.mos, args.window)
     base_rate = base["acked"] / base["seconds"]
     receiver = Receiver() if args.push else None
-    run = stored(args.pg, args.mos, args.window, receiver, args.limit)
+    run = stored(args.pg, args.mos, args.window, receiver, args.limit, args.profile)
     acked_rate = args.mos / run["acked_s"]
     stored_rate = run["stored_n"] / run["stored_s"]
     lines = [
@@ -222,8 +212,10 @@ def main() -> int:
                      f"{pushed_rate / base_rate:.2f} |")
     table = "\n".join(["| what | MO | seconds | MO/s | vs baseline |",
                        "|---|---:|---:|---:|---:|", *lines])
-    notes = (f"worker CPU: {run['worker_cpu_s']:.1f} s; temporary errors answered: "
-             f"{run['temporary_errors']}; all acknowledged: {run['acked']}; all stored: "
+    notes = (f"worker CPU: {run['worker_cpu_s']:.1f} s "
+             f"({run['worker_cpu_s'] * 1000 / args.mos:.2f} ms a MO); load average (1 min) "
+             f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after; temporary errors "
+             f"answered: {run['temporary_errors']}; all acknowledged: {run['acked']}; all stored: "
              f"{run['stored']}; window {args.window}; {cpu_model()}, {os.cpu_count()} CPUs; "
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(table)

@@ -26,6 +26,7 @@ from ..domain.encoding import Encoding
 from ..domain.message import ConcatPart
 from ..domain.status import MessageStatus
 from . import ledger
+from .bulk import insert_unnest
 from .smpp_outbox import SqlSmppOutbox
 from .subaccounts import route_refunds
 from .tables import accounts, callbacks, message_parts, messages, receipts
@@ -313,12 +314,17 @@ class SqlDeliveryStore:
     # -- callbacks --------------------------------------------------------------------------
 
     def queue_callbacks(self, items: Sequence[NewCallback], now) -> None:
-        if items:  # one executemany; ids ascend in the order given
-            self._conn.execute(insert(c), [{
-                "account_id": x.account_id, "message_id": x.message_id,
-                "inbound_id": x.inbound_id, "url": x.url, "payload": x.payload,
-                "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
-                for x in items])
+        if not items:
+            return
+        rows = [{"account_id": x.account_id, "message_id": x.message_id,
+                 "inbound_id": x.inbound_id, "url": x.url, "payload": x.payload,
+                 "state": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+                for x in items]
+        # one statement either way; ids ascend in the order given
+        if self._conn.dialect.name == "postgresql":
+            insert_unnest(self._conn, c, rows)
+        else:
+            self._conn.execute(insert(c), rows)
 
     def claim_callbacks(self, now, lease_until, limit) -> list[CallbackJob]:
         earlier = c.alias("earlier")

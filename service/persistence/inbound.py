@@ -19,6 +19,7 @@ from ..domain.inbound import InboundMessage, InboundPart
 from ..domain.message import ConcatPart
 from ..domain.reassembly import StoredPart
 from .inbound_rows import inbound_message as _message
+from .bulk import insert_unnest
 from .tables import (accounts, inbound_keywords, inbound_messages, inbound_numbers,
                      inbound_parts, messages_archive)
 from .tables import messages as outbound
@@ -65,12 +66,16 @@ class SqlInboundStore:
 
     # --- parts --------------------------------------------------------------------------
     def add_parts(self, connector: str, parts: Sequence[InboundPart]) -> None:
-        if parts:
-            self._conn.execute(insert(p), [{
-                "connector": connector[:16], "source": x.source[:64],
-                "destination": x.destination[:64], "text": x.text,
-                **_concat_columns(x), "carrier_id": (x.carrier_id or None) and x.carrier_id[:64],
-                "received_at": x.received_at, "state": "new"} for x in parts])
+        if not parts:
+            return
+        rows = [{"connector": connector[:16], "source": x.source[:64],
+                 "destination": x.destination[:64], "text": x.text,
+                 **_concat_columns(x), "carrier_id": (x.carrier_id or None) and x.carrier_id[:64],
+                 "received_at": x.received_at, "state": "new"} for x in parts]
+        if self._pg:
+            insert_unnest(self._conn, p, rows)
+        else:
+            self._conn.execute(insert(p), rows)
 
     def any_due(self, cutoff: datetime) -> bool:
         due = or_(p.c.state == "new",
@@ -200,13 +205,13 @@ class SqlInboundStore:
         if not self._pg:
             # ascending rowids under the write lock (AUTOINCREMENT): sorted ids are in order
             return sorted(self._conn.execute(_INSERT_MESSAGE, rows).scalars())
-        # ids drawn from the sequence first, then one executemany of a small statement
-        # (pipelined by psycopg), rather than one huge multi-row INSERT ... RETURNING that the
-        # driver would parse again for every batch
+        # ids drawn from the sequence first, then one INSERT of all the rows as arrays
+        # (persistence/bulk.py), rather than an INSERT ... RETURNING whose text grows with the
+        # batch or an executemany that costs a round of work per row
         ids = sorted(self._conn.execute(_NEXT_IDS, {"n": len(rows)}).scalars())
         for row, message_id in zip(rows, ids):
             row["id"] = message_id
-        self._conn.execute(insert(im), rows)
+        insert_unnest(self._conn, im, rows)
         return ids
 
     def unmatched(self, limit: int) -> list[InboundMessage]:
