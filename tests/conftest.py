@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -24,6 +25,16 @@ from tests.fakes import FixedClock
 PG_URL = os.environ.get("SMSGW_TEST_POSTGRES_URL", "")
 PG_REQUIRED = os.environ.get("SMSGW_REQUIRE_POSTGRES") == "1"
 _TEST_DB_PREFIX = "smsgw_t_"
+_POOL_PREFIX = "smsgw_pool_"
+# Under pytest-xdist every worker is a process of its own with its own pool: the names carry
+# the worker's id and pid, so no worker takes another's database, and a database whose pid is
+# dead (a run that was killed before its teardown) is known to be a leftover.
+_OWNER = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}_"
+_OWNED_NAME = re.compile(r"^smsgw_(?:t|pool)_[a-z0-9]+_(\d+)_[0-9a-f]+$")
+
+
+def _db_name(prefix: str) -> str:
+    return f"{prefix}{_OWNER}{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
@@ -42,7 +53,7 @@ def postgres_database():
     """A URL to a brand-new, empty PostgreSQL database, dropped on exit (any scope)."""
     if not PG_URL:
         _postgres_unavailable("SMSGW_TEST_POSTGRES_URL is not set")
-    name = f"{_TEST_DB_PREFIX}{uuid.uuid4().hex[:12]}"
+    name = _db_name(_TEST_DB_PREFIX)
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -131,6 +142,11 @@ class _SqliteTemplate:
             self._path = path
         shutil.copyfile(self._path, database)
 
+    def remove(self) -> None:
+        if self._path is not None:
+            shutil.rmtree(self._path.parent, ignore_errors=True)
+            self._path = None
+
 
 class _PostgresPool:
     """Migrated PostgreSQL databases lent to tests under their test database's name.
@@ -173,14 +189,14 @@ class _PostgresPool:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         finally:
             engine.dispose()
-        pooled = f"smsgw_pool_{uuid.uuid4().hex[:12]}"
+        pooled = _db_name(_POOL_PREFIX)
         with _pg_admin() as conn:
             conn.execute(text(f'ALTER DATABASE "{name}" RENAME TO "{pooled}"'))
         self._free.append(pooled)
         return True
 
     def _new(self) -> str:
-        name = f"smsgw_pool_{uuid.uuid4().hex[:12]}"
+        name = _db_name(_POOL_PREFIX)
         with _pg_admin() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         if not self._free and not self._lent and self._shape is None:
@@ -194,9 +210,53 @@ class _PostgresPool:
         return name
 
     def _drop_free(self) -> None:
+        free, self._free = self._free, []
         with _pg_admin() as conn:
-            for name in self._free:
+            for name in free:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:     # someone else's process: alive
+        return True
+    return True
+
+
+def _drop_leftovers() -> None:
+    """Drop the test and pool databases of runs that died before their teardown (SIGKILL,
+    a timeout). Only names of the form _db_name writes whose pid is gone: never a live
+    worker's, another checkout's run on the same server included. A pid says something only
+    on the machine that ran it, so this is done for a server on this machine only."""
+    if make_url(PG_URL).host not in (None, "", "127.0.0.1", "localhost", "::1"):
+        return
+    try:
+        with _pg_admin() as conn:
+            names = conn.execute(text(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'smsgw%'")).scalars().all()
+            for name in names:
+                owned = _OWNED_NAME.match(name)
+                if owned and not _pid_alive(int(owned.group(1))):
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    except Exception:  # noqa: BLE001 - tidying only; the tests report an unreachable server
+        pass
+
+
+def pytest_sessionstart(session) -> None:
+    # Once per run: in the xdist controller (or a plain run), before any worker starts.
+    if PG_URL and not hasattr(session.config, "workerinput"):
+        _drop_leftovers()
+
+
+@pytest.hookimpl(trylast=True)   # after the session fixtures' teardown gave their databases back
+def pytest_sessionfinish(session) -> None:
+    # Each xdist worker tidies its own; atexit stays as the fallback of an interrupted run.
+    _SQLITE.remove()
+    if PG_URL and _POSTGRES_POOL._free:
+        _POSTGRES_POOL._drop_free()
 
 
 def _shape(conn) -> tuple[str, frozenset[str]]:
@@ -238,3 +298,22 @@ def migrated_engine(database_url):
     engine = migrated(database_url)
     yield engine
     engine.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)    # before xdist's own hook reads the xdist_group marks
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under pytest-xdist with ``--dist loadgroup`` (what `make test` runs), each test is a
+    unit of work of its own, so a long file's tests spread over the workers, except the tests
+    of a file that shares a module-scoped fixture (a gateway, Kannel, one hypothesis database
+    per store): they stay together on one worker, which starts that fixture once, and tests
+    that build on an earlier test's state (test_accounts_journey's steps) run in order.
+    A test that names its own xdist_group keeps it."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d and d[-1].scope == "module" for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

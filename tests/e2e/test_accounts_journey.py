@@ -40,7 +40,7 @@ def gateway(tmp_path_factory):
     try:
         for args in (("account", "create", "acme", "--password", "pw-acme", "--balance", "100"),
                      ("sender", "shared", "set", "7", "SharedRU")):
-            done = srv.cli(*args)
+            done = srv.admin(*args)
             assert done.returncode == 0, done.stderr
         yield srv
     finally:
@@ -88,14 +88,14 @@ def test_2_a_pending_sender_goes_out_as_the_shared_sender(gateway):
 
 
 def test_3_once_approved_the_sub_clients_own_sender_goes_out(gateway):
-    approved = gateway.cli("sender", "approve", "shop", "ShopCo", "--prefixes", "7")
+    approved = gateway.admin("sender", "approve", "shop", "ShopCo", "--prefixes", "7")
     assert approved.returncode == 0, approved.stderr
     message = send(gateway, RU + "0002", "your order has arrived")
     assert message["sender"] == "ShopCo" and message["errorCode"] is None
 
 
 def test_4_a_flood_and_a_duplicate_come_back_banned(gateway):
-    limits = gateway.cli("account", "limits", "shop", "--flood", "2/10",
+    limits = gateway.admin("account", "limits", "shop", "--flood", "2/10",
                          "--duplicate-minutes", "5")
     assert limits.returncode == 0, limits.stderr
     assert send(gateway, RU + "0003", "same text")["statusName"] != "BANNED"
@@ -112,7 +112,7 @@ def test_5_a_retention_zero_message_disappears_after_its_final_callback(gateway)
     receiver = Receiver(fail_first=0)
     try:
         # A loopback callback URL is the operator's to set: a client's is public addresses only.
-        trusted = gateway.cli("account", "set", "shop", "--callback-url", receiver.url)
+        trusted = gateway.admin("account", "set", "shop", "--callback-url", receiver.url)
         assert trusted.returncode == 0, trusted.stderr
         status, body = http(gateway, "Account/Settings", retentionDays=0)
         assert status == 200 and body["data"]["retentionDays"] == 0, body
@@ -139,5 +139,5 @@ def test_6_every_ledger_sums_to_its_balance(gateway, parent):
                    else Decimal(http(gateway, "Account/GetBalance")[1]["data"]["balance"]))
         assert rows.total == len(rows.transactions)
         assert sum(Decimal(t.amount) for t in rows.transactions) == balance
-    check = gateway.cli("ledger", "check")
+    check = gateway.admin("ledger", "check")
     assert check.returncode == 0, check.stdout + check.stderr

@@ -27,7 +27,7 @@ def gw(tmp_path_factory):
     srv, proc = start_server(tmp_path_factory.mktemp("limits"), ENV)
     for door in LOGINS:
         for kind in ("b", "r"):  # one account to lock, one to rate-limit, per door
-            made = srv.cli("account", "create", f"{door}-{kind}", "--password", "pw",
+            made = srv.admin("account", "create", f"{door}-{kind}", "--password", "pw",
                            "--balance", "100")
             assert made.returncode == 0, made.stderr
     yield srv
@@ -142,11 +142,11 @@ def test_the_cli_lists_and_lifts_the_locks_the_doors_made(gw):
     url = gw.base_url + "/api/Account/GetBalance"
     for _ in range(3):
         requests.get(url, auth=("api-r", "guess"))
-    listed = gw.cli("blocks", "list")
+    listed = gw.admin("blocks", "list")
     assert listed.returncode == 0
     assert "login api-r\taddress 127.0.0.1" in listed.stdout
-    lifted = gw.cli("blocks", "lift", "api-r")
+    lifted = gw.admin("blocks", "lift", "api-r")
     assert lifted.returncode == 0 and lifted.stdout.startswith("lifted: api-r")
     assert requests.get(url, auth=("api-r", "pw")).json()["code"] == 0
-    missing = gw.cli("blocks", "lift", "nobody")
+    missing = gw.admin("blocks", "lift", "nobody")
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1

@@ -19,10 +19,13 @@ from tests.e2e.conftest import BUSY, GUNICORN_CONFIG, ROOT, Server, candidate_po
 
 @pytest.fixture
 def cli(tmp_path):
+    """The commands in this process (Server.admin: the same main, parser and handlers as the
+    console script, without a Python start per call). What only a process shows is proven by
+    its own tests below: a bad setting's one line (a subprocess's whole stderr), serve, Ctrl-C."""
     env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
     srv = Server("http://unused", env)
-    assert srv.cli("db", "upgrade").returncode == 0
-    return srv.cli
+    assert srv.admin("db", "upgrade").returncode == 0
+    return srv.admin
 
 
 def test_account_lifecycle(cli):

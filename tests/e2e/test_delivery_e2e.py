@@ -38,8 +38,8 @@ def worker(server):
 
 def test_messages_are_delivered_and_every_change_is_notified_in_order(server, receiver, worker):
     login = "notified"
-    assert server.cli("account", "create", login, "--password", "pw", "--balance", "50").returncode == 0
-    assert server.cli("account", "set", login, "--callback-url", receiver.url,
+    assert server.admin("account", "create", login, "--password", "pw", "--balance", "50").returncode == 0
+    assert server.admin("account", "set", login, "--callback-url", receiver.url,
                       "--callback-secret", SECRET).returncode == 0
     session = requests.Session()
     session.auth = (login, "pw")

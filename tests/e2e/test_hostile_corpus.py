@@ -26,12 +26,12 @@ def launch(tmp, database_url: str | None = None):
         env["SMSGW_DATABASE_URL"] = database_url
     server, proc = start_server(tmp, env, keep_stdout=True)
     for login, password, balance in hc.ACCOUNTS:
-        created = server.cli("account", "create", login, "--password", password,
+        created = server.admin("account", "create", login, "--password", password,
                              "--balance", balance)
         assert created.returncode == 0, created.stderr
-    rate = server.cli("account", "set", "rapid", "--rate-send", "2")
+    rate = server.admin("account", "set", "rapid", "--rate-send", "2")
     assert rate.returncode == 0, rate.stderr
-    key = server.cli("account", "apikey", "create", "alice")
+    key = server.admin("account", "apikey", "create", "alice")
     assert key.returncode == 0, key.stderr
     server.api_key = key.stdout.strip().split()[-1]
     server.port = int(server.base_url.rsplit(":", 1)[1])
@@ -131,10 +131,10 @@ def test_storage_sensitive_cases_are_refused_without_trace_on_postgresql(tmp_pat
 @pytest.mark.parametrize("name,argv", hc.CLI_CASES, ids=[n for n, _ in hc.CLI_CASES])
 def test_the_cli_refuses_bad_values_in_one_line_and_exits_non_zero(sqlite_gateway, name, argv):
     before = ledger(sqlite_gateway)
-    result = sqlite_gateway.cli(*argv)
+    result = sqlite_gateway.admin(*argv)
     assert result.returncode != 0, (name, result.stdout)
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert ledger(sqlite_gateway) == before
-    shown = sqlite_gateway.cli("account", "show", "alice").stdout
+    shown = sqlite_gateway.admin("account", "show", "alice").stdout
     assert "callback URL:   -" in shown, shown

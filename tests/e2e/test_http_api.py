@@ -11,7 +11,7 @@ AUTH = ("webby", "pw")
 
 @pytest.fixture(scope="module")
 def api(server):
-    assert server.cli("account", "create", "webby", "--password", "pw", "--balance", "100").returncode == 0
+    assert server.admin("account", "create", "webby", "--password", "pw", "--balance", "100").returncode == 0
 
     def call(path, method="POST", auth=AUTH, **kwargs):
         r = requests.request(method, f"{server.base_url}/api/{path}", auth=auth, timeout=30, **kwargs)
@@ -118,7 +118,7 @@ def test_background_tasks_answer_100_and_are_tracked(api):
 
 
 def test_api_keys_as_bearer_or_parameter_and_xml(api):
-    created = api.server.cli("account", "apikey", "create", "webby")
+    created = api.server.admin("account", "apikey", "create", "webby")
     key = created.stdout.strip().rsplit(" ", 1)[-1]
     r, env = api("Account/GetBalance", method="GET", auth=None,
                  headers={"Authorization": f"Bearer {key}"})
@@ -134,8 +134,8 @@ def test_api_keys_as_bearer_or_parameter_and_xml(api):
     ("web-frozen", ["--blocked", "yes"], 14),
 ])
 def test_access_refusals_are_403_with_their_own_code(api, login, setting, code):
-    assert api.server.cli("account", "create", login, "--password", "pw").returncode == 0
-    assert api.server.cli("account", "set", login, *setting).returncode == 0
+    assert api.server.admin("account", "create", login, "--password", "pw").returncode == 0
+    assert api.server.admin("account", "set", login, *setting).returncode == 0
     r, env = api("Account/GetBalance", method="GET", auth=(login, "pw"))
     assert (r.status_code, env["code"]) == (403, code), env
     assert set(env) == {"code", "data", "message"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 
 def test_schemathesis_finds_no_server_error_and_no_broken_response(server):
-    assert server.cli("account", "create", "fuzz", "--password", "pw", "--balance", "1000").returncode == 0
+    assert server.admin("account", "create", "fuzz", "--password", "pw", "--balance", "1000").returncode == 0
     token = base64.b64encode(b"fuzz:pw").decode()
     schemathesis = Path(sys.executable).with_name("schemathesis")
     run = subprocess.run(

@@ -51,7 +51,7 @@ class Gateway:
         self.url = f"sqlite:///{tmp / 'smsgw.db'}"
         self.env = {**os.environ, "SMSGW_DATABASE_URL": self.url,
                     "SMSGW_SIMULATOR_RECEIPT_DELAY_MS": "100"}
-        self.cli = Server("", self.env).cli
+        self.cli = Server("", self.env).admin
         self.sock = listening_socket()
         self.host, self.port = self.sock.getsockname()[:2]
         self.server: subprocess.Popen | None = None
@@ -139,10 +139,10 @@ def _ok(result: subprocess.CompletedProcess) -> None:
 def gateway(tmp_path_factory):
     require_kannel()
     gw = Gateway(tmp_path_factory.mktemp("kannel-gw"))
-    _ok(gw.cli("db", "upgrade"))
-    _ok(gw.cli("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
-    _ok(gw.cli("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
-    _ok(gw.cli("number", "assign", NUMBER, LOGIN))
+    _ok(gw.admin("db", "upgrade"))
+    _ok(gw.admin("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
+    _ok(gw.admin("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
+    _ok(gw.admin("number", "assign", NUMBER, LOGIN))
     try:
         gw.start_server()
         gw.start_worker()

@@ -90,7 +90,7 @@ def test_account_transactions_refuses_bad_input_with_its_envelope(server, soap, 
 
 
 def test_the_operator_sees_the_same_ledger_and_it_checks(server, soap):
-    shown = server.cli("account", "ledger", "ledgery")
+    shown = server.admin("account", "ledger", "ledgery")
     assert shown.returncode == 0 and "send\tmessage:" in shown.stdout
-    check = server.cli("ledger", "check")
+    check = server.admin("ledger", "check")
     assert check.returncode == 0 and "ledger OK" in check.stdout

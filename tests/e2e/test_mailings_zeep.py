@@ -62,7 +62,7 @@ def test_large_operations_answer_code_100_and_a_worker_finishes_them(soap, serve
     import sys
     import time
     from tests.e2e.conftest import ROOT
-    assert server.cli("account", "topup", "mailer", "2000").returncode == 0
+    assert server.admin("account", "topup", "mailer", "2000").returncode == 0
     imported = soap.CreateContacts(contacts=[{"phone": f"+7999555{n:04d}", "name": f"c{n}"}
                                              for n in range(1001)])
     assert imported.code == 100 and imported.taskId

@@ -17,7 +17,7 @@ OMS = "http://schemas.microsoft.com/office/Outlook/2006/OMS"
 
 def test_outlook_flow_service_info_user_info_and_delivery(server):
     native = soap_service(server, "outlook", "10")
-    assert server.cli("account", "set", "outlook", "--default-sender", "ACME").returncode == 0
+    assert server.admin("account", "set", "outlook", "--default-sender", "ACME").returncode == 0
     oms = zeep.Client(server.base_url + "/oms?wsdl").service
     info = etree.fromstring(oms.GetServiceInfo().encode())
     assert info.findtext("{%s/serviceInfo}serviceUri" % OMS) == server.base_url + "/oms"

@@ -27,9 +27,9 @@ def gateway(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reading")
     server, proc = start_server(tmp, {"SMSGW_LOG_LEVEL": "debug",
                                       "SMSGW_MAX_REQUEST_BYTES": str(LIMIT)}, keep_stdout=True)
-    created = server.cli("account", "create", "alice", "--password", PASSWORD, "--balance", "100")
+    created = server.admin("account", "create", "alice", "--password", PASSWORD, "--balance", "100")
     assert created.returncode == 0, created.stderr
-    key = server.cli("account", "apikey", "create", "alice")
+    key = server.admin("account", "apikey", "create", "alice")
     assert key.returncode == 0, key.stderr
     server.api_key = key.stdout.strip().split()[-1]
     server.tmp, server.proc = tmp, proc
@@ -100,7 +100,7 @@ def test_a_chunked_body_over_the_limit_is_each_doors_error_never_a_cut_request(g
     status, data = post(gateway, "/api/Sms/Send", urlencode(json.loads(payload)).encode(),
                         "application/x-www-form-urlencoded", chunked=True)
     assert json.loads(data)["code"] == 12, data
-    history = gateway.cli("account", "show", "alice")
+    history = gateway.admin("account", "show", "alice")
     assert history.returncode == 0  # the gateway is still there, and healthy:
     status, _ = post(gateway, "/sys/send.php", b"", "text/plain", chunked=False,
                      query="login=alice&psw=x&fmt=3")

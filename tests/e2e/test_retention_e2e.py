@@ -38,9 +38,9 @@ def worker(server):
 def test_a_retention_zero_message_disappears_after_its_final_notification(server, receiver,
                                                                           worker):
     login = "ephemeral"
-    assert server.cli("account", "create", login, "--password", "pw",
+    assert server.admin("account", "create", login, "--password", "pw",
                       "--balance", "50").returncode == 0
-    assert server.cli("account", "set", login, "--callback-url", receiver.url,
+    assert server.admin("account", "set", login, "--callback-url", receiver.url,
                       "--retention-days", "0").returncode == 0
     session = requests.Session()
     session.auth = (login, "pw")

@@ -21,9 +21,9 @@ def gateway(tmp_path_factory):
     srv, proc = start_server(tmp_path_factory.mktemp("senders"),
                              {"SMSGW_SENDER_CHECK": "on", "SMSGW_EMBEDDED_WORKER": "0"})
     try:
-        assert srv.cli("account", "create", "shop", "--password", "pw",
+        assert srv.admin("account", "create", "shop", "--password", "pw",
                        "--balance", "10").returncode == 0
-        shared = srv.cli("sender", "shared", "set", "7", "SharedRU")
+        shared = srv.admin("sender", "shared", "set", "7", "SharedRU")
         assert shared.returncode == 0, shared.stderr
         yield srv
     finally:
@@ -43,7 +43,7 @@ def test_pending_then_approved_sender(gateway, soap):
     pending = soap.SendSms(recipients=[RU], text="Your code is 1234", sender="ShopCo")
     assert pending.code == 0 and pending.messages[0].statusCode == -1
 
-    approved = gateway.cli("sender", "approve", "shop", "ShopCo", "--prefixes", "7")
+    approved = gateway.admin("sender", "approve", "shop", "ShopCo", "--prefixes", "7")
     assert approved.returncode == 0, approved.stderr
     assert [(s.name, s.state, s.prefixes) for s in soap.GetSenders()] == [
         ("ShopCo", "approved", ["7"])]
@@ -74,6 +74,6 @@ def test_the_cli_refuses_bad_operator_input_in_one_line(gateway):
     for argv, expected in ((("sender", "approve", "nobody", "ShopCo"), "account nobody not found"),
                            (("sender", "approve", "shop", "X", "--prefixes", "7;375"),
                             "invalid destination prefix")):
-        result = gateway.cli(*argv)
+        result = gateway.admin(*argv)
         assert result.returncode == 1 and expected in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1

@@ -20,9 +20,9 @@ def gw(tmp_path_factory):
     srv, proc = start_server(tmp_path_factory.mktemp("sending-limits"),
                              {"SMSGW_LIMIT_DUPLICATE_MINUTES": "30"})
     for login in ("zeep", "http"):
-        made = srv.cli("account", "create", login, "--password", "pw", "--balance", "100")
+        made = srv.admin("account", "create", login, "--password", "pw", "--balance", "100")
         assert made.returncode == 0, made.stderr
-        set_ = srv.cli("account", "limits", login, "--flood", "2/60", "--per-day", "6")
+        set_ = srv.admin("account", "limits", login, "--flood", "2/60", "--per-day", "6")
         assert set_.returncode == 0 and "flood              2/60         (own)" in set_.stdout
     yield srv
     stop_server(proc)

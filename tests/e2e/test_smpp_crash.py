@@ -33,7 +33,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import postgres_database
-from tests.e2e.conftest import ROOT, listening_socket
+from tests.e2e.conftest import ROOT, listening_socket, run_cli_in_process
 from tests.smpp_esme import SUBMIT_SM, Budget, Esme, pdu, submit_sm_body
 
 pytestmark = pytest.mark.postgres
@@ -48,8 +48,8 @@ SUBMITS = 10000                     # more than session 1 gets through before th
 
 
 def smsgw(env: dict, *args: str) -> None:
-    r = subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=ROOT, env=env,
-                       capture_output=True, text=True, timeout=120)
+    """An operator's set-up command, in this process (see conftest's Server.admin)."""
+    r = run_cli_in_process(env, *args)
     assert r.returncode == 0, (args, r.stderr)
 
 

@@ -19,7 +19,7 @@ import smpplib.client
 import smpplib.consts
 import smpplib.gsm
 
-from tests.e2e.conftest import ROOT, listening_socket
+from tests.e2e.conftest import ROOT, listening_socket, run_cli_in_process
 
 PASSWORD = "s3cret"
 
@@ -32,8 +32,8 @@ class Gateway:
     log: object
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "service.cli", *args], env=self.env,
-                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        """`smsgw ARGS` in this process (see conftest's Server.admin)."""
+        return run_cli_in_process(self.env, *args)
 
     def account(self, login: str, balance: str = "100", *options: str) -> str:
         assert self.cli("account", "create", login, "--password", "pw",
@@ -49,8 +49,7 @@ def gateway(tmp_path_factory):
     env = {**os.environ, "SMSGW_DATABASE_URL": f"sqlite:///{tmp / 'smpp.db'}",
            "SMSGW_SIMULATOR_RECEIPT_DELAY_MS": "100", "SMSGW_SMPP_SERVER_BIND": "",
            "SMSGW_SMPP_SERVER_RESPONSE_TIMEOUT_SECONDS": "5", "SMSGW_LOG_LEVEL": "info"}
-    upgrade = subprocess.run([sys.executable, "-m", "service.cli", "db", "upgrade"], env=env,
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+    upgrade = run_cli_in_process(env, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr
     log = open(tmp / "smpp-server.log", "wb")
     with listening_socket() as sock:
@@ -163,7 +162,7 @@ def test_multipart_gsm_and_ucs2_get_an_id_and_a_receipt_per_part(gateway, text, 
     ids = esme.ids(esme.submit(text))
     assert len(ids) == parts and len(set(ids)) == parts
     esme.until(lambda: set(ids) <= set(esme.receipt_ids()))
-    shown = gateway.cli("account", "show", login).stdout
+    shown = gateway.admin("account", "show", login).stdout
     assert "98.0000" in shown  # billed per segment (1.00 each), not once per message
     esme.close()
 
@@ -229,10 +228,10 @@ def test_cancel_sm_cancels_a_scheduled_message_once_and_refunds_it(gateway):
     login = gateway.account("canceller", "10")
     esme = transceiver(gateway, login)
     [mid] = esme.ids(esme.submit("Later", schedule_delivery_time="000001000000000R"))
-    assert "9.0000" in gateway.cli("account", "show", login).stdout
+    assert "9.0000" in gateway.admin("account", "show", login).stdout
     raw = RawTransmitter(gateway.port, login)
     assert raw.cancel(mid) == 0
-    assert "10.0000" in gateway.cli("account", "show", login).stdout
+    assert "10.0000" in gateway.admin("account", "show", login).stdout
     assert raw.cancel(mid) == 0x11                               # ESME_RCANCELFAIL
     assert raw.cancel("999999999") == 0x11
     assert raw.state(mid) == 4                                   # DELETED

@@ -17,7 +17,7 @@ from tests.e2e.conftest import ROOT
 
 @pytest.fixture(scope="module")
 def alex(server):
-    created = server.cli("account", "create", "alex", "--password", "123", "--balance", "50")
+    created = server.admin("account", "create", "alex", "--password", "123", "--balance", "50")
     assert created.returncode == 0, created.stderr
     return server.base_url + "/sys/soap.php?wsdl"
 

@@ -106,16 +106,16 @@ def test_no_credentials_get_a_basic_challenge_and_a_fault(server):
 
 
 def test_blocked_account_gets_code_14(server):
-    assert server.cli("account", "create", "blocked1", "--password", "pw").returncode == 0
-    assert server.cli("account", "set", "blocked1", "--blocked", "true").returncode == 0
+    assert server.admin("account", "create", "blocked1", "--password", "pw").returncode == 0
+    assert server.admin("account", "set", "blocked1", "--blocked", "true").returncode == 0
     with pytest.raises(Fault) as exc:
         client(server, "blocked1", "pw").service.GetBalance()
     assert fault_code(exc.value) == 14
 
 
 def test_disallowed_ip_gets_code_8_not_401(server):
-    assert server.cli("account", "create", "fenced", "--password", "pw").returncode == 0
-    assert server.cli("account", "set", "fenced", "--allowed-ips", "10.1.2.0/24").returncode == 0
+    assert server.admin("account", "create", "fenced", "--password", "pw").returncode == 0
+    assert server.admin("account", "set", "fenced", "--allowed-ips", "10.1.2.0/24").returncode == 0
     with pytest.raises(Fault) as exc:
         client(server, "fenced", "pw").service.GetBalance()
     assert fault_code(exc.value) == 8 and "not allowed" in exc.value.message
@@ -166,14 +166,14 @@ def test_health_reports_the_database(server):
 
 
 def test_an_api_key_from_the_cli_works_in_place_of_the_password(server):
-    created = server.cli("account", "apikey", "create", "alice", "--name", "crm")
+    created = server.admin("account", "apikey", "create", "alice", "--name", "crm")
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip().rsplit(" ", 1)[-1]
     assert client(server, "alice", key).service.GetBalance().currency == "RUB"
-    listed = server.cli("account", "apikey", "list", "alice").stdout
+    listed = server.admin("account", "apikey", "list", "alice").stdout
     key_id = listed.split()[0]
     assert "crm" in listed and key not in listed
-    assert server.cli("account", "apikey", "revoke", "alice", key_id).returncode == 0
+    assert server.admin("account", "apikey", "revoke", "alice", key_id).returncode == 0
     with pytest.raises(Fault) as exc:
         client(server, "alice", key).service.GetBalance()
     assert fault_code(exc.value) == 8
