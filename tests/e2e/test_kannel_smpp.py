@@ -120,9 +120,9 @@ def _ok(result: subprocess.CompletedProcess) -> None:
 def gateway(tmp_path_factory):
     require_kannel()
     gw = Gateway(tmp_path_factory.mktemp("kannel-gw"))
-    _ok(gw.admin("db", "upgrade"))
-    _ok(gw.admin("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
-    _ok(gw.admin("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
+    _ok(gw.cli("db", "upgrade"))
+    _ok(gw.cli("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
+    _ok(gw.cli("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
     try:
         gw.start_server()
         gw.start_worker()
