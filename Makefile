@@ -30,15 +30,17 @@ run: $(STAMP)
 # The import contracts and the types come first: they take seconds and name the exact line.
 # Their configuration is in pyproject.toml ([tool.importlinter], [tool.mypy]).
 # pytest runs on PYTEST_WORKERS parallel workers (pytest-xdist): most tests wait on other
-# processes (gunicorn, Kannel, PostgreSQL), so more workers than cores pay. Tests are handed
-# out one by one in collection order (the slow e2e ones first: --no-loadscope-reorder), except
-# a file's tests that share a module fixture, which stay on one worker (tests/conftest.py).
-# `make test PYTEST_WORKERS=0` runs everything in one process.
+# processes (gunicorn, Kannel, PostgreSQL), so more workers than cores pay. Each test file
+# stays on one worker (its module fixtures start once; ordered steps stay in order), handed out
+# in collection order: the slow e2e files first (xdist's default hands the files with the most
+# tests out first, which left the few-test, slow e2e files to the end). xdist_group (loadgroup)
+# is not used: with pytest 9 xdist 3.8 cannot group (it renames item._nodeid, which pytest 9
+# no longer reads). `make test PYTEST_WORKERS=0` runs everything in one process.
 PYTEST_WORKERS ?= 4
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Prints the figures; `make bench BENCH_ARGS=--record` also writes bench/RESULTS.md.
 bench: $(STAMP)

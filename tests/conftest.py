@@ -299,21 +299,3 @@ def migrated_engine(database_url):
     yield engine
     engine.dispose()
 
-
-@pytest.hookimpl(tryfirst=True)    # before xdist's own hook reads the xdist_group marks
-def pytest_collection_modifyitems(config, items) -> None:
-    """Under pytest-xdist with ``--dist loadgroup`` (what `make test` runs), each test is a
-    unit of work of its own, so a long file's tests spread over the workers, except the tests
-    of a file that shares a module-scoped fixture (a gateway, Kannel, one hypothesis database
-    per store): they stay together on one worker, which starts that fixture once, and tests
-    that build on an earlier test's state (test_accounts_journey's steps) run in order.
-    A test that names its own xdist_group keeps it."""
-    if not getattr(config.option, "loadgroup", False):
-        return
-    for item in items:
-        if item.get_closest_marker("xdist_group") is not None:
-            continue
-        info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs.values() if info is not None else ()
-        if any(d and d[-1].scope == "module" for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))

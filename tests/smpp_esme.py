@@ -142,6 +142,10 @@ class Pacer:
             while self.issued < due:
                 if not self.budget.take():
                     for e in self.esmes:
+                        # What this round made due goes out first: with nothing in flight no
+                        # submit_resp would pump it, and drained would never resolve (under
+                        # load one late wake-up can make the whole budget due in one round).
+                        e.pump()
                         e.no_more()
                     return
                 esme = self.esmes[turn % len(self.esmes)]

@@ -139,10 +139,10 @@ def _ok(result: subprocess.CompletedProcess) -> None:
 def gateway(tmp_path_factory):
     require_kannel()
     gw = Gateway(tmp_path_factory.mktemp("kannel-gw"))
-    _ok(gw.admin("db", "upgrade"))
-    _ok(gw.admin("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
-    _ok(gw.admin("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
-    _ok(gw.admin("number", "assign", NUMBER, LOGIN))
+    _ok(gw.cli("db", "upgrade"))
+    _ok(gw.cli("account", "create", LOGIN, "--password", "pw", "--balance", "100"))
+    _ok(gw.cli("account", "set", LOGIN, "--smpp-password", SMPP_PASSWORD))
+    _ok(gw.cli("number", "assign", NUMBER, LOGIN))
     try:
         gw.start_server()
         gw.start_worker()

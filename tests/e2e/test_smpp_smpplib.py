@@ -162,7 +162,7 @@ def test_multipart_gsm_and_ucs2_get_an_id_and_a_receipt_per_part(gateway, text, 
     ids = esme.ids(esme.submit(text))
     assert len(ids) == parts and len(set(ids)) == parts
     esme.until(lambda: set(ids) <= set(esme.receipt_ids()))
-    shown = gateway.admin("account", "show", login).stdout
+    shown = gateway.cli("account", "show", login).stdout
     assert "98.0000" in shown  # billed per segment (1.00 each), not once per message
     esme.close()
 
@@ -228,10 +228,10 @@ def test_cancel_sm_cancels_a_scheduled_message_once_and_refunds_it(gateway):
     login = gateway.account("canceller", "10")
     esme = transceiver(gateway, login)
     [mid] = esme.ids(esme.submit("Later", schedule_delivery_time="000001000000000R"))
-    assert "9.0000" in gateway.admin("account", "show", login).stdout
+    assert "9.0000" in gateway.cli("account", "show", login).stdout
     raw = RawTransmitter(gateway.port, login)
     assert raw.cancel(mid) == 0
-    assert "10.0000" in gateway.admin("account", "show", login).stdout
+    assert "10.0000" in gateway.cli("account", "show", login).stdout
     assert raw.cancel(mid) == 0x11                               # ESME_RCANCELFAIL
     assert raw.cancel("999999999") == 0x11
     assert raw.state(mid) == 4                                   # DELETED

@@ -86,3 +86,17 @@ def test_percentile_is_nearest_rank():
     values = [float(v) for v in range(1, 101)]
     assert percentile(values, 50) == 50 and percentile(values, 99) == 99
     assert percentile(values, 100) == 100 and percentile([7.0], 99) == 7.0
+
+
+def test_a_budget_that_falls_due_in_one_round_is_still_sent_and_drains(smsc):
+    """A late wake-up (load) can make the whole budget due in one round of the Pacer, the round
+    that also finds the budget spent: those submits still go out and the binds drain."""
+    async def go():
+        esme = await Esme.connect("127.0.0.1", smsc.port)
+        assert await esme.bind("tx", "esme", "pw") == 0
+        esme.start_paced(SubmitTemplate(submit_sm_body("79990000010", b"hi")).pdu, 50)
+        await Pacer([esme], 1e9, Budget(count=20)).run()     # all 20 due at once
+        await asyncio.wait_for(esme.drained, 10)
+        return esme
+    esme = run(go())
+    assert esme.tally.ok == 20
