@@ -23,7 +23,7 @@ import zeep
 from zeep.transports import Transport
 
 from tests.e2e.conftest import ROOT, start_server, stop_server
-from tests.e2e.test_delivery_e2e import Receiver
+from tests.callback_receiver import CallbackReceiver
 
 RU = "+7999123"
 
@@ -109,7 +109,7 @@ def test_4_a_flood_and_a_duplicate_come_back_banned(gateway):
 
 
 def test_5_a_retention_zero_message_disappears_after_its_final_callback(gateway):
-    receiver = Receiver(fail_first=0)
+    receiver = CallbackReceiver("/sms/notifications")
     try:
         # A loopback callback URL is the operator's to set: a client's is public addresses only.
         trusted = gateway.admin("account", "set", "shop", "--callback-url", receiver.url)
@@ -125,11 +125,10 @@ def test_5_a_retention_zero_message_disappears_after_its_final_callback(gateway)
             time.sleep(0.1)
         else:
             pytest.fail(f"message {mid} is still found: {body}")
-        with receiver.lock:
-            notified = [p["status"] for p, _sig, _body in receiver.received if p["id"] == mid]
+        notified = [p["status"] for p in receiver.events() if p["id"] == mid]
         assert "DELIVRD" in notified, "it vanished before its final notification was out"
     finally:
-        receiver.server.shutdown()
+        receiver.close()
 
 
 def test_6_every_ledger_sums_to_its_balance(gateway, parent):

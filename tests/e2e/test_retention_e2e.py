@@ -14,14 +14,14 @@ import zeep
 from zeep.transports import Transport
 
 from tests.e2e.conftest import ROOT
-from tests.e2e.test_delivery_e2e import Receiver
+from tests.callback_receiver import CallbackReceiver
 
 
 @pytest.fixture
 def receiver():
-    r = Receiver(fail_first=3)   # the first notifications fail, so the final one comes late
-    yield r
-    r.server.shutdown()
+    # the first notifications fail, so the final one comes late
+    with CallbackReceiver("/sms/notifications", fail_first=3) as r:
+        yield r
 
 
 @pytest.fixture
@@ -50,8 +50,7 @@ def test_a_retention_zero_message_disappears_after_its_final_notification(server
     seen_found = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        with receiver.lock:
-            notified = [p["status"] for p, _sig, _body in receiver.received if p["id"] == mid]
+        notified = [p["status"] for p in receiver.events() if p["id"] == mid]
         [status] = client.service.GetStatus(messageIds=[mid])
         if status.statusCode == -3:
             break
